@@ -1,0 +1,89 @@
+"""Kring: the sociocratic circle method, live on phones, with a tamper-evident record."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from circle.extensions import babel, csrf, db, login, migrate, socketio
+
+PACKAGE = Path(__file__).resolve().parent
+#: In a source checkout templates/ and static/ sit beside the package; a wheel carries them inside it.
+SHARED = PACKAGE.parent if (PACKAGE.parent / "templates").is_dir() else PACKAGE
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Kring application: settings, extensions, blueprints and commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(SHARED / "templates"),
+        static_folder=str(SHARED / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "kring.sqlite3"),
+        ASYNC_MODE="eventlet",
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
+        LANGUAGES=("nl", "en"),
+        SIGN_IN_MAX_AGE=None,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 365,
+        PREFERRED_URL_SCHEME="http",
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KRING")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login.init_app(app)
+    from circle import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        ping_interval=app.config.get("PING_INTERVAL", 10),
+        ping_timeout=app.config.get("PING_TIMEOUT", 10),
+    )
+
+    from circle import auth, cli, views
+
+    auth.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Read the installation's secret key, creating it on first start; never hard-coded."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Make SQLite keep foreign keys and let readers and a writer work side by side."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,105 @@
+"""What every action shares: one transaction, the method's checks, one log entry.
+
+Pages and the live protocol call the action functions in circles.py,
+proposals.py and meetings.py and nothing else. Each function runs inside
+`unit_of_work()`: it checks the method's rules, writes its rows and its log
+entry, and commits them together, or, when a rule is broken, changes nothing.
+Only after the commit does the caller broadcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from circle import record
+from circle.extensions import db
+from circle.method import Action, RuleBroken, check_role
+from circle.models import Meeting, Member
+
+
+@dataclass(frozen=True)
+class Done:
+    """What an action did: enough for a page to redirect and a socket to broadcast."""
+
+    action: str
+    #: The meeting whose state changed, if any.
+    meeting_id: int | None = None
+    #: The meeting's version after the action.
+    version: int | None = None
+    #: The new row the action made (a proposal, a round, a contribution, ...), by id.
+    subject: int | None = None
+    #: The log entry written.
+    entry: int | None = None
+    #: A resent submission that was already stored: nothing changed.
+    duplicate: bool = False
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit everything the block wrote, or nothing when it raises."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def lock_meeting(actor: Member, meeting_id: int, based_on: int | None) -> Meeting:
+    """Raise the meeting's version first, so actions on one meeting happen one at a time.
+
+    With `based_on`, the action only proceeds if nobody changed the meeting
+    since that version: two quick taps or two facilitators advance it once.
+    """
+    conditions = [Meeting.id == meeting_id, Meeting.circle_id == actor.circle_id]
+    if based_on is not None:
+        conditions.append(Meeting.version == based_on)
+    result = db.session.execute(
+        sa.update(Meeting).where(*conditions).values(version=Meeting.version + 1)
+    )
+    if result.rowcount != 1:
+        exists = db.session.scalar(
+            sa.select(Meeting.id).where(Meeting.id == meeting_id, Meeting.circle_id == actor.circle_id)
+        )
+        raise RuleBroken("stale" if exists else "not_found")
+    db.session.expire_all()
+    return db.session.get(Meeting, meeting_id)
+
+
+def allowed(actor: Member, action: Action) -> None:
+    """Refuse an actor whose role, or whose leaving the circle, does not allow the action."""
+    if not actor.active:
+        raise RuleBroken("not_allowed")
+    check_role(actor.role, action)
+
+
+def log(
+    circle_id: int,
+    actor: Member | None,
+    action: Action | str,
+    data: dict[str, Any],
+    meeting: Meeting | None = None,
+    subject: int | None = None,
+) -> Done:
+    """Write the action's log entry and describe what was done."""
+    if meeting is not None:
+        data = {"meeting": meeting.id, "meeting_version": meeting.version, **data}
+    entry = record.append(circle_id, actor, str(action), data)
+    db.session.flush()
+    return Done(
+        action=str(action),
+        meeting_id=meeting.id if meeting else None,
+        version=meeting.version if meeting else None,
+        subject=subject,
+        entry=entry.seq,
+    )
+
+
+def person(member: Member | None) -> dict[str, Any] | None:
+    """How a person appears in the log: id and name, so the log reads on its own."""
+    return None if member is None else {"id": member.id, "name": member.name}

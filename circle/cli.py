@@ -1,0 +1,105 @@
+"""`flask` commands: found a circle, add members, print sign-in links, seed the demo, verify the log."""
+
+from __future__ import annotations
+
+import os
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from circle import record
+from circle.circles import add_member, create_circle
+from circle.extensions import db
+from circle.method import Role, RuleBroken
+from circle.models import Circle, Member
+
+
+def init_app(app: Flask) -> None:
+    """Register Kring's commands on the app's CLI."""
+    for command in (create_circle_command, add_member_command, links_command, demo_command,
+                    verify_log_command):
+        app.cli.add_command(command)
+
+
+def _link(member: Member) -> str:
+    """A member's personal sign-in link, on the address Kring is served at."""
+    from circle.auth import sign_in_url
+
+    base = current_app.config.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    with current_app.test_request_context(base_url=base):
+        return sign_in_url(member)
+
+
+def _print_links(circle: Circle) -> None:
+    click.echo(f"{circle.name}: sign-in links (keep them private)")
+    for member in circle.members:
+        if member.active:
+            click.echo(f"  {member.name} ({member.role.value}): {_link(member)}")
+
+
+@click.command("create-circle")
+@click.argument("name")
+@click.option("--facilitator", required=True, help="Name of the circle's first facilitator.")
+@click.option("--quorum", type=click.IntRange(min=1), help="Members needed for a consent round.")
+def create_circle_command(name: str, facilitator: str, quorum: int | None) -> None:
+    """Found a circle and print its facilitator's sign-in link."""
+    try:
+        circle, first = create_circle(name, facilitator, quorum)
+    except RuleBroken as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"Circle {circle.id} created: {circle.name}")
+    click.echo(f"  {first.name} (facilitator): {_link(first)}")
+
+
+@click.command("add-member")
+@click.argument("circle_id", type=int)
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+def add_member_command(circle_id: int, name: str, role: str) -> None:
+    """Add a person to a circle and print their sign-in link."""
+    if db.session.get(Circle, circle_id) is None:
+        raise click.ClickException(f"No circle {circle_id}.")
+    try:
+        done = add_member(None, circle_id, name, Role(role))
+    except RuleBroken as e:
+        raise click.ClickException(e.message) from None
+    member = db.session.get(Member, done.subject)
+    click.echo(f"  {member.name} ({member.role.value}): {_link(member)}")
+
+
+@click.command("links")
+@click.argument("circle_id", type=int)
+def links_command(circle_id: int) -> None:
+    """Print the sign-in links of a circle's members."""
+    circle = db.session.get(Circle, circle_id)
+    if circle is None:
+        raise click.ClickException(f"No circle {circle_id}.")
+    _print_links(circle)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no circle yet.")
+def demo_command(if_empty: bool) -> None:
+    """Seed the Samen Vooruit demo circle and print its sign-in links."""
+    from circle.demo import seed
+
+    existing = db.session.scalar(sa.select(Circle).order_by(Circle.id).limit(1))
+    if if_empty and existing is not None:
+        click.echo("The database already holds a circle; no demo added.")
+        _print_links(existing)
+        return
+    _print_links(seed())
+
+
+@click.command("verify-log")
+def verify_log_command() -> None:
+    """Check every circle's hash chain; exit non-zero naming the first entry that does not hold."""
+    verdicts = [record.verify(cid) for cid in db.session.scalars(sa.select(Circle.id).order_by(Circle.id))]
+    broken = [v for v in verdicts if not v.intact]
+    for v in broken:
+        click.echo(f"circle {v.circle_id}: BROKEN at entry {v.bad_seq}: {v.problem}", err=True)
+    if broken:
+        raise SystemExit(1)
+    entries = sum(v.entries for v in verdicts)
+    click.echo(f"log intact: {len(verdicts)} circle(s), {entries} entries checked")

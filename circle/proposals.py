@@ -1,0 +1,238 @@
+"""Proposal actions: drafts, the agenda, amendments, objections, and the outcome.
+
+One function per action, each one transaction with its log entry (actions.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+
+from circle import method
+from circle.actions import Done, allowed, lock_meeting, log, person, unit_of_work
+from circle.extensions import db
+from circle.meetings import agenda_item, open_round, proposal_facts
+from circle.method import Action, Phase, require
+from circle.models import (
+    AgendaItem,
+    Meeting,
+    Member,
+    Objection,
+    Proposal,
+    ProposalVersion,
+    RoundStatus,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a version of a proposal says."""
+
+    title: str
+    text: str
+    background: str = ""
+    review_date: dt.date | None = None
+    success_criteria: str = ""
+    carried_out_by: str = ""
+
+    def as_log(self) -> dict:
+        """The wording as the log keeps it."""
+        data = asdict(self)
+        data["review_date"] = self.review_date.isoformat() if self.review_date else None
+        return data
+
+
+def _new_version(proposal: Proposal, wording: Wording, author: Member, note: str) -> ProposalVersion:
+    """Add version n+1; earlier versions stay as they were."""
+    number = (proposal.current_version + 1) if proposal.versions else 1
+    version = ProposalVersion(proposal=proposal, number=number, written_by_id=author.id,
+                              note=note.strip(), **asdict(wording))
+    proposal.current_version = number
+    db.session.add(version)
+    return version
+
+
+def _proposal(actor: Member, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    require(proposal is not None and proposal.circle_id == actor.circle_id, "not_found")
+    return proposal
+
+
+def write_draft(actor: Member, wording: Wording) -> Done:
+    """Write a new proposal: version 1 of a draft, by the actor as proposer."""
+    with unit_of_work():
+        allowed(actor, Action.WRITE_DRAFT)
+        proposal = Proposal(circle_id=actor.circle_id, proposer_id=actor.id)
+        db.session.add(proposal)
+        _new_version(proposal, wording, actor, "")
+        db.session.flush()
+        done = log(actor.circle_id, actor, Action.WRITE_DRAFT,
+                   {"proposal": proposal.id, "version": 1, **wording.as_log()}, subject=proposal.id)
+    return done
+
+
+def edit_draft(actor: Member, proposal_id: int, wording: Wording, note: str = "") -> Done:
+    """Rewrite a draft before its rounds: as a new version, by its proposer or the secretary."""
+    with unit_of_work():
+        allowed(actor, Action.WRITE_DRAFT)
+        proposal = _proposal(actor, proposal_id)
+        require(actor.id == proposal.proposer_id or actor.role in method.RECORDING_ROLES, "not_allowed")
+        method.edit_draft(proposal_facts(proposal, None))
+        version = _new_version(proposal, wording, actor, note)
+        done = log(actor.circle_id, actor, "edit_draft",
+                   {"proposal": proposal.id, "version": version.number, "note": version.note,
+                    **wording.as_log()}, subject=proposal.id)
+    return done
+
+
+def put_on_agenda(actor: Member, proposal_id: int, meeting_id: int, based_on: int | None = None) -> Done:
+    """Put a draft, or a postponed proposal, on a meeting's agenda."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        allowed(actor, Action.PUT_ON_AGENDA)
+        require(meeting.status != method.MeetingStatus.CLOSED, "meeting_closed")
+        proposal = _proposal(actor, proposal_id)
+        proposal.phase = method.put_on_agenda(proposal_facts(proposal, None))
+        require(_open_item(proposal) is None, "already_on_agenda")
+        db.session.add(AgendaItem(meeting_id=meeting.id, proposal_id=proposal.id,
+                                  position=len(meeting.agenda) + 1))
+        done = log(meeting.circle_id, actor, Action.PUT_ON_AGENDA,
+                   {"proposal": proposal.id, "title": proposal.latest.title}, meeting)
+    return done
+
+
+def amend(
+    actor: Member, meeting_id: int, proposal_id: int, wording: Wording, note: str,
+    based_on: int | None = None,
+) -> Done:
+    """Write version n+1 in light of the rounds or to meet an objection."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        allowed(actor, Action.AMEND)
+        method.check_meeting_open(meeting.status)
+        agenda_item(meeting, proposal_id)
+        proposal = _proposal(actor, proposal_id)
+        proposal.phase = method.amend(proposal_facts(proposal, meeting))
+        version = _new_version(proposal, wording, actor, note)
+        meeting.current_proposal_id = proposal.id
+        done = log(meeting.circle_id, actor, Action.AMEND,
+                   {"proposal": proposal.id, "version": version.number, "note": version.note,
+                    **wording.as_log()}, meeting, subject=version.id)
+    return done
+
+
+def _objection(actor: Member, objection_id: int) -> Objection:
+    objection = db.session.get(Objection, objection_id)
+    require(objection is not None and objection.proposal.circle_id == actor.circle_id, "not_found")
+    return objection
+
+
+def mark_tested(actor: Member, meeting_id: int, objection_id: int, based_on: int | None = None) -> Done:
+    """The facilitator marks an objection tested (getoetst); it still stands."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        allowed(actor, Action.MARK_TESTED)
+        objection = _objection(actor, objection_id)
+        require(objection.status == method.ObjectionStatus.STANDING, "objection_ended")
+        objection.tested = True
+        done = log(meeting.circle_id, actor, Action.MARK_TESTED,
+                   {"objection": objection.id, "member": person(objection.member)}, meeting)
+    return done
+
+
+def withdraw_objection(actor: Member, meeting_id: int, objection_id: int) -> Done:
+    """Its maker withdraws an objection (the secretary may record it for them)."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, None)
+        allowed(actor, Action.WITHDRAW_OBJECTION)
+        objection = _objection(actor, objection_id)
+        method.check_withdraw_objection(objection.status, objection.member_id, actor.id, actor.role)
+        objection.status = method.ObjectionStatus.WITHDRAWN
+        objection.ended_at = utcnow()
+        data = {"objection": objection.id, "proposal": objection.proposal_id,
+                "member": person(objection.member)}
+        if actor.id != objection.member_id:
+            data["recorded_by"] = person(actor)
+        done = log(meeting.circle_id, actor, Action.WITHDRAW_OBJECTION, data, meeting)
+    return done
+
+
+def _open_item(proposal: Proposal) -> AgendaItem | None:
+    """The agenda item the proposal waits on or is discussed in; at most one at a time."""
+    return db.session.scalar(sa.select(AgendaItem).where(
+        AgendaItem.proposal_id == proposal.id, AgendaItem.outcome.is_(None)))
+
+
+def _decide(
+    actor: Member, meeting: Meeting | None, proposal: Proposal, phase: Phase, action: Action,
+    extra: dict,
+) -> Done:
+    """Record the outcome on the proposal and on the agenda item it was on."""
+    item = _open_item(proposal)
+    if item is not None:
+        item.outcome = phase
+    proposal.phase = phase
+    proposal.decided_at = utcnow()
+    if meeting is not None and meeting.current_proposal_id == proposal.id:
+        meeting.current_proposal_id = None
+    return log(proposal.circle_id, actor, action,
+               {"proposal": proposal.id, "version": proposal.current_version, **extra}, meeting)
+
+
+def adopt(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None = None) -> Done:
+    """Adopt the proposal: its latest version had consent and no objection stands."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        allowed(actor, Action.ADOPT)
+        method.check_meeting_open(meeting.status)
+        agenda_item(meeting, proposal_id)
+        proposal = _proposal(actor, proposal_id)
+        phase = method.adopt(proposal_facts(proposal, meeting))
+        latest = proposal.latest
+        done = _decide(actor, meeting, proposal, phase, Action.ADOPT, {
+            "title": latest.title,
+            "review_date": latest.review_date.isoformat() if latest.review_date else None,
+        })
+    return done
+
+
+def postpone(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None = None) -> Done:
+    """Take the proposal off today's agenda; an open round about it ends unfinished."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        allowed(actor, Action.POSTPONE)
+        method.check_meeting_open(meeting.status)
+        agenda_item(meeting, proposal_id)
+        proposal = _proposal(actor, proposal_id)
+        phase = method.postpone(proposal_facts(proposal, meeting))
+        rnd = open_round(meeting)
+        abandoned = None
+        if rnd is not None and rnd.proposal_id == proposal.id:
+            rnd.status, rnd.closed_at, abandoned = RoundStatus.ABANDONED, utcnow(), rnd.id
+        done = _decide(actor, meeting, proposal, phase, Action.POSTPONE, {"abandoned_round": abandoned})
+    return done
+
+
+def withdraw(
+    actor: Member, proposal_id: int, meeting_id: int | None = None, based_on: int | None = None
+) -> Done:
+    """Its proposer withdraws the proposal (the secretary may record it for them).
+
+    In a meeting it is withdrawn from that meeting's agenda; a draft can be
+    withdrawn outside a meeting too.
+    """
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on) if meeting_id is not None else None
+        allowed(actor, Action.WITHDRAW)
+        proposal = _proposal(actor, proposal_id)
+        if meeting is not None:
+            method.check_meeting_open(meeting.status)
+            agenda_item(meeting, proposal_id)
+        by_proposer = actor.id == proposal.proposer_id or actor.role == method.Role.SECRETARY
+        phase = method.withdraw(proposal_facts(proposal, meeting), by_proposer)
+        done = _decide(actor, meeting, proposal, phase, Action.WITHDRAW,
+                       {"proposer": person(proposal.proposer)})
+    return done

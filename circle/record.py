@@ -1,0 +1,127 @@
+"""The circle's log: append-only, hash-chained, verifiable by anyone.
+
+Every action writes one entry in the same transaction as its rows. An entry's
+hash is SHA-256 over its canonical form, which holds the previous entry's
+hash, so changing, removing, inserting or reordering any entry breaks the
+chain from there on. The canonical form is documented in docs/record-format.md:
+
+    {"action":..,"actor":..,"at":..,"circle":..,"data":{..},"prev":..,"seq":..}
+
+JSON with keys sorted, no spaces, UTF-8 (not ASCII-escaped), hashed as bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from circle.extensions import db
+from circle.models import Circle, LogEntry, Member, utcnow
+
+
+def canonical(value: Any) -> str:
+    """The one JSON spelling of a value that the record hashes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(
+    *, seq: int, circle: int, at: str, actor: int | None, action: str, data: Any, prev: str
+) -> str:
+    """SHA-256 (hex) over an entry's canonical form."""
+    form = canonical(
+        {"seq": seq, "circle": circle, "at": at, "actor": actor, "action": action,
+         "data": data, "prev": prev}
+    )
+    return hashlib.sha256(form.encode("utf-8")).hexdigest()
+
+
+def append(circle_id: int, actor: Member | None, action: str, data: dict[str, Any]) -> LogEntry:
+    """Add the next entry to a circle's log, inside the caller's transaction.
+
+    The circle row is locked so two writers can never fork the chain.
+    """
+    circle = db.session.scalar(
+        sa.select(Circle).where(Circle.id == circle_id).with_for_update()
+    )
+    seq = circle.log_length + 1
+    prev = circle.log_head or ""
+    at = utcnow().isoformat() + "Z"
+    actor_id = actor.id if actor is not None else None
+    entry = LogEntry(
+        circle_id=circle_id,
+        seq=seq,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        data=canonical(data),
+        prev_hash=prev,
+        hash=entry_hash(
+            seq=seq, circle=circle_id, at=at, actor=actor_id, action=action, data=data, prev=prev
+        ),
+    )
+    db.session.add(entry)
+    circle.log_length = seq
+    circle.log_head = entry.hash
+    return entry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one circle's chain."""
+
+    circle_id: int
+    entries: int
+    head: str | None
+    #: The sequence number of the first entry that does not hold, None when intact.
+    bad_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        """The whole chain holds."""
+        return self.bad_seq is None
+
+
+def verify(circle_id: int) -> Verdict:
+    """Recompute a circle's chain from the first entry; name the first that does not hold."""
+    circle = db.session.get(Circle, circle_id)
+    rows = db.session.execute(
+        sa.select(
+            LogEntry.seq, LogEntry.at, LogEntry.actor_id, LogEntry.action,
+            LogEntry.data, LogEntry.prev_hash, LogEntry.hash,
+        )
+        .where(LogEntry.circle_id == circle_id)
+        .order_by(LogEntry.seq)
+        .execution_options(yield_per=1000)
+    )
+    prev, count = "", 0
+    for seq, at, actor, action, data_text, prev_hash, stored_hash in rows:
+        count += 1
+        if seq != count:
+            missing = count if seq > count else seq
+            return Verdict(circle_id, count, prev or None, missing, f"entry {missing} is missing or out of place")
+        try:
+            data = json.loads(data_text)
+        except ValueError:
+            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} does not hold valid data")
+        if canonical(data) != data_text:
+            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} was changed")
+        if prev_hash != prev:
+            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} does not follow entry {seq - 1}")
+        expected = entry_hash(
+            seq=seq, circle=circle_id, at=at, actor=actor, action=action, data=data, prev=prev
+        )
+        if stored_hash != expected:
+            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} was changed")
+        prev = stored_hash
+    if count != circle.log_length or (prev or None) != circle.log_head:
+        bad = min(count, circle.log_length) + 1
+        return Verdict(
+            circle_id, count, prev or None, bad,
+            f"the log ends at entry {count} but the circle recorded {circle.log_length} entries",
+        )
+    return Verdict(circle_id, count, prev or None)

@@ -7,6 +7,7 @@ import os
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from circle import record
 from circle.circles import add_member, create_circle
@@ -39,6 +40,7 @@ def _print_links(circle: Circle) -> None:
 
 
 @click.command("create-circle")
+@with_appcontext
 @click.argument("name")
 @click.option("--facilitator", required=True, help="Name of the circle's first facilitator.")
 @click.option("--quorum", type=click.IntRange(min=1), help="Members needed for a consent round.")
@@ -53,6 +55,7 @@ def create_circle_command(name: str, facilitator: str, quorum: int | None) -> No
 
 
 @click.command("add-member")
+@with_appcontext
 @click.argument("circle_id", type=int)
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
@@ -69,6 +72,7 @@ def add_member_command(circle_id: int, name: str, role: str) -> None:
 
 
 @click.command("links")
+@with_appcontext
 @click.argument("circle_id", type=int)
 def links_command(circle_id: int) -> None:
     """Print the sign-in links of a circle's members."""
@@ -79,6 +83,7 @@ def links_command(circle_id: int) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only when the database has no circle yet.")
 def demo_command(if_empty: bool) -> None:
     """Seed the Samen Vooruit demo circle and print its sign-in links."""
@@ -93,6 +98,7 @@ def demo_command(if_empty: bool) -> None:
 
 
 @click.command("verify-log")
+@with_appcontext
 def verify_log_command() -> None:
     """Check every circle's hash chain; exit non-zero naming the first entry that does not hold."""
     verdicts = [record.verify(cid) for cid in db.session.scalars(sa.select(Circle.id).order_by(Circle.id))]

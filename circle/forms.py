@@ -1,0 +1,197 @@
+"""Forms: every input Kring accepts, from a page or a socket, is checked here.
+
+The pages use them as Flask-WTF forms (with CSRF); the live protocol feeds
+the same classes a socket payload with `payload_form()`, so validation lives
+in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from circle.method import Answer, RoundKind, RoundMode
+from circle.proposals import Wording
+
+#: Longest title of a proposal or meeting.
+TITLE_MAX = 200
+#: Longest proposal text or background.
+TEXT_MAX = 10_000
+#: Longest contribution, remark, reason or note.
+CONTRIBUTION_MAX = 2_000
+#: Longest name of a person.
+NAME_MAX = 80
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class KringForm(FlaskForm):
+    """Base form: surrounding white space is never part of what was meant."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):  # TextAreaField too
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": [_strip, *filters]}
+            return unbound_field.bind(form=form, **options)
+
+
+class SteerForm(KringForm):
+    """A facilitator's step, based on the meeting version they saw."""
+
+    based_on = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+
+
+class WordingForm(KringForm):
+    """A proposal's wording: a draft, an edit or an amendment."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    text = TextAreaField(_l("Proposal"), validators=[DataRequired(), Length(max=TEXT_MAX)])
+    background = TextAreaField(_l("Why (background)"), validators=[Length(max=TEXT_MAX)])
+    review_date = DateField(_l("Review date"), validators=[Optional()])
+    success_criteria = TextAreaField(
+        _l("How will we see that it works?"), validators=[Length(max=CONTRIBUTION_MAX)]
+    )
+    carried_out_by = StringField(_l("Who carries it out?"), validators=[Length(max=TITLE_MAX)])
+    note = TextAreaField(_l("What changed, and why?"), validators=[Length(max=CONTRIBUTION_MAX)])
+    based_on = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+
+    def wording(self) -> Wording:
+        """The wording as the proposal actions take it."""
+        return Wording(
+            title=self.title.data,
+            text=self.text.data,
+            background=self.background.data or "",
+            review_date=self.review_date.data,
+            success_criteria=self.success_criteria.data or "",
+            carried_out_by=self.carried_out_by.data or "",
+        )
+
+
+class MeetingForm(KringForm):
+    """Plan a meeting."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    date = DateField(_l("Date"), validators=[DataRequired()])
+
+
+class AgendaForm(SteerForm):
+    """Put a proposal on a meeting's agenda."""
+
+    proposal_id = IntegerField(validators=[InputRequired()])
+
+
+class AttendanceForm(SteerForm):
+    """Mark a member present or absent."""
+
+    member_id = IntegerField(validators=[InputRequired()])
+    present = BooleanField(_l("Present"))
+
+
+class StartRoundForm(SteerForm):
+    """Start a round: which kind, how members take turns, who starts, which way round."""
+
+    kind = SelectField(
+        _l("Round"),
+        choices=[
+            (RoundKind.OPENING.value, _l("Opening round")),
+            (RoundKind.PICTURE_FORMING.value, _l("Picture-forming round")),
+            (RoundKind.OPINION_FORMING.value, _l("Opinion round")),
+            (RoundKind.CONSENT.value, _l("Consent round")),
+            (RoundKind.CLOSING.value, _l("Closing round")),
+        ],
+    )
+    mode = SelectField(
+        _l("How"),
+        choices=[(RoundMode.IN_TURN.value, _l("In turn")), (RoundMode.OPEN.value, _l("Open: all at once"))],
+        default=RoundMode.IN_TURN.value,
+    )
+    proposal_id = IntegerField(validators=[Optional()])
+    reveal = BooleanField(_l("Simultaneous reveal: answers show when everyone has answered"))
+    starter_id = IntegerField(_l("Who starts"), validators=[Optional()])
+    clockwise = SelectField(
+        _l("Which way round"),
+        choices=[("1", _l("Clockwise")), ("0", _l("Anticlockwise"))],
+        default="1",
+    )
+
+
+class MemberStepForm(SteerForm):
+    """A step about one member: add them to the round."""
+
+    member_id = IntegerField(validators=[InputRequired()])
+
+
+class ProposalStepForm(SteerForm):
+    """A step about one proposal: explain, adopt, postpone, withdraw."""
+
+    proposal_id = IntegerField(validators=[InputRequired()])
+
+
+class ObjectionStepForm(SteerForm):
+    """A step about one objection: mark it tested, withdraw it."""
+
+    objection_id = IntegerField(validators=[InputRequired()])
+
+
+class ContributionForm(KringForm):
+    """A contribution to the open round, by the member or recorded for them."""
+
+    member_id = IntegerField(validators=[InputRequired()])
+    answer = SelectField(
+        _l("Answer"),
+        choices=[
+            (Answer.SPEAK.value, _l("Say something")),
+            (Answer.PASS.value, _l("Pass")),
+            (Answer.CONSENT.value, _l("Consent")),
+            (Answer.OBJECTION.value, _l("Objection")),
+        ],
+    )
+    text = TextAreaField(_l("Your contribution"), validators=[Length(max=CONTRIBUTION_MAX)])
+    workable = TextAreaField(
+        _l("What would make it workable for you?"), validators=[Length(max=CONTRIBUTION_MAX)]
+    )
+    client_id = StringField(validators=[Optional(), Length(max=64)])
+
+
+class MemberForm(KringForm):
+    """Add a person to the circle."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            ("member", _l("Member")),
+            ("secretary", _l("Secretary")),
+            ("facilitator", _l("Facilitator")),
+            ("guest", _l("Guest")),
+        ],
+        default="member",
+    )
+
+
+def payload_form(form_class: type[KringForm], payload: Any) -> KringForm:
+    """Fill a form from a socket payload (a JSON object), without CSRF: the socket is signed in."""
+    data = payload if isinstance(payload, dict) else {}
+    formdata = MultiDict(
+        {k: ("y" if v is True else "" if v in (False, None) else str(v)) for k, v in data.items()
+         if isinstance(v, (str, int, float, bool)) or v is None}
+    )
+    return form_class(formdata=formdata, meta={"csrf": False})
+
+
+def first_error(form: KringForm) -> str:
+    """The first validation message, to show or to send back."""
+    for field in form:
+        if field.errors:
+            label = field.label.text if field.label else field.name
+            return f"{label}: {field.errors[0]}"
+    return ""

@@ -1,0 +1,85 @@
+"""Build a Samen Vooruit circle and meeting through the application layer, for tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from circle import meetings, proposals
+from circle.circles import add_member, create_circle
+from circle.extensions import db
+from circle.method import Answer, Role, RoundKind, RoundMode
+from circle.models import Member
+
+#: The eight residents of the demo circle, in ring order, with their roles.
+PEOPLE = [
+    ("Anna", Role.FACILITATOR),
+    ("Fatima", Role.SECRETARY),
+    ("Joost", Role.MEMBER),
+    ("Aylin", Role.MEMBER),
+    ("Kees", Role.MEMBER),
+    ("Samira", Role.MEMBER),
+    ("Dewi", Role.MEMBER),
+    ("Mohamed", Role.MEMBER),
+]
+
+
+@dataclass
+class Circle:
+    """Ids of what a scenario made; look rows up fresh in each test's session."""
+
+    circle_id: int
+    member_ids: dict[str, int]
+    meeting_id: int | None = None
+    proposal_id: int | None = None
+
+    def member(self, name: str) -> Member:
+        """The member of this circle with that name."""
+        return db.session.get(Member, self.member_ids[name])
+
+
+def samen_vooruit(guest: bool = False) -> Circle:
+    """A circle of eight with a draft about greening the containers on a planned meeting."""
+    circle, anna = create_circle("Samen Vooruit", "Anna")
+    for name, role in PEOPLE[1:]:
+        add_member(None, circle.id, name, role)
+    if guest:
+        add_member(None, circle.id, "Wijkteam", Role.GUEST)
+    ids = dict(db.session.execute(sa.select(Member.name, Member.id).where(Member.circle_id == circle.id)).all())
+    made = Circle(circle.id, ids)
+    aylin = made.member("Aylin")
+    made.proposal_id = proposals.write_draft(
+        aylin,
+        proposals.Wording(
+            title="Afvalcontainers vergroenen",
+            text="Plantenbakken rond de containers in de Javastraat.",
+            review_date=dt.date(2027, 3, 1),
+        ),
+    ).subject
+    made.meeting_id = meetings.plan_meeting(made.member("Anna"), "Kernteam", dt.date(2026, 11, 23)).subject
+    proposals.put_on_agenda(made.member("Anna"), made.proposal_id, made.meeting_id)
+    return made
+
+
+def everyone_present(made: Circle) -> None:
+    """Open the meeting and mark every seated member present."""
+    anna = made.member("Anna")
+    meetings.open_meeting(anna, made.meeting_id)
+    for name, _ in PEOPLE:
+        meetings.mark_attendance(anna, made.meeting_id, made.member_ids[name], True)
+
+
+def run_round(made: Circle, kind: RoundKind, answers: dict[str, tuple[Answer, str]] | None = None) -> None:
+    """Hold a whole round in turn; everyone speaks unless `answers` says otherwise."""
+    anna = made.member("Anna")
+    meetings.start_round(anna, made.meeting_id, kind, RoundMode.IN_TURN, proposal_id=made.proposal_id)
+    default = (Answer.CONSENT, "") if kind == RoundKind.CONSENT else (Answer.SPEAK, "")
+    for name, _ in PEOPLE:
+        answer, text = (answers or {}).get(name, default)
+        if answer == Answer.SPEAK and not text:
+            text = f"{name} zegt iets."
+        member = made.member(name)
+        meetings.contribute(member, made.meeting_id, member.id, answer, text)
+    meetings.close_round(anna, made.meeting_id)

@@ -1,0 +1,477 @@
+"""The circle method's rules (circle/method.py), tested the way DESIGN.md tells the method."""
+
+from __future__ import annotations
+
+import ast
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from circle import method as m
+from circle.method import FINAL_PHASES, MESSAGES, PERMISSIONS, Action, Answer, MeetingStatus
+from circle.method import ObjectionStatus, Phase, ProposalFacts, Role, RoundFacts, RoundKind
+from circle.method import RoundMode, RuleBroken
+
+F, S, M, G = Role.FACILITATOR, Role.SECRETARY, Role.MEMBER, Role.GUEST
+IN_TURN, OPEN = RoundMode.IN_TURN, RoundMode.OPEN
+CONSENT, OPINION, PICTURE = RoundKind.CONSENT, RoundKind.OPINION_FORMING, RoundKind.PICTURE_FORMING
+NOT_FINAL = [p for p in Phase if p not in FINAL_PHASES]
+
+
+@contextmanager
+def breaks(code: str | None):
+    """The block must break the rule with this code (None: the method allows it)."""
+    if code is None:
+        yield
+        return
+    with pytest.raises(RuleBroken) as info:
+        yield
+    assert info.value.code == code
+
+
+def facts(phase: Phase, version: int = 1, **kw) -> ProposalFacts:
+    return ProposalFacts(phase, version, **kw)
+
+
+def start(phase, kind=CONSENT, mode=IN_TURN, reveal=False, present=5, quorum=3, **kw):
+    return m.start_round(facts(phase, **kw), kind, mode, reveal, present, quorum)
+
+
+def rnd(kind=CONSENT, mode=IN_TURN, seats=(1, 2, 3), answered=(), open=True):
+    return RoundFacts(kind, mode, tuple(seats), frozenset(answered), open)
+
+
+# --- Messages and permissions ---------------------------------------------------------
+
+
+def test_every_code_the_rules_raise_has_a_message():
+    """Every literal code given to require() or RuleBroken() anywhere in the package."""
+    codes = set()
+    for path in Path(m.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                arg = {"require": node.args[1:2], "RuleBroken": node.args[:1]}.get(node.func.id)
+                for a in ast.walk(arg[0]) if arg else ():  # also `"stale" if x else "not_found"`
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                        codes.add(a.value)
+    assert len(codes) > 20  # the scan really found the rules
+    assert codes <= set(MESSAGES)
+    with pytest.raises(KeyError):  # an unknown code is a programming error, not a blank message
+        RuleBroken("no_such_rule")
+    assert RuleBroken("no_pass").message == MESSAGES["no_pass"]
+
+
+def test_every_action_has_a_permission_entry_and_guests_neither_sit_nor_record():
+    assert set(PERMISSIONS) == set(Action)
+    assert G not in m.SEATED_ROLES | m.RECORDING_ROLES
+
+
+MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW}
+RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.MARK_ATTENDANCE}
+EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_guests_only_follow_members_speak_only_the_facilitator_steers(role, action):
+    allowed = action in EXPECTED[role]
+    assert m.may(role, action) is allowed
+    with breaks(None if allowed else "not_allowed"):
+        m.check_role(role, action)
+
+
+@pytest.mark.parametrize(
+    ("status", "actor", "role", "code"),
+    [
+        (ObjectionStatus.STANDING, 1, M, None),  # its maker withdraws it, whatever their role
+        (ObjectionStatus.STANDING, 1, F, None),
+        (ObjectionStatus.STANDING, 2, S, None),  # the secretary records it for a phoneless maker
+        (ObjectionStatus.STANDING, 2, F, "not_your_objection"),  # the facilitator never dismisses
+        (ObjectionStatus.STANDING, 2, M, "not_your_objection"),
+        (ObjectionStatus.WITHDRAWN, 1, M, "objection_ended"),
+        (ObjectionStatus.MET, 1, M, "objection_ended"),
+    ],
+)
+def test_only_its_maker_or_the_secretary_withdraws_an_objection(status, actor, role, code):
+    assert m.may(role, Action.WITHDRAW_OBJECTION)  # the permission table lets all seats try...
+    with breaks(code):  # ...the objection itself decides
+        m.check_withdraw_objection(status, maker=1, actor=actor, actor_role=role)
+
+
+def test_members_answer_for_themselves_the_secretary_records_for_others():
+    m.check_on_behalf(M, actor=1, member=1)
+    m.check_on_behalf(S, actor=2, member=1)
+    with breaks("not_allowed"):
+        m.check_on_behalf(M, actor=2, member=1)
+
+
+def test_the_facilitator_may_record_an_answer_for_someone_without_a_phone():
+    """The facilitator's console records on behalf of a member too; the record marks it."""
+    m.check_on_behalf(F, actor=2, member=1)
+
+
+# --- Starting rounds --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("members", "quorum", "needed"),
+    [(10, None, 6), (9, None, 5), (2, None, 2), (1, None, 1), (0, None, 1),  # more than half
+     (10, 4, 4), (10, 12, 10), (10, 0, 1)],  # the circle's own, between one and everyone
+)
+def test_quorum_default_is_more_than_half(members, quorum, needed):
+    assert m.quorum_needed(members, quorum) == needed
+
+
+#: DESIGN's order: picture-forming after the draft or its explanation (or again); opinions
+#: after picture-forming, again, or after amending; consent after opinions or an amendment.
+EXPECTED_STARTS = {
+    PICTURE: {Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING},
+    OPINION: {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING},
+    CONSENT: {Phase.OPINION_FORMING, Phase.AMENDING},
+}
+
+
+@pytest.mark.parametrize("kind", list(RoundKind))
+@pytest.mark.parametrize("phase", list(Phase))
+def test_a_round_starts_exactly_where_the_method_allows_and_names_the_phase(phase, kind):
+    if phase in EXPECTED_STARTS.get(kind, ()):
+        assert start(phase, kind, OPEN) == Phase(kind.value)
+    else:  # opening and closing rounds are about the meeting, never a proposal
+        with breaks("final" if phase in FINAL_PHASES else "wrong_phase"):
+            start(phase, kind, OPEN)
+
+
+def test_after_objections_only_a_new_version_gets_a_consent_round():
+    with breaks("wrong_phase"):
+        start(Phase.INTEGRATING)
+    assert start(m.amend(facts(Phase.INTEGRATING))) == Phase.CONSENT
+
+
+@pytest.mark.parametrize(
+    ("kw", "code"),
+    [
+        ({"present": 2, "quorum": 3}, "no_quorum"),  # a consent round cannot start without quorum
+        ({"present": 3, "quorum": 3}, None),
+        ({"kind": OPINION, "present": 1, "quorum": 6}, None),  # other rounds need no quorum
+        ({"present": 0, "quorum": 0}, "nobody_present"),
+        ({"round_open": True}, "round_open"),  # one round at a time
+        ({"mode": OPEN, "reveal": True}, None),  # simultaneous reveal: an open consent round...
+        ({"mode": IN_TURN, "reveal": True}, "reveal_needs_open"),
+        ({"kind": OPINION, "mode": OPEN, "reveal": True}, "reveal_needs_open"),  # ...only
+    ],
+)
+def test_starting_a_round_needs_people_quorum_for_consent_and_reveal_only_open(kw, code):
+    with breaks(code):
+        start(Phase.OPINION_FORMING, **kw)
+
+
+@pytest.mark.parametrize("kind", list(RoundKind))
+def test_opening_and_closing_rounds_are_about_the_meeting(kind):
+    if kind not in (RoundKind.OPENING, RoundKind.CLOSING):
+        with breaks("wrong_phase"):
+            m.start_meeting_round(kind, round_open=False, present=3)
+        return
+    m.start_meeting_round(kind, round_open=False, present=3)
+    with breaks("round_open"):
+        m.start_meeting_round(kind, round_open=True, present=3)
+    with breaks("nobody_present"):
+        m.start_meeting_round(kind, round_open=False, present=0)
+
+
+# --- Moving a proposal on ---------------------------------------------------------------
+
+MOVES = {
+    "edit_draft": m.edit_draft,
+    "put_on_agenda": m.put_on_agenda,
+    "start_explanation": m.start_explanation,
+    "amend": m.amend,
+    "adopt": m.adopt,
+    "postpone": m.postpone,
+    "withdraw": lambda f: m.withdraw(f, by_proposer=True),
+    **{f"round_{k}": (lambda f, k=k: start(f.phase, k, OPEN)) for k in RoundKind},
+}
+
+
+@pytest.mark.parametrize("move", list(MOVES))
+@pytest.mark.parametrize("phase", sorted(FINAL_PHASES))
+def test_final_phases_never_move(phase, move):
+    with breaks("final"):
+        MOVES[move](facts(phase, consent_complete_version=1))
+
+
+@pytest.mark.parametrize("phase", NOT_FINAL)
+def test_a_draft_is_edited_explained_and_put_on_an_agenda_before_the_rounds(phase):
+    before_rounds = phase in (Phase.DRAFT, Phase.POSTPONED)
+    with breaks(None if before_rounds else "wrong_phase"):
+        assert m.edit_draft(facts(phase)) == phase
+    with breaks(None if before_rounds else "wrong_phase"):
+        assert m.put_on_agenda(facts(phase)) == Phase.DRAFT
+    with breaks(None if phase == Phase.DRAFT else "wrong_phase"):  # explaining is optional
+        assert m.start_explanation(facts(phase)) == Phase.EXPLANATION
+
+
+@pytest.mark.parametrize("phase", NOT_FINAL)
+def test_the_facilitator_amends_once_the_rounds_have_started_never_mid_round(phase):
+    early = phase in (Phase.DRAFT, Phase.EXPLANATION, Phase.POSTPONED)
+    with breaks("wrong_phase" if early else None):
+        assert m.amend(facts(phase)) == Phase.AMENDING
+    with breaks("round_open"):
+        m.amend(facts(phase, round_open=True))
+
+
+@pytest.mark.parametrize(
+    ("kw", "code"),
+    [
+        ({}, None),
+        ({"phase": Phase.INTEGRATING}, None),  # once the last objection is withdrawn
+        ({"consent_complete_version": None}, "no_consent_yet"),
+        ({"consent_complete_version": 1}, "no_consent_yet"),  # consent was on an older version
+        ({"standing_objections": 1}, "objections_stand"),
+        ({"round_open": True}, "round_open"),
+        *(({"phase": p}, "wrong_phase") for p in NOT_FINAL
+          if p not in (Phase.CONSENT, Phase.INTEGRATING)),
+    ],
+)
+def test_adopt_needs_complete_consent_on_the_current_version_and_no_standing_objection(kw, code):
+    f = {"phase": Phase.CONSENT, "version": 2, "consent_complete_version": 2, **kw}
+    with breaks(code):
+        assert m.adopt(ProposalFacts(**f)) == Phase.ADOPTED
+
+
+@pytest.mark.parametrize("phase", NOT_FINAL)
+def test_postpone_from_any_open_phase_even_mid_round_only_its_proposer_withdraws(phase):
+    with breaks("wrong_phase" if phase == Phase.POSTPONED else None):
+        assert m.postpone(facts(phase, round_open=True)) == Phase.POSTPONED
+    with breaks("not_proposer"):
+        m.withdraw(facts(phase), by_proposer=False)
+    assert m.withdraw(facts(phase), by_proposer=True) == Phase.WITHDRAWN
+
+
+def test_a_consent_round_leads_to_consent_or_integration_an_objection_is_met_by_its_maker():
+    assert m.after_consent_round(0) == Phase.CONSENT
+    assert m.after_consent_round(2) == Phase.INTEGRATING
+    assert m.objections_met(standing_by_maker=[1, 2], consented=[2, 3]) == {2}
+
+
+PLANNED, OPENED, CLOSED = MeetingStatus.PLANNED, MeetingStatus.OPEN, MeetingStatus.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "status", "code"),
+    [
+        (m.open_meeting, [PLANNED], OPENED, None),
+        (m.open_meeting, [OPENED], None, "wrong_phase"),
+        (m.open_meeting, [CLOSED], None, "meeting_closed"),
+        (m.close_meeting, [OPENED, False], CLOSED, None),
+        (m.close_meeting, [OPENED, True], None, "round_open"),  # the last round closes first
+        (m.close_meeting, [PLANNED, False], None, "meeting_not_open"),
+        (m.close_meeting, [CLOSED, False], None, "meeting_not_open"),
+        (m.check_meeting_open, [OPENED], None, None),  # rounds and decisions happen while open
+        (m.check_meeting_open, [PLANNED], None, "meeting_not_open"),
+        (m.check_meeting_open, [CLOSED], None, "meeting_closed"),
+    ],
+)
+def test_a_meeting_is_planned_then_open_then_closed(call, args, status, code):
+    with breaks(code):
+        assert call(*args) == status
+
+
+# --- Rounds -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("starter", "clockwise", "order"),
+    [(3, True, [3, 4, 5, 1, 2]), (3, False, [3, 2, 1, 5, 4]),
+     (None, True, [1, 2, 3, 4, 5]), (9, True, [1, 2, 3, 4, 5])],  # 9 is not present
+)
+def test_seat_order_from_the_starter_either_way_round(starter, clockwise, order):
+    assert m.seat_order([1, 2, 3, 4, 5], starter, clockwise) == order
+
+
+def test_in_turn_the_first_still_to_answer_speaks_open_rounds_have_no_speaker():
+    assert rnd(answered={1}).current_speaker == 2
+    assert rnd(mode=OPEN).current_speaker is None
+    assert rnd(answered={1, 2, 3}).current_speaker is None
+
+
+@pytest.mark.parametrize(
+    ("r", "code"),
+    [(rnd(answered={1}), None), (rnd(mode=OPEN), "wrong_phase"),  # open rounds have no turns
+     (rnd(answered={1, 2, 3}), "wrong_phase"), (rnd(open=False), "no_round")],
+)
+def test_a_skipped_speaker_comes_back_at_the_end(r, code):
+    with breaks(code):
+        seats = m.skip(r)
+        assert seats == (1, 3, 2)
+        assert rnd(seats=seats, answered={1}).waiting == [3, 2]
+
+
+@pytest.mark.parametrize(
+    ("r", "member", "present", "code"),
+    [(rnd(answered={1, 2, 3}), 4, True, None), (rnd(), 4, False, "not_present"),
+     (rnd(), 2, True, "already_seated"), (rnd(open=False), 4, True, "no_round")],
+)
+def test_a_late_arrival_is_added_openly_at_the_end_of_the_order_and_must_answer(
+    r, member, present, code
+):
+    with breaks(code):
+        seats = m.add_seat(r, member, present)
+        assert seats == (1, 2, 3, 4)
+        assert not rnd(seats=seats, answered=r.answered).complete
+
+
+@pytest.mark.parametrize(
+    ("r", "member", "answer", "reason", "code"),
+    [
+        (rnd(), 1, Answer.PASS, "", "no_pass"),  # no pass in a consent round
+        (rnd(), 1, Answer.SPEAK, "", "consent_only"),
+        (rnd(), 1, Answer.OBJECTION, "", "reason_required"),  # an objection needs a reason
+        (rnd(), 1, Answer.OBJECTION, "  \n", "reason_required"),
+        (rnd(), 1, Answer.OBJECTION, "It blocks the footpath.", None),
+        (rnd(), 1, Answer.CONSENT, "", None),  # consent needs no remark
+        (rnd(open=False), 1, Answer.CONSENT, "", "no_round"),
+        (rnd(), 9, Answer.CONSENT, "", "not_seated"),  # e.g. a guest, or a late arrival not added
+        (rnd(answered={1}), 1, Answer.CONSENT, "", "already_answered"),
+        (rnd(), 2, Answer.CONSENT, "", "not_your_turn"),
+        (rnd(mode=OPEN), 3, Answer.CONSENT, "", None),  # open round: anyone seated, any order
+    ],
+)
+def test_in_a_consent_round_each_seat_consents_or_objects_with_a_reason(
+    r, member, answer, reason, code
+):
+    with breaks(code):
+        m.check_contribution(r, member, answer, "", reason)
+
+
+@pytest.mark.parametrize("kind", [k for k in RoundKind if k != CONSENT])
+def test_outside_a_consent_round_you_speak_or_pass(kind):
+    m.check_contribution(rnd(kind), 1, Answer.PASS, "")
+    m.check_contribution(rnd(kind), 1, Answer.SPEAK, "What does it cost?")
+    with breaks("text_required"):
+        m.check_contribution(rnd(kind), 1, Answer.SPEAK, "  ")
+    for answer in (Answer.CONSENT, Answer.OBJECTION):
+        with breaks("no_consent_here"):
+            m.check_contribution(rnd(kind), 1, answer, "", "reason")
+
+
+def test_a_consent_round_closes_only_when_everyone_answered_others_may_close_early():
+    with breaks("round_incomplete"):
+        m.check_close_round(rnd(answered={1, 2}))
+    m.check_close_round(rnd(answered={1, 2, 3}))
+    m.check_close_round(rnd(OPINION, answered={1}))
+    with breaks("no_round"):
+        m.check_close_round(rnd(OPINION, open=False))
+
+
+def test_answers_hidden_until_complete_with_reveal():
+    assert m.answers_visible(reveal=False, complete=False)
+    assert not m.answers_visible(reveal=True, complete=False)
+    assert m.answers_visible(reveal=True, complete=True)
+
+
+# --- A whole proposal, by the rules -------------------------------------------------------
+
+#: The facilitator's usual next round.
+NEXT_ROUND = {Phase.DRAFT: PICTURE, Phase.EXPLANATION: PICTURE, Phase.PICTURE_FORMING: OPINION,
+              Phase.OPINION_FORMING: CONSENT, Phase.AMENDING: CONSENT}
+
+
+class ProposalMachine(RuleBasedStateMachine):
+    """A proposal under random actions; the model moves only where the rules answer."""
+
+    def __init__(self):
+        super().__init__()
+        self.phase, self.version, self.round = Phase.DRAFT, 1, None
+        self.complete_version, self.standing, self.decided = None, 0, None
+
+    def facts(self):
+        return facts(self.phase, self.version, round_open=self.round is not None,
+                     consent_complete_version=self.complete_version,
+                     standing_objections=self.standing)
+
+    def attempt(self, fn, *args):
+        """Apply a rule and move to its phase; None if refused. A decided proposal refuses all."""
+        before = self.facts()
+        try:
+            self.phase = fn(before, *args)
+        except RuleBroken as e:
+            assert e.code == "final" or before.phase not in FINAL_PHASES
+            return None
+        assert before.phase not in FINAL_PHASES, f"{fn.__name__} moved a decided proposal"
+        if self.phase in FINAL_PHASES:
+            self.decided = self.phase
+        return before
+
+    @rule(move=st.sampled_from([m.edit_draft, m.put_on_agenda, m.start_explanation]))
+    def prepare(self, move):
+        self.attempt(move)
+
+    @rule(kind=st.sampled_from(RoundKind), mode=st.sampled_from(RoundMode), reveal=st.booleans(),
+          present=st.integers(0, 10), quorum=st.integers(1, 10))
+    def start_round(self, kind, mode, reveal, present, quorum):
+        if before := self.attempt(m.start_round, kind, mode, reveal, present, quorum):
+            assert present > 0 and not before.round_open
+            if kind == CONSENT:  # only after opinions or an amendment, and with quorum
+                assert before.phase in (Phase.OPINION_FORMING, Phase.AMENDING)
+                assert present >= quorum
+            self.round = kind
+
+    @rule()
+    def facilitator_moves_on(self):
+        """The usual next step (close, next round, adopt), so random runs reach decisions."""
+        if self.round is not None:
+            self.close_round(objections=0, met=0)
+        elif kind := NEXT_ROUND.get(self.phase):
+            assert self.attempt(m.start_round, kind, OPEN, False, 5, 3)
+            self.round = kind
+        else:
+            self.adopt()
+
+    @precondition(lambda self: self.round is not None)
+    @rule(objections=st.integers(0, 1), met=st.integers(0, 1))
+    def close_round(self, objections, met):
+        if self.round == CONSENT:  # everyone answered; some objected, some makers now consent
+            m.check_close_round(rnd(answered={1, 2, 3}))
+            self.complete_version = self.version
+            self.standing += objections - min(met, self.standing)
+            self.phase = m.after_consent_round(objections)
+        self.round = None
+
+    @precondition(lambda self: self.standing > 0)
+    @rule()
+    def maker_withdraws_objection(self):
+        m.check_withdraw_objection(ObjectionStatus.STANDING, maker=7, actor=7, actor_role=M)
+        self.standing -= 1
+
+    @rule()
+    def amend(self):
+        if self.attempt(m.amend):
+            self.version += 1
+
+    @rule()
+    def adopt(self):
+        f = self.facts()
+        may_adopt = (f.phase in (Phase.CONSENT, Phase.INTEGRATING) and not f.round_open
+                     and f.consent_complete_version == f.version and f.standing_objections == 0)
+        assert bool(self.attempt(m.adopt)) == may_adopt
+
+    @rule(by_proposer=st.sampled_from([None, True, False]))
+    def postpone_or_withdraw(self, by_proposer):
+        """One rule for leaving the table (None: postpone), so most runs live to a decision."""
+        args = (m.postpone,) if by_proposer is None else (m.withdraw, by_proposer)
+        if self.attempt(*args):
+            assert by_proposer is not False, "only the proposer withdraws"
+            self.round = None  # an open round about it ends unfinished
+
+    @invariant()
+    def decided_proposals_never_change_and_objections_count_up_from_zero(self):
+        assert self.decided is None or self.phase == self.decided
+        assert self.standing >= 0
+
+
+TestProposalMachine = ProposalMachine.TestCase
+TestProposalMachine.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)

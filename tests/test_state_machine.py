@@ -1,0 +1,253 @@
+"""Random people doing random things never bring a meeting where the method forbids.
+
+A hypothesis state machine drives the real application layer on a real SQLite
+file: any member, of any role, tries any action with any arguments. Refusals
+are fine and must change nothing; after every step the invariants of the
+method must hold for what is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from circle import meetings, proposals, record
+from circle.extensions import db
+from circle.method import Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken
+from circle.models import Circle, Contribution, Meeting, Member, Objection, Proposal, Round, RoundStatus
+from tests.scenario import PEOPLE, samen_vooruit
+
+NAMES = [name for name, _ in PEOPLE] + ["Wijkteam"]
+texts = st.sampled_from(["", "  ", "Goed idee.", "Wie geeft er water?"])
+
+
+class Meeting_(RuleBasedStateMachine):
+    """One circle, one meeting, one proposal; everyone may try anything."""
+
+    app = None  # set by the test below
+    #: Phases the proposal reached over all runs: the test checks the deep ones were reached.
+    phases_seen: set[Phase] = set()
+
+    def __init__(self):
+        super().__init__()
+        self.ctx = self.app.app_context()
+        self.ctx.push()
+        self.made = samen_vooruit(guest=True)
+        self.refused = 0
+        self.done = 0
+
+    def teardown(self):
+        db.session.remove()
+        self.ctx.pop()
+
+    # --- helpers -------------------------------------------------------------
+
+    def who(self, name):
+        return self.made.member(name)
+
+    def attempt(self, action, *args, **kwargs):
+        """Run an action; a refusal must leave the log and the meeting version untouched."""
+        circle = db.session.get(Circle, self.made.circle_id)
+        before = (circle.log_length, db.session.get(Meeting, self.made.meeting_id).version)
+        try:
+            action(*args, **kwargs)
+        except RuleBroken:
+            self.refused += 1
+            db.session.expire_all()
+            circle = db.session.get(Circle, self.made.circle_id)
+            after = (circle.log_length, db.session.get(Meeting, self.made.meeting_id).version)
+            assert after == before, "a refused action changed something"
+        else:
+            self.done += 1
+
+    # --- rules: anyone tries anything ----------------------------------------
+
+    @rule(actor=st.sampled_from(NAMES))
+    def open_meeting(self, actor):
+        self.attempt(meetings.open_meeting, self.who(actor), self.made.meeting_id)
+
+    @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), present=st.booleans())
+    def attendance(self, actor, member, present):
+        self.attempt(meetings.mark_attendance, self.who(actor), self.made.meeting_id,
+                     self.made.member_ids[member], present)
+
+    @rule(actor=st.sampled_from(NAMES))
+    def explanation(self, actor):
+        self.attempt(meetings.start_explanation, self.who(actor), self.made.meeting_id, self.made.proposal_id)
+
+    @rule(actor=st.sampled_from(NAMES), kind=st.sampled_from(RoundKind), mode=st.sampled_from(RoundMode),
+          reveal=st.booleans(), about=st.booleans())
+    def start_round(self, actor, kind, mode, reveal, about):
+        self.attempt(meetings.start_round, self.who(actor), self.made.meeting_id, kind, mode,
+                     proposal_id=self.made.proposal_id if about else None, reveal=reveal)
+
+    @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), answer=st.sampled_from(Answer),
+          text=texts)
+    def contribute(self, actor, member, answer, text):
+        self.attempt(meetings.contribute, self.who(actor), self.made.meeting_id,
+                     self.made.member_ids[member], answer, text, workable="Een waterploeg")
+
+    # --- rules that move a meeting on, so deep states are reached too --------
+
+    @rule()
+    def everyone_here(self):
+        for name, _ in PEOPLE:
+            self.attempt(meetings.mark_attendance, self.who("Anna"), self.made.meeting_id,
+                         self.made.member_ids[name], True)
+
+    @rule(answer=st.sampled_from(Answer), text=texts)
+    def next_in_turn_answers(self, answer, text):
+        rnd = meetings.open_round(db.session.get(Meeting, self.made.meeting_id))
+        if rnd is None:
+            return
+        waiting = meetings.round_facts(rnd).waiting
+        if waiting:
+            member = db.session.get(Member, waiting[0])
+            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
+
+    @rule(objector=st.sampled_from([None, *NAMES]))
+    def everyone_answers(self, objector):
+        """Everyone still waiting answers in turn; perhaps one of them objects."""
+        rnd = meetings.open_round(db.session.get(Meeting, self.made.meeting_id))
+        if rnd is None:
+            return
+        consent = rnd.kind == RoundKind.CONSENT
+        for member_id in meetings.round_facts(rnd).waiting:
+            member = db.session.get(Member, member_id)
+            if consent and member.name == objector:
+                answer, text = Answer.OBJECTION, "Dit schaadt ons doel."
+            else:
+                answer, text = (Answer.CONSENT, "") if consent else (Answer.SPEAK, "Ja.")
+            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
+
+    @rule(amend_first=st.booleans(), mode=st.sampled_from(RoundMode), reveal=st.booleans(),
+          objector=st.sampled_from([None, *NAMES]))
+    def facilitator_moves_on(self, amend_first, mode, reveal, objector):
+        """The usual next step of the method, so random runs get as far as a decision."""
+        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.made.proposal_id
+        meeting = db.session.get(Meeting, mid)
+        phase = db.session.get(Proposal, pid).phase
+        rnd = meetings.open_round(meeting)
+        if meeting.status.value == "planned":
+            self.attempt(meetings.open_meeting, anna, mid)
+            self.everyone_here()
+        elif rnd is not None:
+            self.everyone_answers(objector)
+            self.attempt(meetings.close_round, anna, mid)
+        elif phase in (Phase.DRAFT, Phase.EXPLANATION):
+            self.attempt(meetings.start_round, anna, mid, RoundKind.PICTURE_FORMING, mode, proposal_id=pid)
+        elif phase == Phase.PICTURE_FORMING:
+            self.attempt(meetings.start_round, anna, mid, RoundKind.OPINION_FORMING, mode, proposal_id=pid)
+        elif phase == Phase.INTEGRATING or (amend_first and phase == Phase.OPINION_FORMING):
+            self.amend("Anna", 2)
+        elif phase in (Phase.OPINION_FORMING, Phase.AMENDING):
+            self.attempt(meetings.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid,
+                         reveal=reveal and mode == RoundMode.OPEN)
+        elif phase == Phase.CONSENT:
+            self.attempt(proposals.adopt, anna, mid, pid)
+
+    @rule(actor=st.sampled_from(NAMES))
+    def skip(self, actor):
+        self.attempt(meetings.skip_speaker, self.who(actor), self.made.meeting_id)
+
+    @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES))
+    def add_seat(self, actor, member):
+        self.attempt(meetings.add_seat, self.who(actor), self.made.meeting_id, self.made.member_ids[member])
+
+    @rule(actor=st.sampled_from(NAMES))
+    def close_round(self, actor):
+        self.attempt(meetings.close_round, self.who(actor), self.made.meeting_id)
+
+    @rule(actor=st.sampled_from(NAMES), n=st.integers(1, 9))
+    def amend(self, actor, n):
+        wording = proposals.Wording(title=f"Vergroenen v{n}", text="Plantenbakken.", review_date=dt.date(2027, 3, 1))
+        self.attempt(proposals.amend, self.who(actor), self.made.meeting_id, self.made.proposal_id, wording, "")
+
+    @rule(actor=st.sampled_from(NAMES), data=st.data())
+    def objection_step(self, actor, data):
+        ids = list(db.session.scalars(sa.select(Objection.id).where(
+            Objection.proposal_id == self.made.proposal_id)))
+        if not ids:
+            return
+        objection = data.draw(st.sampled_from(ids))
+        step = data.draw(st.sampled_from([proposals.withdraw_objection, proposals.mark_tested]))
+        self.attempt(step, self.who(actor), self.made.meeting_id, objection)
+
+    @rule(actor=st.sampled_from(NAMES), step=st.sampled_from(["adopt", "postpone", "withdraw"]))
+    def decide(self, actor, step):
+        if step == "withdraw":
+            self.attempt(proposals.withdraw, self.who(actor), self.made.proposal_id, self.made.meeting_id)
+        else:
+            self.attempt(getattr(proposals, step), self.who(actor), self.made.meeting_id, self.made.proposal_id)
+
+    @precondition(lambda self: self.done > 0)
+    @rule(actor=st.sampled_from(NAMES))
+    def close_meeting(self, actor):
+        self.attempt(meetings.close_meeting, self.who(actor), self.made.meeting_id)
+
+    # --- what must always hold -----------------------------------------------
+
+    @invariant()
+    def at_most_one_open_round(self):
+        open_rounds = db.session.scalar(sa.select(sa.func.count(Round.id)).where(
+            Round.meeting_id == self.made.meeting_id, Round.status == RoundStatus.OPEN))
+        assert open_rounds <= 1
+
+    @invariant()
+    def answers_fit_their_round(self):
+        for rnd in db.session.scalars(sa.select(Round).where(Round.meeting_id == self.made.meeting_id)):
+            seated = {s.member_id for s in rnd.seats}
+            for c in rnd.contributions:
+                assert c.member_id in seated, "only members in the round answer"
+                if rnd.kind == RoundKind.CONSENT:
+                    assert c.answer in (Answer.CONSENT, Answer.OBJECTION)
+                    if c.answer == Answer.OBJECTION:
+                        assert c.text.strip(), "an objection always has a reason"
+                else:
+                    assert c.answer in (Answer.SPEAK, Answer.PASS)
+            guest = self.made.member_ids["Wijkteam"]
+            assert guest not in seated, "guests never sit in a round"
+
+    @invariant()
+    def adopted_only_with_consent_and_no_objection(self):
+        proposal = db.session.get(Proposal, self.made.proposal_id)
+        self.phases_seen.add(proposal.phase)
+        if proposal.phase != Phase.ADOPTED:
+            return
+        consent_rounds = [r for r in db.session.scalars(sa.select(Round).where(
+            Round.proposal_id == proposal.id, Round.kind == RoundKind.CONSENT,
+            Round.status == RoundStatus.CLOSED, Round.proposal_version == proposal.current_version))]
+        assert consent_rounds, "adopted without a consent round on its final version"
+        last = consent_rounds[-1]
+        assert {c.member_id for c in last.contributions} == {s.member_id for s in last.seats}
+        assert not any(o.status == ObjectionStatus.STANDING for o in proposal.objections)
+
+    @invariant()
+    def objections_end_only_by_their_maker(self):
+        for objection in db.session.scalars(sa.select(Objection).where(
+                Objection.proposal_id == self.made.proposal_id)):
+            if objection.status == ObjectionStatus.MET:
+                consent = db.session.scalar(sa.select(Contribution).join(Round).where(
+                    Round.proposal_id == objection.proposal_id,
+                    Round.proposal_version == objection.met_by_version,
+                    Contribution.member_id == objection.member_id,
+                    Contribution.answer == Answer.CONSENT))
+                assert consent is not None and objection.met_by_version > objection.version
+
+    @invariant()
+    def log_is_intact(self):
+        assert record.verify(self.made.circle_id).intact
+
+
+def test_random_meetings_keep_the_method(app):
+    Meeting_.app = app
+    run = Meeting_.TestCase
+    run.settings = settings(max_examples=40, stateful_step_count=60, deadline=None, derandomize=True,
+                            suppress_health_check=[HealthCheck.too_slow])
+    run().runTest()
+    assert {Phase.OPINION_FORMING, Phase.CONSENT, Phase.INTEGRATING, Phase.ADOPTED} <= Meeting_.phases_seen

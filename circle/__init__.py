@@ -15,10 +15,14 @@ PACKAGE = Path(__file__).resolve().parent
 SHARED = PACKAGE.parent if (PACKAGE.parent / "templates").is_dir() else PACKAGE
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the Kring application: settings, extensions, blueprints and commands."""
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the Kring application: settings, extensions, blueprints and commands.
+
+    `instance_path` replaces the instance/ folder (tests use a temporary one).
+    """
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(SHARED / "templates"),
         static_folder=str(SHARED / "static"),
@@ -52,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    from circle import live  # noqa: F401  (registers the Socket.IO handlers before the server exists)
+
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

@@ -12,7 +12,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField
+from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -27,6 +28,8 @@ TEXT_MAX = 10_000
 CONTRIBUTION_MAX = 2_000
 #: Longest name of a person.
 NAME_MAX = 80
+#: Ids and versions fit the database's integers; anything larger is not ours.
+ID_RANGE = NumberRange(min=1, max=2**31 - 1)
 
 
 def _strip(value: Any) -> Any:
@@ -47,7 +50,7 @@ class KringForm(FlaskForm):
 class SteerForm(KringForm):
     """A facilitator's step, based on the meeting version they saw."""
 
-    based_on = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    based_on = IntegerField(validators=[Optional(), ID_RANGE], widget=HiddenField.widget)
 
 
 class WordingForm(KringForm):
@@ -62,7 +65,7 @@ class WordingForm(KringForm):
     )
     carried_out_by = StringField(_l("Who carries it out?"), validators=[Length(max=TITLE_MAX)])
     note = TextAreaField(_l("What changed, and why?"), validators=[Length(max=CONTRIBUTION_MAX)])
-    based_on = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    based_on = IntegerField(validators=[Optional(), ID_RANGE], widget=HiddenField.widget)
 
     def wording(self) -> Wording:
         """The wording as the proposal actions take it."""
@@ -76,6 +79,12 @@ class WordingForm(KringForm):
         )
 
 
+class AmendForm(WordingForm):
+    """An amendment: a new version of a proposal under discussion."""
+
+    proposal_id = IntegerField(validators=[InputRequired(), ID_RANGE], widget=HiddenField.widget)
+
+
 class MeetingForm(KringForm):
     """Plan a meeting."""
 
@@ -86,13 +95,13 @@ class MeetingForm(KringForm):
 class AgendaForm(SteerForm):
     """Put a proposal on a meeting's agenda."""
 
-    proposal_id = IntegerField(validators=[InputRequired()])
+    proposal_id = IntegerField(validators=[InputRequired(), ID_RANGE])
 
 
 class AttendanceForm(SteerForm):
     """Mark a member present or absent."""
 
-    member_id = IntegerField(validators=[InputRequired()])
+    member_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     present = BooleanField(_l("Present"))
 
 
@@ -102,24 +111,24 @@ class StartRoundForm(SteerForm):
     kind = SelectField(
         _l("Round"),
         choices=[
-            (RoundKind.OPENING.value, _l("Opening round")),
-            (RoundKind.PICTURE_FORMING.value, _l("Picture-forming round")),
-            (RoundKind.OPINION_FORMING.value, _l("Opinion round")),
-            (RoundKind.CONSENT.value, _l("Consent round")),
-            (RoundKind.CLOSING.value, _l("Closing round")),
+            SelectChoice(RoundKind.OPENING.value, _l("Opening round")),
+            SelectChoice(RoundKind.PICTURE_FORMING.value, _l("Picture-forming round")),
+            SelectChoice(RoundKind.OPINION_FORMING.value, _l("Opinion round")),
+            SelectChoice(RoundKind.CONSENT.value, _l("Consent round")),
+            SelectChoice(RoundKind.CLOSING.value, _l("Closing round")),
         ],
     )
     mode = SelectField(
         _l("How"),
-        choices=[(RoundMode.IN_TURN.value, _l("In turn")), (RoundMode.OPEN.value, _l("Open: all at once"))],
+        choices=[SelectChoice(RoundMode.IN_TURN.value, _l("In turn")), SelectChoice(RoundMode.OPEN.value, _l("Open: all at once"))],
         default=RoundMode.IN_TURN.value,
     )
-    proposal_id = IntegerField(validators=[Optional()])
+    proposal_id = IntegerField(validators=[Optional(), ID_RANGE])
     reveal = BooleanField(_l("Simultaneous reveal: answers show when everyone has answered"))
-    starter_id = IntegerField(_l("Who starts"), validators=[Optional()])
+    starter_id = IntegerField(_l("Who starts"), validators=[Optional(), ID_RANGE])
     clockwise = SelectField(
         _l("Which way round"),
-        choices=[("1", _l("Clockwise")), ("0", _l("Anticlockwise"))],
+        choices=[SelectChoice("1", _l("Clockwise")), SelectChoice("0", _l("Anticlockwise"))],
         default="1",
     )
 
@@ -127,32 +136,32 @@ class StartRoundForm(SteerForm):
 class MemberStepForm(SteerForm):
     """A step about one member: add them to the round."""
 
-    member_id = IntegerField(validators=[InputRequired()])
+    member_id = IntegerField(validators=[InputRequired(), ID_RANGE])
 
 
 class ProposalStepForm(SteerForm):
     """A step about one proposal: explain, adopt, postpone, withdraw."""
 
-    proposal_id = IntegerField(validators=[InputRequired()])
+    proposal_id = IntegerField(validators=[InputRequired(), ID_RANGE])
 
 
 class ObjectionStepForm(SteerForm):
     """A step about one objection: mark it tested, withdraw it."""
 
-    objection_id = IntegerField(validators=[InputRequired()])
+    objection_id = IntegerField(validators=[InputRequired(), ID_RANGE])
 
 
 class ContributionForm(KringForm):
     """A contribution to the open round, by the member or recorded for them."""
 
-    member_id = IntegerField(validators=[InputRequired()])
+    member_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     answer = SelectField(
         _l("Answer"),
         choices=[
-            (Answer.SPEAK.value, _l("Say something")),
-            (Answer.PASS.value, _l("Pass")),
-            (Answer.CONSENT.value, _l("Consent")),
-            (Answer.OBJECTION.value, _l("Objection")),
+            SelectChoice(Answer.SPEAK.value, _l("Say something")),
+            SelectChoice(Answer.PASS.value, _l("Pass")),
+            SelectChoice(Answer.CONSENT.value, _l("Consent")),
+            SelectChoice(Answer.OBJECTION.value, _l("Objection")),
         ],
     )
     text = TextAreaField(_l("Your contribution"), validators=[Length(max=CONTRIBUTION_MAX)])
@@ -169,10 +178,10 @@ class MemberForm(KringForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            ("member", _l("Member")),
-            ("secretary", _l("Secretary")),
-            ("facilitator", _l("Facilitator")),
-            ("guest", _l("Guest")),
+            SelectChoice("member", _l("Member")),
+            SelectChoice("secretary", _l("Secretary")),
+            SelectChoice("facilitator", _l("Facilitator")),
+            SelectChoice("guest", _l("Guest")),
         ],
         default="member",
     )

@@ -236,6 +236,7 @@ def start_round(
                 len(present), quorum(meeting.circle),
             )
             meeting.current_proposal_id = proposal.id
+        require(starter_id is None or any(m.id == starter_id for m in present), "not_present")
         order = method.seat_order([m.id for m in present], starter_id, clockwise)
         rnd = Round(
             meeting_id=meeting.id,

@@ -178,6 +178,8 @@ MESSAGES: dict[str, str] = {
     "not_found": N_("This does not exist, or is not part of your circle."),
     "invalid": N_("Please check what you entered."),
     "name_taken": N_("Someone in this circle already has that name."),
+    "unknown_event": N_("Kring does not know this request."),
+    "server_error": N_("Something went wrong on the server; nothing was changed. Please try again."),
 }
 
 

@@ -124,9 +124,12 @@ def amend(
     return done
 
 
-def _objection(actor: Member, objection_id: int) -> Objection:
+def _objection(actor: Member, meeting: Meeting, objection_id: int) -> Objection:
+    """An objection to a proposal on this open meeting's agenda, or refuse."""
     objection = db.session.get(Objection, objection_id)
     require(objection is not None and objection.proposal.circle_id == actor.circle_id, "not_found")
+    method.check_meeting_open(meeting.status)
+    agenda_item(meeting, objection.proposal_id)
     return objection
 
 
@@ -135,7 +138,7 @@ def mark_tested(actor: Member, meeting_id: int, objection_id: int, based_on: int
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
         allowed(actor, Action.MARK_TESTED)
-        objection = _objection(actor, objection_id)
+        objection = _objection(actor, meeting, objection_id)
         require(objection.status == method.ObjectionStatus.STANDING, "objection_ended")
         objection.tested = True
         done = log(meeting.circle_id, actor, Action.MARK_TESTED,
@@ -148,7 +151,7 @@ def withdraw_objection(actor: Member, meeting_id: int, objection_id: int) -> Don
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, None)
         allowed(actor, Action.WITHDRAW_OBJECTION)
-        objection = _objection(actor, objection_id)
+        objection = _objection(actor, meeting, objection_id)
         method.check_withdraw_objection(objection.status, objection.member_id, actor.id, actor.role)
         objection.status = method.ObjectionStatus.WITHDRAWN
         objection.ended_at = utcnow()

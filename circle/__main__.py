@@ -1,0 +1,59 @@
+"""`python -m circle`: serve Kring, pages and live meetings, on HOST:PORT (default 127.0.0.1:5000).
+
+eventlet and gevent must patch the standard library before anything else
+is imported, but `python -m circle` imports the package first. So for
+those two this starts once more, in a fresh interpreter that patches first.
+The server kind therefore comes from KRING_ASYNC_MODE (default eventlet),
+not from instance/config.py.
+"""
+
+import os
+import sys
+
+ASYNC_MODE = os.environ.get("KRING_ASYNC_MODE", "eventlet")
+
+#: What runs first in the fresh interpreter, per server kind.
+PATCH = {
+    "eventlet": (
+        "import warnings; warnings.filterwarnings('ignore', message='(?s).*Eventlet is deprecated'); "
+        "import eventlet; eventlet.monkey_patch()"
+    ),
+    "gevent": "from gevent import monkey; monkey.patch_all()",
+}
+
+
+def _restart_patched() -> None:
+    """Start again in a fresh interpreter that patches the standard library before importing Kring."""
+    os.environ["_KRING_PATCHED"] = ASYNC_MODE
+    code = f"{PATCH[ASYNC_MODE]}; import runpy; runpy.run_module('circle', run_name='__main__')"
+    os.execv(sys.executable, [sys.executable, "-c", code, *sys.argv[1:]])
+
+
+def main() -> None:
+    """Create the app and serve it until Ctrl+C."""
+    from circle import create_app
+    from circle.extensions import socketio
+
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    app = create_app()
+    mode = app.config["ASYNC_MODE"]
+    if mode != ASYNC_MODE:
+        raise SystemExit(
+            f"ASYNC_MODE is {mode!r} in the configuration, but the server was prepared for "
+            f"{ASYNC_MODE!r}: start it with KRING_ASYNC_MODE={mode} instead."
+        )
+    options = {}
+    if mode == "eventlet":
+        # eventlet's server accepts 1,024 connections unless told otherwise.
+        options["max_size"] = int(app.config.get("MAX_CONNECTIONS", 4096))
+    elif mode == "threading":
+        options["allow_unsafe_werkzeug"] = True
+    print(f"Kring runs on http://{host}:{port}/ ({mode}); stop with Ctrl+C.", flush=True)
+    socketio.run(app, host=host, port=port, **options)
+
+
+if __name__ == "__main__":
+    if ASYNC_MODE in PATCH and os.environ.get("_KRING_PATCHED") != ASYNC_MODE:
+        _restart_patched()
+    main()

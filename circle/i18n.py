@@ -1,0 +1,93 @@
+"""Languages: Dutch first, English second; the person's own choice wins over the browser's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
+from flask_babel import format_date, format_datetime, get_locale
+
+bp = Blueprint("i18n", __name__)
+
+#: What the language switch shows for each language.
+LANGUAGE_LABELS = {"nl": "NL", "en": "EN"}
+
+
+def select_locale() -> str:
+    """The language of this request: the person's choice, else their browser's, else Dutch."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "nl"
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: never redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "/\evil.example" as "//evil.example" and drop tabs and newlines.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.post("/lang")
+def set_language():
+    """Remember the language a person picked, and go back to the page they were on."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    back = local_path(request.form.get("next")) or _referrer_path() or "/"
+    return redirect(back, code=303)
+
+
+def _referrer_path() -> str | None:
+    """The page this request came from, if it was a page of this site."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return local_path(parts.path + ("?" + parts.query if parts.query else ""))
+
+
+def _template_context() -> dict:
+    """Give every template the current language and the languages to switch to."""
+    return {
+        "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        "languages": [(code, LANGUAGE_LABELS.get(code, code.upper()))
+                      for code in current_app.config["LANGUAGES"]],
+    }
+
+
+def _date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
+    """A date in the reader's language, e.g. "12 nov 2025"."""
+    return "" if value is None else format_date(value, format)
+
+
+def _datetime(value: dt.datetime | None, format: str = "medium") -> str:
+    """A moment (stored in UTC) in the reader's language and time zone."""
+    return "" if value is None else format_datetime(value, format)
+
+
+def init_app(app: Flask) -> None:
+    """Add the language switch, the template context and the date filters to the app."""
+    app.register_blueprint(bp)
+    app.context_processor(_template_context)
+    app.add_template_filter(_date, "date")
+    app.add_template_filter(_datetime, "datetime")

@@ -1,0 +1,70 @@
+"""Alembic's environment for Kring: migrate the database of the current Flask app.
+
+Run through Flask-Migrate: `flask --app circle db upgrade`, `db migrate -m "..."`.
+"""
+
+import logging
+from logging.config import fileConfig
+
+import sqlalchemy as sa
+from alembic import context
+from flask import current_app
+
+config = context.config
+
+# Log what migrations do when run from the command line; under tests, leave logging alone.
+if config.config_file_name is not None and not current_app.testing:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+config.set_main_option(
+    "sqlalchemy.url",
+    target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"),
+)
+
+
+def render_item(type_, obj, autogen_context):
+    """Write Kring's enums as what they are in every database: short plain strings."""
+    if type_ == "type" and isinstance(obj, sa.Enum) and not obj.native_enum:
+        return f"sa.String(length={obj.length})"
+    return False
+
+
+def process_revision_directives(context, revision, directives):
+    """Write no empty revision when the models did not change."""
+    if getattr(config.cmd_opts, "autogenerate", False):
+        script = directives[0]
+        if script.upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+
+def run_migrations_offline():
+    """Write the SQL of the migrations instead of running them (`db upgrade --sql`)."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_db.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    """Run the migrations on the app's database."""
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_item", render_item)
+    with target_db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

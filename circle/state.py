@@ -1,0 +1,215 @@
+"""The meeting state: small, complete, the same for everyone in the room.
+
+What travels to phones holds the meeting, who is present, the agenda, the
+proposal under discussion (its current version only) and the latest round
+with its seats and answers: not the history, which the record pages hold.
+With a simultaneous reveal, answers stay out of the state until the last
+one is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from circle import method
+from circle.extensions import db
+from circle.models import (
+    AgendaItem,
+    Attendance,
+    Contribution,
+    Meeting,
+    Member,
+    Objection,
+    Proposal,
+    Round,
+    Seat,
+)
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def latest_round(meeting: Meeting) -> Round | None:
+    """The meeting's open round, or else the one that closed last."""
+    return db.session.scalar(
+        sa.select(Round)
+        .where(Round.meeting_id == meeting.id)
+        .order_by(Round.number.desc())
+        .limit(1)
+        .options(
+            selectinload(Round.seats).selectinload(Seat.member),
+            selectinload(Round.contributions).selectinload(Contribution.recorded_by),
+        )
+    )
+
+
+def seat_state(seat: Seat, contribution: Contribution | None, visible: bool) -> dict[str, Any]:
+    """One seat of the ring: who, whether they answered, and (when visible) what."""
+    out: dict[str, Any] = {
+        "member": seat.member_id,
+        "late": seat.added_late,
+        "answered": contribution is not None,
+    }
+    if contribution is not None and visible:
+        out.update(
+            answer=contribution.answer.value,
+            text=contribution.text,
+            position=contribution.position,
+            recorded_by=contribution.recorded_by_id if contribution.on_behalf else None,
+        )
+    return out
+
+
+def round_state(rnd: Round) -> dict[str, Any]:
+    """A round as the ring shows it: the order, the current speaker, the answers."""
+    facts = method.RoundFacts(
+        kind=rnd.kind,
+        mode=rnd.mode,
+        seats=tuple(s.member_id for s in rnd.seats),
+        answered=frozenset(c.member_id for c in rnd.contributions),
+        open=rnd.status.value == "open",
+    )
+    visible = method.answers_visible(rnd.reveal, facts.complete)
+    given = {c.member_id: c for c in rnd.contributions}
+    return {
+        "id": rnd.id,
+        "number": rnd.number,
+        "kind": rnd.kind.value,
+        "mode": rnd.mode.value,
+        "reveal": rnd.reveal,
+        "status": rnd.status.value,
+        "proposal": rnd.proposal_id,
+        "version": rnd.proposal_version,
+        "current": facts.current_speaker if facts.open else None,
+        "complete": facts.complete,
+        "visible": visible,
+        "seats": [seat_state(s, given.get(s.member_id), visible) for s in rnd.seats],
+    }
+
+
+def proposal_state(proposal: Proposal) -> dict[str, Any]:
+    """The proposal under discussion, at its current version."""
+    latest = proposal.latest
+    return {
+        "id": proposal.id,
+        "phase": proposal.phase.value,
+        "version": latest.number,
+        "proposer": proposal.proposer_id,
+        "title": latest.title,
+        "text": latest.text,
+        "background": latest.background,
+        "review_date": _date(latest.review_date),
+        "success_criteria": latest.success_criteria,
+        "carried_out_by": latest.carried_out_by,
+        "objections": [
+            {
+                "id": o.id,
+                "member": o.member_id,
+                "version": o.version,
+                "reason": o.contribution.text,
+                "workable": o.workable,
+                "tested": o.tested,
+                "status": o.status.value,
+                "met_by_version": o.met_by_version,
+            }
+            for o in proposal.objections
+        ],
+    }
+
+
+def meeting_state(meeting_id: int) -> dict[str, Any]:
+    """Everything a phone, the console or the projector needs to draw the meeting now."""
+    meeting = db.session.get(Meeting, meeting_id)
+    members = db.session.scalars(
+        sa.select(Member)
+        .where(Member.circle_id == meeting.circle_id, Member.active.is_(True))
+        .order_by(Member.position, Member.id)
+    ).all()
+    present = dict(
+        db.session.execute(
+            sa.select(Attendance.member_id, Attendance.late).where(
+                Attendance.meeting_id == meeting.id, Attendance.present.is_(True)
+            )
+        ).all()
+    )
+    agenda = db.session.scalars(
+        sa.select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.position)
+        .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions))
+    ).all()
+    proposal = None
+    if meeting.current_proposal_id is not None:
+        proposal = db.session.scalar(
+            sa.select(Proposal)
+            .where(Proposal.id == meeting.current_proposal_id)
+            .options(
+                selectinload(Proposal.versions),
+                selectinload(Proposal.objections).selectinload(Objection.contribution),
+            )
+        )
+    rnd = latest_round(meeting)
+    seated = [m for m in members if m.role in method.SEATED_ROLES]
+    return {
+        "version": meeting.version,
+        "meeting": {
+            "id": meeting.id,
+            "circle": meeting.circle_id,
+            "title": meeting.title,
+            "date": _date(meeting.date),
+            "status": meeting.status.value,
+            "quorum": method.quorum_needed(len(seated), meeting.circle.quorum),
+        },
+        "members": [
+            {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,
+             "late": bool(present.get(m.id))}
+            for m in members
+        ],
+        "agenda": [
+            {"proposal": item.proposal_id, "title": item.proposal.latest.title,
+             "phase": item.proposal.phase.value,
+             "outcome": item.outcome.value if item.outcome else None}
+            for item in agenda
+        ],
+        "proposal": proposal_state(proposal) if proposal is not None else None,
+        "round": round_state(rnd) if rnd is not None else None,
+    }
+
+
+def answer_change(meeting_id: int, contribution_id: int) -> dict[str, Any] | None:
+    """What one new answer changes, to send instead of the whole state.
+
+    Everyone receives one small message per answer, so an open round with N
+    answers costs each phone O(N), not O(N^2). When the answer completes a
+    hidden (simultaneous reveal) round, None: send the whole state, which
+    now reveals every answer at once.
+    """
+    contribution = db.session.get(Contribution, contribution_id)
+    rnd = contribution.round
+    answered = db.session.scalar(
+        sa.select(sa.func.count(Contribution.id)).where(Contribution.round_id == rnd.id)
+    )
+    seats = db.session.scalar(sa.select(sa.func.count(Seat.id)).where(Seat.round_id == rnd.id))
+    if rnd.reveal and answered == seats:
+        return None
+    visible = method.answers_visible(rnd.reveal, answered == seats)
+    seat = db.session.scalar(
+        sa.select(Seat).where(Seat.round_id == rnd.id, Seat.member_id == contribution.member_id)
+    )
+    current = None
+    if rnd.mode == method.RoundMode.IN_TURN:
+        done = set(db.session.scalars(sa.select(Contribution.member_id).where(Contribution.round_id == rnd.id)))
+        current = next((s.member_id for s in rnd.seats if s.member_id not in done), None)
+    return {
+        "version": db.session.get(Meeting, meeting_id).version,
+        "round": rnd.id,
+        "seat": seat_state(seat, contribution, visible),
+        "current": current,
+        "complete": answered == seats,
+    }
+
+

@@ -1,0 +1,49 @@
+"""The pages of Kring: one blueprint per part, and error pages in the reader's language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def init_app(app: Flask) -> None:
+    """Register the page blueprints and the error pages."""
+    from circle.views import circles, decisions, meetings, proposals
+
+    for module in (circles, proposals, meetings, decisions):
+        app.register_blueprint(module.bp)
+
+    app.register_error_handler(CSRFError, _form_expired)
+    for code in ERRORS:
+        app.register_error_handler(code, _error_page)
+
+
+#: Title and explanation of each error page, translated when the page is shown.
+ERRORS = {
+    400: (_l("Something went wrong"),
+          _l("The page could not handle what was sent. Please try again.")),
+    403: (_l("Not allowed"),
+          _l("You may not do this.")),
+    404: (_l("Page not found"),
+          _l("This page does not exist, or it is not yours to see.")),
+    405: (_l("Something went wrong"),
+          _l("This page cannot be used like this.")),
+    413: (_l("Too long"),
+          _l("What you sent is too long. Please make it shorter.")),
+}
+
+
+def _error_page(error: HTTPException):
+    """A short page saying what went wrong, with the right status code."""
+    title, message = ERRORS.get(error.code, ERRORS[400])
+    return render_template("error.html", code=error.code, title=title,
+                           message=message), error.code
+
+
+def _form_expired(error: CSRFError):
+    """A form sent without its token, or too late: ask to try again."""
+    return render_template("error.html", code=400, title=_("Please try again"),
+                           message=_("The form expired, please try again.")), 400

@@ -1,0 +1,120 @@
+"""The circle's home page: who is in it, its meetings, its agenda pool and its decisions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, render_template, url_for
+from flask_babel import gettext as _
+
+from circle import circles, meetings
+from circle.auth import member_of, sign_in_url
+from circle.extensions import db
+from circle.forms import MeetingForm, MemberForm
+from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
+from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
+from circle.views.common import act, back
+
+bp = Blueprint("circles", __name__)
+
+#: Proposals waiting for a meeting: the agenda pool.
+POOL = (Phase.DRAFT, Phase.POSTPONED)
+#: Proposals that reached an outcome, for the list of decisions.
+DECIDED = (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN)
+#: Proposals in the middle of being discussed in a meeting.
+IN_DISCUSSION = tuple(p for p in Phase if p not in FINAL_PHASES and p not in POOL)
+
+_MEETING_RANK = {MeetingStatus.OPEN: 0, MeetingStatus.PLANNED: 1, MeetingStatus.CLOSED: 2}
+
+
+def sorted_meetings(circle_id: int) -> list[Meeting]:
+    """Open meetings first, then planned ones (soonest first), then closed ones (newest first).
+
+    What a member needs next is at the top.
+    """
+    rows = db.session.scalars(sa.select(Meeting).where(Meeting.circle_id == circle_id)).all()
+
+    def key(m: Meeting) -> tuple[int, int, int]:
+        sign = -1 if m.status == MeetingStatus.CLOSED else 1
+        return (_MEETING_RANK[m.status], sign * m.date.toordinal(), sign * m.id)
+
+    return sorted(rows, key=key)
+
+
+def proposals_in(circle_id: int, phases: tuple[Phase, ...]) -> list[tuple[Proposal, ProposalVersion, Meeting | None]]:
+    """Proposals in these phases, each with its latest version and the meeting whose agenda it is on.
+
+    One query however many proposals there are.
+    """
+    stmt = (
+        sa.select(Proposal, ProposalVersion, Meeting)
+        .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
+                                       ProposalVersion.number == Proposal.current_version))
+        .outerjoin(AgendaItem, sa.and_(AgendaItem.proposal_id == Proposal.id,
+                                       AgendaItem.outcome.is_(None)))
+        .outerjoin(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(Proposal.circle_id == circle_id, Proposal.phase.in_(phases))
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def _newest_first(rows: list) -> list:
+    """Decisions newest first; a proposal without a date sorts last."""
+    return sorted(rows, key=lambda r: (r[0].decided_at is not None, r[0].decided_at, r[0].id),
+                  reverse=True)
+
+
+@bp.get("/c/<int:circle_id>/")
+def home(circle_id: int):
+    """The circle at a glance, with the forms the reader's role may use."""
+    me = member_of(circle_id)
+    return _render_home(me)
+
+
+def _render_home(me: Member, meeting_form: MeetingForm | None = None,
+                 member_form: MemberForm | None = None):
+    """The home page; failed forms are passed back in to show their errors and input."""
+    circle = me.circle
+    members = [m for m in circle.members if m.active]  # loads the ring once: names below come from it
+    pool = sorted(proposals_in(circle.id, POOL), key=lambda r: r[0].id)
+    discussed = sorted(proposals_in(circle.id, IN_DISCUSSION), key=lambda r: r[0].id)
+    decisions = _newest_first(proposals_in(circle.id, DECIDED))
+    return render_template(
+        "circles/home.html",
+        circle=circle,
+        me=me,
+        members=members,
+        meetings=sorted_meetings(circle.id),
+        pool=pool,
+        discussed=discussed,
+        decisions=decisions,
+        meeting_form=(meeting_form or MeetingForm()) if may(me.role, Action.PLAN_MEETING) else None,
+        member_form=(member_form or MemberForm()) if may(me.role, Action.ADD_MEMBER) else None,
+        may_write=may(me.role, Action.WRITE_DRAFT),
+    )
+
+
+@bp.post("/c/<int:circle_id>/plan-meeting")
+def plan_meeting(circle_id: int):
+    """Plan a meeting (facilitator or secretary); the action checks the role again."""
+    me = member_of(circle_id)
+    form = MeetingForm()
+    done = act(form, lambda: meetings.plan_meeting(me, form.title.data, form.date.data))
+    if done is None:
+        return _render_home(me, meeting_form=form), 422
+    flash(_("Meeting planned: %(title)s.", title=form.title.data), "success")
+    return back(url_for(".home", circle_id=circle_id, _anchor="meetings"))
+
+
+@bp.post("/c/<int:circle_id>/members")
+def add_member(circle_id: int):
+    """Add a person to the circle (facilitator), then show their personal link to pass on."""
+    me = member_of(circle_id)
+    form = MemberForm()
+    done = act(form, lambda: circles.add_member(me, circle_id, form.name.data, Role(form.role.data)))
+    if done is None:
+        return _render_home(me, member_form=form), 422
+    added = db.session.get(Member, done.subject)
+    flash(_("%(name)s is now in the circle.", name=added.name), "success")
+    flash(_("Give %(name)s this personal link to sign in. Only for them: %(link)s",
+            name=added.name, link=sign_in_url(added)), "link")
+    return back(url_for(".home", circle_id=circle_id, _anchor="members"))

@@ -1,0 +1,117 @@
+"""Fixtures every Kring test can use: a migrated database, the app, a client, signing in.
+
+Each test gets its own copy of a SQLite database that the real migrations
+built once per session, so tests run against the schema people will run.
+CSRF protection stays on, as in production: post forms with `csrf_token(page)`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from circle import create_app
+from circle.auth import sign_in_url
+from circle.extensions import db
+from circle.models import Member
+
+#: The host tests are served on, so links can be built outside a request too.
+SERVER_NAME = "kring.test"
+
+
+def config_for(database: Path) -> dict:
+    """Settings of a test app on the SQLite database at `database`."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SECRET_KEY": "test",
+        "ASYNC_MODE": "threading",
+        "SERVER_NAME": SERVER_NAME,
+    }
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file built once by running every migration; tests get copies."""
+    folder = tmp_path_factory.mktemp("template")
+    database = folder / "kring.sqlite3"
+    app = create_app(config_for(database), instance_path=str(folder / "instance"))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database
+
+
+@pytest.fixture
+def app(template_database: Path, tmp_path: Path) -> Iterator[Flask]:
+    """A Kring app with its own fresh database and instance folder."""
+    database = tmp_path / "kring.sqlite3"
+    shutil.copyfile(template_database, database)
+    app = create_app(config_for(database), instance_path=str(tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without JavaScript: keeps cookies, follows nothing by itself."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs `flask` commands against the test app."""
+    return app.test_cli_runner()
+
+
+_CSRF = (
+    re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"'),
+    re.compile(r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"'),
+)
+
+
+def find_csrf_token(html: str) -> str:
+    """The hidden csrf_token of the (first) form on a page."""
+    for pattern in _CSRF:
+        if match := pattern.search(html):
+            return match.group(1)
+    raise AssertionError("no csrf_token on this page")
+
+
+def sign_in_with_link(client: FlaskClient, member: Member | int):
+    """Sign in as a member the way a person does: open the personal link, press the button.
+
+    `member` is a Member (attached or not) or a member id. Returns the
+    response to the button: a redirect to the member's circle.
+    """
+    app = client.application
+    member_id = member if isinstance(member, int) else sa.inspect(member).identity[0]
+    with app.app_context():
+        url = sign_in_url(db.session.get(Member, member_id), external=False)
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    response = client.post(url, data={"csrf_token": find_csrf_token(page.text)})
+    assert response.status_code == 303, response.text
+    return response
+
+
+@pytest.fixture
+def csrf_token() -> Callable[[str], str]:
+    """`csrf_token(html)`: the hidden CSRF token of a page, to post its form."""
+    return find_csrf_token
+
+
+@pytest.fixture
+def sign_in() -> Callable:
+    """`sign_in(client, member)`: sign in through the member's personal link."""
+    return sign_in_with_link

@@ -1,0 +1,131 @@
+"""The live protocol through Flask-SocketIO's test client, sharing the page session."""
+
+from __future__ import annotations
+
+import pytest
+
+from circle.extensions import db, socketio
+from circle.method import RoundKind
+from circle.models import Contribution, Meeting
+from tests.scenario import everyone_present, samen_vooruit
+
+
+@pytest.fixture
+def made(app):
+    with app.app_context():
+        made = samen_vooruit(guest=True)
+        everyone_present(made)
+        return made
+
+
+def connect(app, sign_in, made, name):
+    """A phone: signed in through its personal link, then connected to the meeting."""
+    client = app.test_client()
+    sign_in(client, made.member_ids[name])
+    return socketio.test_client(app, flask_test_client=client, auth={"meeting": made.meeting_id})
+
+
+def states(sock, event="state"):
+    return [m["args"][0] for m in sock.get_received() if m["name"] == event]
+
+
+def version(app, made):
+    with app.app_context():
+        return db.session.get(Meeting, made.meeting_id).version
+
+
+def test_a_stranger_cannot_connect(app, made):
+    sock = socketio.test_client(app, auth={"meeting": made.meeting_id})
+    assert not sock.is_connected()
+
+
+def test_connecting_sends_the_current_state(app, sign_in, made):
+    joost = connect(app, sign_in, made, "Joost")
+    assert joost.is_connected()
+    [state] = states(joost)
+    assert state["version"] == version(app, made)
+    assert state["meeting"]["status"] == "open"
+    assert sum(m["present"] for m in state["members"]) == 8
+
+
+def test_a_facilitator_step_is_acknowledged_and_broadcast(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    joost = connect(app, sign_in, made, "Joost")
+    v = version(app, made)
+    anna.get_received(), joost.get_received()
+    ack = anna.emit("start_round", {"kind": "picture_forming", "mode": "in_turn",
+                                    "proposal_id": made.proposal_id, "based_on": v}, callback=True)
+    assert ack["ok"] and ack["version"] == v + 1
+    [state] = states(joost)
+    assert state["version"] == v + 1
+    assert state["round"]["kind"] == RoundKind.PICTURE_FORMING
+    assert state["round"]["current"] == made.member_ids["Anna"]
+
+
+def test_two_steps_on_the_same_version_advance_once(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    v = version(app, made)
+    step = {"kind": "opening", "mode": "open", "based_on": v}
+    first = anna.emit("start_round", step, callback=True)
+    second = anna.emit("start_round", step, callback=True)
+    assert first["ok"] is True
+    assert second["ok"] is False and second["error"] == "stale"
+    assert second["state"]["version"] == v + 1
+    assert second["message"] == "Iemand anders was je voor. Dit is de stand van nu."
+
+
+def test_a_resent_answer_is_stored_once(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    joost = connect(app, sign_in, made, "Joost")
+    anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
+    answer = {"answer": "speak", "text": "Fijn dat iedereen er is.", "client_id": "joost-1"}
+    first = joost.emit("contribute", answer, callback=True)
+    again = joost.emit("contribute", answer, callback=True)
+    assert first["ok"] and again["ok"] and again["duplicate"]
+    assert again["id"] == first["id"]
+    with app.app_context():
+        assert db.session.query(Contribution).count() == 1
+
+
+def test_one_answer_travels_as_one_small_change(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    joost = connect(app, sign_in, made, "Joost")
+    anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
+    joost.get_received()
+    anna.emit("contribute", {"answer": "speak", "text": "Goedenavond."}, callback=True)
+    [change] = states(joost, "answer")
+    assert change["seat"] == {"member": made.member_ids["Anna"], "late": False, "answered": True,
+                              "answer": "speak", "text": "Goedenavond.", "position": 1,
+                              "recorded_by": None}
+
+
+@pytest.mark.parametrize("payload", [None, "x", [1, 2], {"answer": "shout"}, {"text": "x" * 2001}])
+def test_malformed_payloads_are_refused_and_change_nothing(app, sign_in, made, payload):
+    joost = connect(app, sign_in, made, "Joost")
+    v = version(app, made)
+    ack = joost.emit("contribute", payload, callback=True)
+    assert ack["ok"] is False and ack["error"] == "invalid" and ack["message"]
+    assert version(app, made) == v
+
+
+def test_an_unknown_event_is_answered(app, sign_in, made):
+    joost = connect(app, sign_in, made, "Joost")
+    ack = joost.emit("explode", {}, callback=True)
+    assert ack == {"ok": False, "error": "unknown_event", "message": "Kring kent dit verzoek niet."}
+
+
+def test_a_member_cannot_steer(app, sign_in, made):
+    joost = connect(app, sign_in, made, "Joost")
+    v = version(app, made)
+    ack = joost.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
+    assert ack["ok"] is False and ack["error"] == "not_allowed"
+    assert version(app, made) == v
+
+
+def test_a_guest_follows_but_cannot_answer(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    guest = connect(app, sign_in, made, "Wijkteam")
+    anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
+    assert states(guest)[-1]["round"]["kind"] == "opening"
+    ack = guest.emit("contribute", {"answer": "speak", "text": "Mag ik iets zeggen?"}, callback=True)
+    assert ack["ok"] is False and ack["error"] == "not_allowed"

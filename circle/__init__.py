@@ -32,6 +32,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "kring.sqlite3"),
         ASYNC_MODE="eventlet",
         BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
         LANGUAGES=("nl", "en"),
         SIGN_IN_MAX_AGE=None,

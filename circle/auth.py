@@ -17,6 +17,8 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,11 +27,14 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from circle.extensions import db, login
+from circle.i18n import local_path
 from circle.models import Member
 
 bp = Blueprint("auth", __name__)
 
 SALT = "kring-sign-in"
+#: Where a visitor wanted to go before they had to sign in (kept in their session).
+AFTER_SIGN_IN = "after_sign_in"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -84,6 +89,10 @@ def member_of(circle_id: int) -> Member:
     404, so a page does not even tell that the circle exists.
     """
     if not current_user.is_authenticated:
+        # The personal link is opened apart from this page (from a chat, an e-mail), so a
+        # `next` in the URL gets lost: remember the page here, and go there after signing in.
+        if request.method == "GET":
+            session[AFTER_SIGN_IN] = request.full_path if request.query_string else request.path
         abort(login.unauthorized())
     if current_user.circle_id != circle_id:
         abort(404)
@@ -124,7 +133,8 @@ def confirm_sign_in(token: str):
         return _private(current_app.make_response((render_template("auth/bad_link.html"), 400)))
     login_user(member, remember=True)
     flash(_("Welcome, %(name)s.", name=member.name), "success")
-    return redirect(url_for("circles.home", circle_id=member.circle_id), code=303)
+    target = local_path(session.pop(AFTER_SIGN_IN, None))
+    return redirect(target or url_for("circles.home", circle_id=member.circle_id), code=303)
 
 
 @bp.get("/")

@@ -6,14 +6,15 @@ import sqlalchemy as sa
 
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
-from circle.method import Action, Role, require
+from circle.method import NAME_MAX, TITLE_MAX, Action, Role, check_text, require
 from circle.models import Circle, Member
 
 
 def create_circle(name: str, facilitator: str, quorum: int | None = None) -> tuple[Circle, Member]:
     """Found a circle with its first facilitator; run by an administrator, so no actor."""
     name, facilitator = name.strip(), facilitator.strip()
-    require(bool(name) and bool(facilitator), "invalid")
+    check_text(name, TITLE_MAX, required=True)
+    check_text(facilitator, NAME_MAX, required=True)
     with unit_of_work():
         circle = Circle(name=name, quorum=quorum)
         db.session.add(circle)
@@ -29,7 +30,7 @@ def create_circle(name: str, facilitator: str, quorum: int | None = None) -> tup
 def add_member(actor: Member | None, circle_id: int, name: str, role: Role = Role.MEMBER) -> Done:
     """Add a person to the circle, at the end of its ring; the facilitator or an administrator."""
     name = name.strip()
-    require(bool(name), "invalid")
+    check_text(name, NAME_MAX, required=True)
     with unit_of_work():
         if actor is not None:
             allowed(actor, Action.ADD_MEMBER)

@@ -17,17 +17,9 @@ from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from circle.method import Answer, RoundKind, RoundMode
+from circle.method import CONTRIBUTION_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, Answer, RoundKind, RoundMode
 from circle.proposals import Wording
 
-#: Longest title of a proposal or meeting.
-TITLE_MAX = 200
-#: Longest proposal text or background.
-TEXT_MAX = 10_000
-#: Longest contribution, remark, reason or note.
-CONTRIBUTION_MAX = 2_000
-#: Longest name of a person.
-NAME_MAX = 80
 #: Ids and versions fit the database's integers; anything larger is not ours.
 ID_RANGE = NumberRange(min=1, max=2**31 - 1)
 

@@ -123,6 +123,7 @@ def plan_meeting(actor: Member, title: str, date: dt.date) -> Done:
     """Plan a meeting of the actor's circle."""
     with unit_of_work():
         allowed(actor, Action.PLAN_MEETING)
+        method.check_text(title, method.TITLE_MAX, required=True)
         meeting = Meeting(circle_id=actor.circle_id, title=title, date=date)
         db.session.add(meeting)
         db.session.flush()
@@ -340,6 +341,8 @@ def contribute(
         method.check_on_behalf(actor.role, actor.id, member.id)
         rnd = _the_open_round(meeting)
         text, workable = text.strip(), workable.strip()
+        method.check_text(text, method.CONTRIBUTION_MAX)
+        method.check_text(workable, method.CONTRIBUTION_MAX)
         method.check_contribution(round_facts(rnd), member.id, answer, text, reason=text)
         contribution = Contribution(
             round_id=rnd.id,

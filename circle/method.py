@@ -198,6 +198,19 @@ def require(condition: bool, code: str) -> None:
         raise RuleBroken(code)
 
 
+# --- How long texts may be --------------------------------------------------
+#: Short enough to read on a phone, long enough for a real proposal.
+TITLE_MAX = 200  # a proposal's or meeting's title
+TEXT_MAX = 10_000  # a proposal's text or background
+CONTRIBUTION_MAX = 2_000  # a contribution, remark, reason or note
+NAME_MAX = 80  # a person's name
+
+
+def check_text(text: str, limit: int, required: bool = False) -> None:
+    """Refuse a missing required text, or one longer than its limit."""
+    require(len(text) <= limit and (bool(text.strip()) or not required), "invalid")
+
+
 # --- Who may do what ---------------------------------------------------------
 
 

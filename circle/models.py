@@ -57,7 +57,7 @@ class Circle(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The circle's name, e.g. "Samen Vooruit".
-    name: Mapped[str] = mapped_column(sa.String(120))
+    name: Mapped[str] = mapped_column(sa.String(200))
     #: How many seated members must be present for a consent round; None: more than half.
     quorum: Mapped[int | None]
     #: Number of entries in the circle's log; a removed last entry shows against it.
@@ -112,7 +112,7 @@ class Meeting(db.Model):
     #: The circle that meets.
     circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circle.id"), index=True)
     #: A short title, e.g. "November meeting".
-    title: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(200))
     #: The day the meeting is held.
     date: Mapped[dt.date]
     #: Planned, open or closed.

@@ -38,6 +38,14 @@ class Wording:
     success_criteria: str = ""
     carried_out_by: str = ""
 
+    def check(self) -> None:
+        """Refuse an empty title or text, or any part longer than its limit."""
+        method.check_text(self.title, method.TITLE_MAX, required=True)
+        method.check_text(self.text, method.TEXT_MAX, required=True)
+        method.check_text(self.background, method.TEXT_MAX)
+        method.check_text(self.success_criteria, method.CONTRIBUTION_MAX)
+        method.check_text(self.carried_out_by, method.TITLE_MAX)
+
     def as_log(self) -> dict:
         """The wording as the log keeps it."""
         data = asdict(self)
@@ -47,6 +55,8 @@ class Wording:
 
 def _new_version(proposal: Proposal, wording: Wording, author: Member, note: str) -> ProposalVersion:
     """Add version n+1; earlier versions stay as they were."""
+    wording.check()
+    method.check_text(note, method.CONTRIBUTION_MAX)
     number = (proposal.current_version + 1) if proposal.versions else 1
     version = ProposalVersion(proposal=proposal, number=number, written_by_id=author.id,
                               note=note.strip(), **asdict(wording))
@@ -228,14 +238,19 @@ def withdraw(
     withdrawn outside a meeting too.
     """
     with unit_of_work():
-        meeting = lock_meeting(actor, meeting_id, based_on) if meeting_id is not None else None
         allowed(actor, Action.WITHDRAW)
         proposal = _proposal(actor, proposal_id)
+        item = _open_item(proposal)
+        if meeting_id is None and item is not None and item.meeting.status == method.MeetingStatus.OPEN:
+            meeting_id = item.meeting_id  # on a running meeting's agenda: withdrawn there
+        meeting = lock_meeting(actor, meeting_id, based_on) if meeting_id is not None else None
         if meeting is not None:
             method.check_meeting_open(meeting.status)
             agenda_item(meeting, proposal_id)
         by_proposer = actor.id == proposal.proposer_id or actor.role == method.Role.SECRETARY
         phase = method.withdraw(proposal_facts(proposal, meeting), by_proposer)
-        done = _decide(actor, meeting, proposal, phase, Action.WITHDRAW,
-                       {"proposer": person(proposal.proposer)})
+        data = {"proposer": person(proposal.proposer)}
+        if actor.id != proposal.proposer_id:
+            data["recorded_by"] = person(actor)
+        done = _decide(actor, meeting, proposal, phase, Action.WITHDRAW, data)
     return done

@@ -1,0 +1,395 @@
+"""The real Kring server in a subprocess, and phones that talk to it over real sockets.
+
+`KringServer` runs `python -m circle` (eventlet, as in production) on a
+fresh SQLite file and a free loopback port: migrations through
+`flask --app circle db upgrade`, the Samen Vooruit scenario of
+tests/scenario.py through the application layer, then the server. It can be
+killed (SIGKILL, like a crash) and started again on the same database and port.
+
+`Phone` is one person's phone: signed in through their personal link over
+plain HTTP (http.client), then a `socketio.Client` with reconnection on,
+keeping the latest meeting state it heard of.
+
+Every wait here is bounded in time; only 127.0.0.1 is used.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import itertools
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from tests.conftest import find_csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+SECRET_KEY = "kring-server-test-secret"
+
+#: Run inside the server's environment: the scenario through the application
+#: layer, and everyone's personal sign-in token, made with the server's key.
+SEED = """
+import json
+from circle import create_app
+from circle.auth import sign_in_token
+from tests.scenario import samen_vooruit
+
+app = create_app()
+with app.app_context():
+    made = samen_vooruit()
+    print(json.dumps({
+        "circle": made.circle_id,
+        "meeting": made.meeting_id,
+        "proposal": made.proposal_id,
+        "members": made.member_ids,
+        "tokens": {name: sign_in_token(made.member(name)) for name in made.member_ids},
+    }))
+"""
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, interval: float = 0.02, what: str = "condition"):
+    """Poll `condition()` until it is truthy; at most `timeout` seconds. Returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class Seeded:
+    """What the scenario made in the server's database: ids and sign-in tokens."""
+
+    circle: int
+    meeting: int
+    proposal: int
+    members: dict[str, int]
+    tokens: dict[str, str]
+
+
+class KringServer:
+    """`python -m circle` on its own SQLite file and loopback port."""
+
+    def __init__(self, folder: Path, port: int | None = None, secret_key: str = SECRET_KEY):
+        self.folder = folder
+        self.database = folder / "kring.sqlite3"
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KRING_", "FLASK_", "_KRING"))}
+        env.update(
+            KRING_SQLALCHEMY_DATABASE_URI=f"sqlite:///{self.database}",
+            KRING_SECRET_KEY=secret_key,
+            KRING_ASYNC_MODE="eventlet",
+            HOST=HOST,
+            PORT=str(self.port),
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
+        )
+        self.env = env
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def _run(self, *args: str, timeout: float = 60) -> str:
+        """Run a command in the server's environment; fail with its output if it fails."""
+        done = subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{args[:3]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def prepare(self) -> Seeded:
+        """Run the migrations on a fresh database and set up the Samen Vooruit meeting."""
+        self._run("-m", "flask", "--app", "circle", "db", "upgrade")
+        out = self._run("-c", SEED)
+        return Seeded(**json.loads(out.strip().splitlines()[-1]))
+
+    def verify_log(self) -> str:
+        """`flask verify-log` on the server's database: the hash chain holds."""
+        return self._run("-m", "flask", "--app", "circle", "verify-log")
+
+    def start(self, timeout: float = 20) -> None:
+        """Start the server; return once its port answers, or fail with what it said."""
+        assert self.process is None, "already running"
+        self.starts += 1
+        self.log = self.folder / f"server-{self.starts}.log"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "circle"], cwd=ROOT, env=self.env,
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                self.process = None
+                raise AssertionError(f"the server exited at start:\n{self.output()}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise AssertionError(f"the server did not answer within {timeout}s:\n{self.output()}")
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
+        """Stop the server: by default SIGKILL, as a crash or a pulled plug."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=timeout)
+        self.process = None
+
+    def restart(self) -> None:
+        """Kill the server and start it again on the same database and port."""
+        self.stop(signal.SIGKILL)
+        self.start()
+
+    def output(self) -> str:
+        """What the server printed in its latest run (the tail)."""
+        try:
+            return self.log.read_text(errors="replace")[-4000:]
+        except (AttributeError, OSError):
+            return ""
+
+    def query(self, sql: str, *params: Any) -> list[tuple]:
+        """Read the database file directly, read-only: the truth after the fact."""
+        connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=5)
+        try:
+            return connection.execute(sql, params).fetchall()
+        finally:
+            connection.close()
+
+    def meeting_version(self, meeting_id: int) -> int:
+        return self.query("SELECT version FROM meeting WHERE id = ?", meeting_id)[0][0]
+
+
+# --- Signing in over plain HTTP -------------------------------------------------
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    """The cookies a response sets, name to value."""
+    out = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        out[name.strip()] = rest.split(";", 1)[0]
+    return out
+
+
+def sign_in(port: int, token: str) -> str:
+    """Sign in the way a person does, over HTTP: open the link, press the button.
+
+    Returns the Cookie header (session and remember cookies) to send with the
+    Socket.IO handshake.
+    """
+    path = f"/s/{token}"
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", path)
+        page = connection.getresponse()
+        body = page.read().decode()
+        assert page.status == 200, f"{page.status}: {body[:300]}"
+        jar = _cookies(page)
+        form = urllib.parse.urlencode({"csrf_token": find_csrf_token(body)})
+        connection.request("POST", path, body=form, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+        })
+        signed_in = connection.getresponse()
+        signed_in.read()
+        assert signed_in.status == 303, signed_in.status
+        jar.update(_cookies(signed_in))
+        assert "session" in jar and "remember_token" in jar, jar
+        return "; ".join(f"{k}={v}" for k, v in jar.items())
+    finally:
+        connection.close()
+
+
+# --- A phone ----------------------------------------------------------------------
+
+_client_ids = itertools.count(1)
+
+
+class Phone:
+    """One person's phone in the meeting: a Socket.IO client that keeps the latest state.
+
+    A full `state` replaces what it has when it is not older. An `answer`
+    change is applied when it is the next version for the round it has;
+    after a gap it asks for the whole `state`, as the protocol says.
+    """
+
+    def __init__(self, server: KringServer, seeded: Seeded, name: str):
+        self.server, self.name = server, name
+        self.member_id = seeded.members[name]
+        self.meeting_id = seeded.meeting
+        self.cookie = sign_in(server.port, seeded.tokens[name])
+        self.sio = socketio.Client(
+            reconnection=True, reconnection_attempts=100, reconnection_delay=0.2,
+            reconnection_delay_max=0.5, randomization_factor=0.1, handle_sigint=False,
+        )
+        self.lock = threading.Lock()
+        self.state: dict | None = None
+        self.connects = 0
+        self.resyncs = 0
+        self.changes_applied = 0
+        self.answers_heard: list[dict] = []
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("state", self._take)
+        self.sio.on("answer", self._on_answer)
+
+    # What the server sends -----------------------------------------------------
+
+    def _on_connect(self) -> None:
+        with self.lock:
+            self.connects += 1
+
+    def _take(self, state: dict) -> None:
+        with self.lock:
+            if self.state is None or state["version"] >= self.state["version"]:
+                self.state = state
+
+    def _on_answer(self, change: dict) -> None:
+        with self.lock:
+            self.answers_heard.append(change)
+            have = self.state
+            if have is not None and change["version"] <= have["version"]:
+                return  # old news: a newer state already holds it
+            rnd = have and have["round"]
+            if rnd and change["version"] == have["version"] + 1 and rnd["id"] == change["round"]:
+                seats = [s for s in rnd["seats"] if s["member"] == change["seat"]["member"]]
+                if seats:
+                    new = copy.deepcopy(have)
+                    new_round = new["round"]
+                    i = next(i for i, s in enumerate(new_round["seats"])
+                             if s["member"] == change["seat"]["member"])
+                    new_round["seats"][i] = change["seat"]
+                    new_round["current"] = change["current"]
+                    new_round["complete"] = change["complete"]
+                    new["version"] = change["version"]
+                    self.state = new
+                    self.changes_applied += 1
+                    return
+        self.resync()
+
+    def resync(self) -> None:
+        """Ask for the whole state (after a gap); its answer replaces ours when newer."""
+        self.resyncs += 1
+
+        def got(ack):
+            if isinstance(ack, dict) and ack.get("ok"):
+                self._take(ack["state"])
+
+        try:
+            self.sio.emit("state", None, callback=got)
+        except socketio.exceptions.SocketIOError:
+            pass  # not connected: connecting again brings the state anyway
+
+    # What the phone does ---------------------------------------------------------
+
+    def connect(self, timeout: float = 10) -> Phone:
+        """Connect to the meeting; the server answers with the state."""
+        cookie = self.cookie
+        # A function, not a dict: python-engineio removes the Cookie entry from the
+        # dict it is given, and the client reuses that dict when it reconnects.
+        self.sio.connect(
+            self.server.url, headers=lambda: {"Cookie": cookie},
+            auth={"meeting": self.meeting_id}, transports=["websocket"], wait_timeout=timeout,
+        )
+        wait_for(lambda: self.state is not None, timeout, what=f"{self.name}'s first state")
+        return self
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.connected and "/" in self.sio.namespaces
+
+    def wait_connected(self, timeout: float = 15) -> None:
+        wait_for(lambda: self.connected, timeout, what=f"{self.name} to be connected")
+
+    def call(self, event: str, payload: Any = None, timeout: float = 5) -> dict:
+        """Send one event and return its acknowledgement."""
+        self.wait_connected()
+        return self.sio.call(event, payload, timeout=timeout)
+
+    def step(self, event: str, **payload: Any) -> dict:
+        """A facilitator's step based on the version this phone has; must succeed."""
+        payload.setdefault("based_on", self.version)
+        ack = self.call(event, payload)
+        assert ack["ok"], (self.name, event, ack)
+        return ack
+
+    def answer_payload(self, answer: str, text: str = "", **more: Any) -> dict:
+        """A contribution with a fresh client id, to send (and resend) as it is."""
+        return {"answer": answer, "text": text, "client_id": f"{self.name}-{next(_client_ids)}", **more}
+
+    def contribute(self, answer: str, text: str = "", **more: Any) -> dict:
+        ack = self.call("contribute", self.answer_payload(answer, text, **more))
+        assert ack["ok"], (self.name, ack)
+        return ack
+
+    @property
+    def version(self) -> int | None:
+        with self.lock:
+            return self.state and self.state["version"]
+
+    def snapshot(self) -> dict | None:
+        with self.lock:
+            return copy.deepcopy(self.state)
+
+    def cut(self) -> None:
+        """The phone's connection dies without a goodbye (a tunnel, a sleeping phone)."""
+        ws = self.sio.eio.ws
+        ws.sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        """Hang up for good: no reconnection."""
+        try:
+            self.sio.disconnect()
+        finally:
+            self.sio.shutdown() if hasattr(self.sio, "shutdown") else None
+
+
+def converge(phones: list[Phone], version: int, timeout: float = 10) -> dict:
+    """Wait until every phone has exactly `version`, and the same state; return that state."""
+    wait_for(
+        lambda: all(p.version == version for p in phones), timeout,
+        what=f"every phone at version {version} "
+             f"(now {[(p.name, p.version) for p in phones]})",
+    )
+    states = [p.snapshot() for p in phones]
+    for phone, state in zip(phones, states):
+        assert state == states[0], f"{phone.name} differs from {phones[0].name} at version {version}"
+    return states[0]

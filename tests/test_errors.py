@@ -1,0 +1,21 @@
+"""Error pages say what went wrong in the reader's language, with the right status."""
+
+
+def test_a_missing_page_in_dutch_then_english(client):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "Pagina niet gevonden" in page.text
+    page = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert "Page not found" in page.text
+
+
+def test_too_much_text_is_refused_kindly(client):
+    response = client.post("/lang", data={"lang": "en", "next": "x" * 300_000})
+    assert response.status_code == 413
+    assert "Wat je stuurde is te lang" in response.text
+
+
+def test_a_wrong_method_is_refused_kindly(client):
+    response = client.get("/sign-out")
+    assert response.status_code == 405
+    assert "Deze pagina werkt zo niet" in response.text

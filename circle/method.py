@@ -46,11 +46,12 @@ class Phase(StrEnum):
     CONSENT = "consent"  # consentronde
     INTEGRATING = "integrating"  # bezwaren integreren: objections stand
     ADOPTED = "adopted"  # besluit genomen
+    REVIEW = "review"  # evaluatie: an adopted decision back on an agenda to look back at
     POSTPONED = "postponed"  # uitgesteld: back to an agenda later
     WITHDRAWN = "withdrawn"  # ingetrokken by its proposer
 
 
-#: Phases a proposal never leaves.
+#: Phases a proposal never leaves (an adopted decision only for its review, see `start_review`).
 FINAL_PHASES = frozenset({Phase.ADOPTED, Phase.WITHDRAWN})
 
 
@@ -230,16 +231,19 @@ def may(role: Role, action: Action) -> bool:
 #: A consent round follows an opinion round or an amendment; after objections,
 #: only a new version (AMENDING) gets a new consent round.
 ROUND_STARTS: dict[RoundKind, frozenset[Phase]] = {
-    RoundKind.PICTURE_FORMING: frozenset({Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING}),
+    RoundKind.PICTURE_FORMING: frozenset(
+        {Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING, Phase.REVIEW}
+    ),
     RoundKind.OPINION_FORMING: frozenset(
-        {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING}
+        {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.REVIEW}
     ),
     RoundKind.CONSENT: frozenset({Phase.OPINION_FORMING, Phase.AMENDING}),
 }
 
 #: Phases in which the facilitator may write a new version of the proposal.
 AMENDABLE = frozenset(
-    {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.CONSENT, Phase.INTEGRATING}
+    {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.CONSENT,
+     Phase.INTEGRATING, Phase.REVIEW}
 )
 
 #: Phases from which a proposal may be postponed (back to a later agenda).
@@ -276,6 +280,16 @@ def put_on_agenda(facts: ProposalFacts) -> Phase:
     _not_final(facts)
     require(facts.phase in (Phase.DRAFT, Phase.POSTPONED), "wrong_phase")
     return Phase.DRAFT
+
+
+def start_review(facts: ProposalFacts) -> Phase:
+    """An adopted decision goes back on an agenda to be looked back at (evaluatie).
+
+    The review runs like a proposal: rounds, perhaps an amendment, and a new
+    consent round before it is adopted again; or its proposer withdraws it.
+    """
+    require(facts.phase == Phase.ADOPTED, "wrong_phase")
+    return Phase.REVIEW
 
 
 def start_explanation(facts: ProposalFacts) -> Phase:
@@ -347,6 +361,24 @@ def after_consent_round(objections: int) -> Phase:
 
 
 # --- Meetings ---------------------------------------------------------------
+
+
+class NameDisplay(StrEnum):
+    """How members' names appear in a circle's public record."""
+
+    FULL = "full"  # Fatima El Amrani
+    FIRST = "first"  # Fatima
+    INITIALS = "initials"  # F.E.A.
+
+
+def public_name(name: str, display: NameDisplay) -> str:
+    """A member's name as the circle chose to show it to the neighbourhood."""
+    parts = name.split()
+    if display == NameDisplay.FULL or not parts:
+        return name
+    if display == NameDisplay.FIRST:
+        return parts[0]
+    return "".join(p[0].upper() + "." for p in parts)
 
 
 class MeetingStatus(StrEnum):

@@ -19,6 +19,7 @@ from circle.extensions import db
 from circle.method import (
     Answer,
     MeetingStatus,
+    NameDisplay,
     ObjectionStatus,
     Phase,
     Role,
@@ -60,6 +61,12 @@ class Circle(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     #: How many seated members must be present for a consent round; None: more than half.
     quorum: Mapped[int | None]
+    #: The decision list, decision pages and minutes are readable without signing in.
+    public_record: Mapped[bool] = mapped_column(default=False)
+    #: How members' names appear in the public record: full, first name or initials.
+    public_names: Mapped[NameDisplay] = mapped_column(
+        enum_type(NameDisplay), default=NameDisplay.FIRST
+    )
     #: Number of entries in the circle's log; a removed last entry shows against it.
     log_length: Mapped[int] = mapped_column(default=0)
     #: Hash of the circle's latest log entry (hex); None while the log is empty.
@@ -234,6 +241,8 @@ class AgendaItem(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: Adopted, postponed or withdrawn in this meeting; None while open.
     outcome: Mapped[Phase | None] = mapped_column(enum_type(Phase))
+    #: The item reviews an adopted decision (evaluatie) rather than deciding a new one.
+    review: Mapped[bool] = mapped_column(default=False)
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
     proposal: Mapped[Proposal] = relationship()
@@ -359,6 +368,32 @@ class Objection(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="objections")
     contribution: Mapped[Contribution] = relationship()
     member: Mapped[Member] = relationship()
+
+
+class Correction(db.Model):
+    """A correction of something recorded: a new entry pointing at the original; both stay visible."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The circle whose record is corrected.
+    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circle.id"), index=True)
+    #: The contribution whose text is corrected, if that is what is corrected.
+    contribution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contribution.id"), index=True)
+    #: The meeting whose minutes are corrected (e.g. a typo in its title), if that is what is corrected.
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    #: The corrected text, as it should have read.
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: Why it was corrected.
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who corrected it (the secretary).
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
+    #: The log entry that records the correction.
+    log_seq: Mapped[int]
+    #: When it was corrected (UTC).
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    contribution: Mapped[Contribution | None] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
+    recorded_by: Mapped[Member] = relationship()
 
 
 class LogEntry(db.Model):

@@ -99,18 +99,20 @@ def edit_draft(actor: Member, proposal_id: int, wording: Wording, note: str = ""
 
 
 def put_on_agenda(actor: Member, proposal_id: int, meeting_id: int, based_on: int | None = None) -> Done:
-    """Put a draft, or a postponed proposal, on a meeting's agenda."""
+    """Put a draft or a postponed proposal on a meeting's agenda; an adopted one, for its review."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
         allowed(actor, Action.PUT_ON_AGENDA)
         require(meeting.status != method.MeetingStatus.CLOSED, "meeting_closed")
         proposal = _proposal(actor, proposal_id)
-        proposal.phase = method.put_on_agenda(proposal_facts(proposal, None))
+        facts = proposal_facts(proposal, None)
+        review = proposal.phase == Phase.ADOPTED
+        proposal.phase = method.start_review(facts) if review else method.put_on_agenda(facts)
         require(_open_item(proposal) is None, "already_on_agenda")
         db.session.add(AgendaItem(meeting_id=meeting.id, proposal_id=proposal.id,
-                                  position=len(meeting.agenda) + 1))
+                                  position=len(meeting.agenda) + 1, review=review))
         done = log(meeting.circle_id, actor, Action.PUT_ON_AGENDA,
-                   {"proposal": proposal.id, "title": proposal.latest.title}, meeting)
+                   {"proposal": proposal.id, "title": proposal.latest.title, "review": review}, meeting)
     return done
 
 

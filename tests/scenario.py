@@ -9,21 +9,13 @@ import sqlalchemy as sa
 
 from circle import meetings, proposals
 from circle.circles import add_member, create_circle
+from circle.demo import MEMBERS
 from circle.extensions import db
 from circle.method import Answer, Role, RoundKind, RoundMode
 from circle.models import Member
 
 #: The eight residents of the demo circle, in ring order, with their roles.
-PEOPLE = [
-    ("Anna", Role.FACILITATOR),
-    ("Fatima", Role.SECRETARY),
-    ("Joost", Role.MEMBER),
-    ("Aylin", Role.MEMBER),
-    ("Kees", Role.MEMBER),
-    ("Samira", Role.MEMBER),
-    ("Dewi", Role.MEMBER),
-    ("Mohamed", Role.MEMBER),
-]
+PEOPLE = [("Anna", Role.FACILITATOR), *MEMBERS]
 
 
 @dataclass

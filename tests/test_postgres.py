@@ -1,0 +1,85 @@
+"""Kring at scale runs on PostgreSQL: the same migrations, the same actions, the same record.
+
+Needs a PostgreSQL server on 127.0.0.1:5432 (override with KRING_TEST_POSTGRES,
+e.g. postgresql://postgres@127.0.0.1:5432/postgres); skipped, saying why,
+where there is none. `.ci/run` starts one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from circle import create_app, database_uri, record
+from circle.extensions import db
+from circle.method import Answer, RoundKind
+from circle.models import Proposal
+from tests.scenario import everyone_present, run_round, samen_vooruit
+
+ADMIN_URL = database_uri(
+    os.environ.get("KRING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+)
+
+
+def _admin_engine():
+    return sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A fresh, empty database on the local PostgreSQL server, dropped afterwards."""
+    try:
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server reachable at {ADMIN_URL}: {error.orig}")
+    name = f"kring_test_{uuid.uuid4().hex[:10]}"
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(ADMIN_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(postgres_url, tmp_path):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "SECRET_KEY": "test",
+         "ASYNC_MODE": "threading", "SERVER_NAME": "kring.test"},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_up_and_down_on_postgres(pg_app):
+    with pg_app.app_context():
+        flask_migrate.downgrade(revision="base")
+        assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+        flask_migrate.upgrade()
+        assert "log_entry" in sa.inspect(db.engine).get_table_names()
+
+
+def test_a_meeting_to_a_decision_on_postgres(pg_app):
+    with pg_app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+        run_round(made, RoundKind.PICTURE_FORMING, {"Kees": (Answer.PASS, "")})
+        run_round(made, RoundKind.OPINION_FORMING)
+        run_round(made, RoundKind.CONSENT)
+        from circle import proposals
+
+        proposals.adopt(made.member("Anna"), made.meeting_id, made.proposal_id)
+        assert db.session.get(Proposal, made.proposal_id).phase == "adopted"
+        assert record.verify(made.circle_id).intact

@@ -5,11 +5,11 @@ import secrets
 import warnings
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from circle.extensions import babel, csrf, db, login, migrate, socketio
+from circle.extensions import babel, compress, csrf, db, login, migrate, socketio
 
 # eventlet announces its own retirement whenever it is loaded; the project card names it as the
 # default server and DESIGN.md keeps gevent and threading one setting away, so we keep it knowingly.
@@ -42,6 +42,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         LANGUAGES=("nl", "en"),
         SIGN_IN_MAX_AGE=None,
         MAX_CONTENT_LENGTH=256 * 1024,
+        # A meeting page stays open for hours; its forms must still post at the end.
+        WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 365,
@@ -58,6 +60,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
+    app.after_request(_whole_static_file)  # runs before Compress's own hook: see below
     login.init_app(app)
     from circle import i18n
 
@@ -79,6 +83,18 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     views.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _whole_static_file(response):
+    """Read our (small) static files whole, so Flask-Compress gzips them like pages.
+
+    Left streamed, Flask-Compress would compress them chunk by chunk without
+    gzip (which older phones may need) and without closing the file.
+    """
+    if request.endpoint == "static" and response.direct_passthrough and response.status_code == 200:
+        response.direct_passthrough = False
+        response.make_sequence()
+    return response
 
 
 def database_uri(uri: str) -> str:

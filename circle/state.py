@@ -91,8 +91,12 @@ def round_state(rnd: Round) -> dict[str, Any]:
     }
 
 
-def proposal_state(proposal: Proposal) -> dict[str, Any]:
-    """The proposal under discussion, at its current version."""
+def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[str, Any]:
+    """The proposal under discussion, at its current version.
+
+    Objections raised in `hidden_round` (a simultaneous reveal still waiting
+    for answers) stay out, with their makers and reasons, until it completes.
+    """
     latest = proposal.latest
     return {
         "id": proposal.id,
@@ -101,6 +105,7 @@ def proposal_state(proposal: Proposal) -> dict[str, Any]:
         "proposer": proposal.proposer_id,
         "title": latest.title,
         "text": latest.text,
+        "note": latest.note,
         "background": latest.background,
         "review_date": _date(latest.review_date),
         "success_criteria": latest.success_criteria,
@@ -117,6 +122,7 @@ def proposal_state(proposal: Proposal) -> dict[str, Any]:
                 "met_by_version": o.met_by_version,
             }
             for o in proposal.objections
+            if o.contribution.round_id != hidden_round
         ],
     }
 
@@ -129,13 +135,15 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         .where(Member.circle_id == meeting.circle_id, Member.active.is_(True))
         .order_by(Member.position, Member.id)
     ).all()
-    present = dict(
-        db.session.execute(
-            sa.select(Attendance.member_id, Attendance.late).where(
-                Attendance.meeting_id == meeting.id, Attendance.present.is_(True)
+    marked = {
+        row.member_id: row
+        for row in db.session.execute(
+            sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
+                Attendance.meeting_id == meeting.id
             )
-        ).all()
-    )
+        )
+    }
+    present = {member_id: row.late for member_id, row in marked.items() if row.present}
     agenda = db.session.scalars(
         sa.select(AgendaItem)
         .where(AgendaItem.meeting_id == meeting.id)
@@ -153,6 +161,8 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             )
         )
     rnd = latest_round(meeting)
+    shown = round_state(rnd) if rnd is not None else None
+    hidden = shown["id"] if shown is not None and not shown["visible"] else None
     seated = [m for m in members if m.role in method.SEATED_ROLES]
     return {
         "version": meeting.version,
@@ -166,7 +176,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         },
         "members": [
             {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,
-             "late": bool(present.get(m.id))}
+             "late": bool(present.get(m.id)), "marked": m.id in marked}
             for m in members
         ],
         "agenda": [
@@ -175,8 +185,8 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
              "outcome": item.outcome.value if item.outcome else None}
             for item in agenda
         ],
-        "proposal": proposal_state(proposal) if proposal is not None else None,
-        "round": round_state(rnd) if rnd is not None else None,
+        "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
+        "round": shown,
     }
 
 

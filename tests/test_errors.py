@@ -19,3 +19,17 @@ def test_a_wrong_method_is_refused_kindly(client):
     response = client.get("/sign-out")
     assert response.status_code == 405
     assert "Deze pagina werkt zo niet" in response.text
+
+
+def test_pages_and_scripts_travel_compressed(client):
+    """A phone on mobile data gets the page and its script gzipped (the 60 KB budget counts bytes on the wire)."""
+    old_phone = {"Accept-Encoding": "gzip"}  # an old phone's browser may know nothing newer
+    page = client.get("/sign-in", headers=old_phone)
+    script = client.get("/static/vendor/socket.io.min.js", headers=old_phone)
+    try:
+        assert page.headers.get("Content-Encoding") == "gzip"
+        assert script.headers.get("Content-Encoding") == "gzip"
+        assert len(script.get_data()) < 20_000
+    finally:
+        page.close()
+        script.close()

@@ -129,3 +129,25 @@ def test_a_guest_follows_but_cannot_answer(app, sign_in, made):
     assert states(guest)[-1]["round"]["kind"] == "opening"
     ack = guest.emit("contribute", {"answer": "speak", "text": "Mag ik iets zeggen?"}, callback=True)
     assert ack["ok"] is False and ack["error"] == "not_allowed"
+
+
+def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made):
+    """With a simultaneous reveal, no phone receives who objected or why until all have answered."""
+    from circle import meetings, proposals
+    from circle.method import Answer, RoundMode
+
+    with app.app_context():
+        anna = made.member("Anna")
+        for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
+            meetings.start_round(anna, made.meeting_id, kind, RoundMode.OPEN, proposal_id=made.proposal_id)
+            meetings.close_round(anna, made.meeting_id)
+        meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+                             proposal_id=made.proposal_id, reveal=True)
+    joost = connect(app, sign_in, made, "Joost")
+    dewi = connect(app, sign_in, made, "Dewi")
+    joost.get_received()
+    ack = dewi.emit("contribute", {"answer": "objection", "text": "Geheime reden", "workable": "x"},
+                    callback=True)
+    assert ack["ok"]
+    received = str(joost.get_received()) + str(joost.emit("state", callback=True))
+    assert "Geheime reden" not in received and "'answer': 'objection'" not in received

@@ -42,7 +42,7 @@ def broadcast(done: Done) -> None:
         return
     change = None
     if done.action == "contribute":
-        change = answer_change(done.meeting_id, done.subject)
+        change = answer_change(done.subject, done.version)
     if change is not None:
         socketio.emit("answer", change, to=room(done.meeting_id))
     else:
@@ -152,7 +152,7 @@ def state(payload: Any = None) -> dict[str, Any]:
     meeting_id = _meeting_of_this_socket()
     if meeting_id is None or not current_user.is_authenticated:
         return refusal("not_allowed")
-    return {"ok": True, "state": meeting_state(meeting_id)}
+    return {"ok": True, "state": meeting_state(meeting_id), "you": current_user.id}
 
 
 @socketio.on("*")

@@ -190,16 +190,20 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     }
 
 
-def answer_change(meeting_id: int, contribution_id: int) -> dict[str, Any] | None:
+def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     """What one new answer changes, to send instead of the whole state.
 
     Everyone receives one small message per answer, so an open round with N
-    answers costs each phone O(N), not O(N^2). When the answer completes a
-    hidden (simultaneous reveal) round, None: send the whole state, which
-    now reveals every answer at once.
+    answers costs each phone O(N), not O(N^2). `version` is the meeting
+    version this answer made. None means: send the whole state instead,
+    because the answer completes a hidden (simultaneous reveal) round, which
+    now reveals every answer at once, or because it is an objection, which
+    the proposal's list of objections must show too.
     """
     contribution = db.session.get(Contribution, contribution_id)
     rnd = contribution.round
+    if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
+        return None
     answered = db.session.scalar(
         sa.select(sa.func.count(Contribution.id)).where(Contribution.round_id == rnd.id)
     )
@@ -215,7 +219,7 @@ def answer_change(meeting_id: int, contribution_id: int) -> dict[str, Any] | Non
         done = set(db.session.scalars(sa.select(Contribution.member_id).where(Contribution.round_id == rnd.id)))
         current = next((s.member_id for s in rnd.seats if s.member_id not in done), None)
     return {
-        "version": db.session.get(Meeting, meeting_id).version,
+        "version": version,
         "round": rnd.id,
         "seat": seat_state(seat, contribution, visible),
         "current": current,

@@ -132,6 +132,16 @@ class KringServer:
         out = self._run("-c", SEED)
         return Seeded(**json.loads(out.strip().splitlines()[-1]))
 
+    def copy_database(self, template: Path) -> None:
+        """Start from a copy of a prepared database (SQLite's backup: the WAL comes along)."""
+        source = sqlite3.connect(template)
+        target = sqlite3.connect(self.database)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+
     def verify_log(self) -> str:
         """`flask verify-log` on the server's database: the hash chain holds."""
         return self._run("-m", "flask", "--app", "circle", "verify-log")
@@ -267,7 +277,10 @@ class Phone:
         self.resyncs = 0
         self.changes_applied = 0
         self.answers_heard: list[dict] = []
+        #: Drop the next `answer` as if it were lost, to see the phone catch up.
+        self.miss_next_answer = False
         self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("state", self._take)
         self.sio.on("answer", self._on_answer)
 
@@ -277,6 +290,13 @@ class Phone:
         with self.lock:
             self.connects += 1
 
+    def _on_disconnect(self, reason: Any = None) -> None:
+        # python-engineio leaves a dead WebSocket open when the transport fails;
+        # close it, or it lingers until garbage collection (a ResourceWarning).
+        ws = getattr(self.sio.eio, "ws", None)
+        if ws is not None and reason != self.sio.reason.CLIENT_DISCONNECT:
+            ws.shutdown()
+
     def _take(self, state: dict) -> None:
         with self.lock:
             if self.state is None or state["version"] >= self.state["version"]:
@@ -284,6 +304,9 @@ class Phone:
 
     def _on_answer(self, change: dict) -> None:
         with self.lock:
+            if self.miss_next_answer:
+                self.miss_next_answer = False
+                return
             self.answers_heard.append(change)
             have = self.state
             if have is not None and change["version"] <= have["version"]:
@@ -322,11 +345,8 @@ class Phone:
 
     def connect(self, timeout: float = 10) -> Phone:
         """Connect to the meeting; the server answers with the state."""
-        cookie = self.cookie
-        # A function, not a dict: python-engineio removes the Cookie entry from the
-        # dict it is given, and the client reuses that dict when it reconnects.
         self.sio.connect(
-            self.server.url, headers=lambda: {"Cookie": cookie},
+            self.server.url, headers={"Cookie": self.cookie},
             auth={"meeting": self.meeting_id}, transports=["websocket"], wait_timeout=timeout,
         )
         wait_for(lambda: self.state is not None, timeout, what=f"{self.name}'s first state")
@@ -376,10 +396,7 @@ class Phone:
 
     def close(self) -> None:
         """Hang up for good: no reconnection."""
-        try:
-            self.sio.disconnect()
-        finally:
-            self.sio.shutdown() if hasattr(self.sio, "shutdown") else None
+        self.sio.shutdown()
 
 
 def converge(phones: list[Phone], version: int, timeout: float = 10) -> dict:

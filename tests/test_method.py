@@ -71,7 +71,7 @@ def test_every_action_has_a_permission_entry_and_guests_neither_sit_nor_record()
 
 
 MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW}
-RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.MARK_ATTENDANCE}
+RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.MARK_ATTENDANCE, Action.CORRECT}
 EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
 
 
@@ -129,8 +129,8 @@ def test_quorum_default_is_more_than_half(members, quorum, needed):
 #: DESIGN's order: picture-forming after the draft or its explanation (or again); opinions
 #: after picture-forming, again, or after amending; consent after opinions or an amendment.
 EXPECTED_STARTS = {
-    PICTURE: {Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING},
-    OPINION: {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING},
+    PICTURE: {Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING, Phase.REVIEW},
+    OPINION: {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.REVIEW},
     CONSENT: {Phase.OPINION_FORMING, Phase.AMENDING},
 }
 

@@ -110,7 +110,7 @@ class Meeting_(RuleBasedStateMachine):
             member = db.session.get(Member, waiting[0])
             self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
 
-    @rule(objector=st.sampled_from([None, *NAMES]))
+    @rule(objector=st.none() | st.sampled_from(NAMES))
     def everyone_answers(self, objector):
         """Everyone still waiting answers in turn; perhaps one of them objects."""
         rnd = meetings.open_round(db.session.get(Meeting, self.made.meeting_id))
@@ -126,7 +126,7 @@ class Meeting_(RuleBasedStateMachine):
             self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
 
     @rule(amend_first=st.booleans(), mode=st.sampled_from(RoundMode), reveal=st.booleans(),
-          objector=st.sampled_from([None, *NAMES]))
+          objector=st.none() | st.sampled_from(NAMES))
     def facilitator_moves_on(self, amend_first, mode, reveal, objector):
         """The usual next step of the method, so random runs get as far as a decision."""
         anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.made.proposal_id

@@ -475,3 +475,24 @@ class ProposalMachine(RuleBasedStateMachine):
 
 TestProposalMachine = ProposalMachine.TestCase
 TestProposalMachine.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)
+
+
+def test_an_adopted_decision_comes_back_only_for_its_review():
+    """Evaluatie: an adopted decision goes back on an agenda as a review; nothing else reopens it."""
+    adopted = ProposalFacts(phase=Phase.ADOPTED, version=2, consent_complete_version=2)
+    assert m.start_review(adopted) == Phase.REVIEW
+    for phase in set(Phase) - {Phase.ADOPTED}:
+        with breaks("wrong_phase"):
+            m.start_review(ProposalFacts(phase=phase, version=1))
+    with breaks("final"):
+        m.amend(adopted)
+    review = ProposalFacts(phase=Phase.REVIEW, version=2, consent_complete_version=2)
+    assert m.amend(review) == Phase.AMENDING
+    with breaks("wrong_phase"):  # adopted again only after a new consent round
+        m.adopt(review)
+
+
+def test_public_names_follow_the_circles_choice():
+    assert m.public_name("Fatima El Amrani", m.NameDisplay.FULL) == "Fatima El Amrani"
+    assert m.public_name("Fatima El Amrani", m.NameDisplay.FIRST) == "Fatima"
+    assert m.public_name("Fatima El Amrani", m.NameDisplay.INITIALS) == "F.E.A."

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.from_prefixed_env("KRING")
     if config:
         app.config.update(config)
+    app.url_map.converters["int"] = DatabaseId
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
@@ -83,6 +85,14 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     views.init_app(app)
     cli.init_app(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every URL: only numbers a database id can be, so a huge one is a plain 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _whole_static_file(response):

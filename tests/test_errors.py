@@ -33,3 +33,9 @@ def test_pages_and_scripts_travel_compressed(client):
     finally:
         page.close()
         script.close()
+
+
+def test_an_id_too_large_for_the_database_is_simply_not_found(client):
+    huge = 2**64
+    for url in (f"/c/{huge}/", f"/c/1/meetings/{huge}/", f"/c/1/decisions/{huge}/", f"/c/{huge}/logbook/"):
+        assert client.get(url).status_code == 404, url

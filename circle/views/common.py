@@ -11,6 +11,7 @@ from flask_babel import gettext
 from circle.actions import Done
 from circle.extensions import db
 from circle.forms import KringForm, first_error
+from circle.live import broadcast
 from circle.method import RuleBroken
 from circle.models import Circle
 
@@ -33,10 +34,12 @@ def act(form: KringForm | None, action: Callable[..., Done], *args: Any, **kwarg
         flash(first_error(form) or gettext("Please check what you entered."), "error")
         return None
     try:
-        return action(*args, **kwargs)
+        done = action(*args, **kwargs)
     except RuleBroken as refused:
         flash(gettext(refused.message), "error")
         return None
+    broadcast(done)  # a form post changes every live screen of the meeting too
+    return done
 
 
 def back(url: str):

@@ -1,0 +1,459 @@
+"""A whole proposal in real Chromium: a laptop, three phones and a projector, live, no reloads.
+
+The real Kring server runs in a subprocess (tests/server.py: eventlet, a fresh
+SQLite file, a free loopback port, the Samen Vooruit circle). Chromium from
+the Debian package is driven through Playwright:
+
+- Anna, the facilitator, steers from the console on a laptop (1280x800);
+- Joost (iPhone SE), Aylin and Samira (Pixel 7) take part on emulated phones;
+- the projector view runs on a 1920x1080 screen.
+
+Each is its own browser context, signed in through its own personal link.
+The phones join through the projector's join link (what its QR code holds),
+then answer when it is their turn; Anna records for herself and for Fatima,
+who has no phone. The proposal goes picture-forming round → opinion round
+(in which Samira's phone goes offline, answers, and comes back) → consent
+round with an objection → amended version 2 → consent round → adopted.
+After joining, the phones and the projector never load a page again:
+everything they show arrives over the live connection.
+
+What is seen is checked through the pages (Playwright `expect`, every wait
+bounded); what is stored, by reading the SQLite file. With KRING_SCREENSHOTS=1
+the three views are saved to docs/screenshots/ for the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.server import ROOT, KringServer, Seeded, wait_for
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Keep Chromium to itself: no sandbox (containers), no GPU, nothing fetched from outside.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: Samen Vooruit meets in Dutch; every word the test looks for comes from the page's own labels.
+LOCALE = "nl-NL"
+#: How long any one thing may take to show (ms); a live change takes milliseconds.
+TIMEOUT = 10_000
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+# --- Fixtures ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def playwright_chromium() -> Iterator[tuple]:
+    """Playwright with the system's Chromium; skips (saying why) when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install the Debian package 'chromium' to run browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright for Python is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            yield p, browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def kring(tmp_path: Path) -> Iterator[tuple[KringServer, Seeded]]:
+    """The real server on a fresh database with the Samen Vooruit meeting planned."""
+    server = KringServer(tmp_path)
+    seeded = server.prepare()
+    server.start()
+    try:
+        yield server, seeded
+    finally:
+        server.stop()
+
+
+# --- One screen -------------------------------------------------------------------
+
+
+@dataclass
+class View:
+    """One person's screen: a browser context with one page, and what happened on it."""
+
+    name: str
+    context: object
+    page: object
+    #: JavaScript errors on the page (there must be none).
+    errors: list[str] = field(default_factory=list)
+    #: Page loads since `stay()`: a phone or the projector must have none.
+    loads: list[str] | None = None
+
+    def stay(self) -> None:
+        """From now on this page must never load again: everything comes live."""
+        self.loads = []
+        self.page.evaluate("window.kringNeverReloaded = true")
+
+    def stayed(self) -> bool:
+        return not self.loads and self.page.evaluate("window.kringNeverReloaded === true")
+
+    def labels(self) -> dict[str, str]:
+        """Every word kring.js shows on this page, in its language."""
+        return json.loads(self.page.locator("#kring-labels").text_content())
+
+
+def open_view(browser, name: str, **options) -> View:
+    context = browser.new_context(locale=LOCALE, **options)
+    context.set_default_timeout(TIMEOUT)
+    context.set_default_navigation_timeout(TIMEOUT)
+    page = context.new_page()
+    view = View(name, context, page)
+    page.on("pageerror", lambda error: view.errors.append(str(error)))
+
+    def loaded(frame) -> None:
+        if frame == page.main_frame and view.loads is not None:
+            view.loads.append(frame.url)
+
+    page.on("framenavigated", loaded)
+    return view
+
+
+def phone_options(p, device: str) -> dict:
+    """An emulated phone (size, pixel ratio, touch, user agent) on the Chromium engine."""
+    options = dict(p.devices[device])
+    options.pop("default_browser_type", None)
+    return options
+
+
+def sign_in(view: View, server: KringServer, token: str) -> None:
+    """Open the personal link and press its one button."""
+    view.page.goto(f"{server.url}/s/{token}")
+    view.page.locator("main form button[type=submit]").click()
+    view.page.wait_for_url(re.compile(r"/c/\d+/$"))
+
+
+def shoot(view: View, filename: str, down_to: str | None = None) -> None:
+    """Save the screen for the README (only with KRING_SCREENSHOTS=1), from the top of the page.
+
+    `down_to`: a selector; the picture then reaches down to the end of that element
+    (a phone's answer box and the ring below it), else it is one screenful.
+    """
+    if os.environ.get("KRING_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = view.page
+    page.evaluate("window.scrollTo(0, 0)")
+    options = {}
+    if down_to:
+        box = page.locator(down_to).bounding_box()
+        width = page.viewport_size["width"]
+        options = {"full_page": True, "clip": {"x": 0, "y": 0, "width": width, "height": box["y"] + box["height"] + 16}}
+    page.screenshot(path=str(SCREENSHOTS / filename), scale="css", animations="disabled", caret="initial",
+                    **options)
+
+
+# --- The meeting --------------------------------------------------------------------
+
+
+def test_a_proposal_from_first_round_to_decision_live_on_phones(playwright_chromium, kring) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)
+    p, browser = playwright_chromium
+    server, seeded = kring
+    ids = seeded.members
+    meeting, proposal = seeded.meeting, seeded.proposal
+    page_path = f"/c/{seeded.circle}/meetings/{meeting}/"
+    page_url = re.compile(re.escape(page_path) + r"$")
+
+    def db(sql: str, *params) -> list[tuple]:
+        return server.query(sql, *params)
+
+    def live(view: View) -> None:
+        """The page is connected (before a click, so steps travel as events, not as posts)."""
+        expect(view.page.locator("#kring-conn")).to_have_attribute("data-state", "connected")
+
+    # --- Everyone opens their screen ---
+
+    anna = open_view(browser, "console", viewport={"width": 1280, "height": 800})
+    sign_in(anna, server, seeded.tokens["Anna"])
+    anna.page.goto(server.url + page_path)
+    live(anna)
+    expect(anna.page.locator("#kring.console #meeting-steer")).to_be_visible()
+    L = anna.labels()
+
+    projector = open_view(browser, "projector", viewport={"width": 1920, "height": 1080})
+    sign_in(projector, server, seeded.tokens["Anna"])  # the facilitator's link, on the beamer's laptop
+    projector.page.goto(server.url + page_path + "projector")
+    live(projector)
+    projector.stay()
+    expect(projector.page.locator(".pj-join svg.qr")).to_be_visible()
+    join_url = projector.page.locator(".pj-join .short-link").inner_text().strip()
+    assert join_url == f"{server.url}{page_path}join", join_url
+
+    screens = [anna, projector]  # every screen that follows the meeting live
+
+    def settle(before: int, among: list[View] | None = None) -> int:
+        """Wait for the change after `before` to be stored, then for every screen to show it."""
+        version = wait_for(lambda: (v := server.meeting_version(meeting)) > before and v, TIMEOUT / 1000,
+                           what=f"the meeting's version to pass {before}")
+        for view in among or screens:
+            expect(view.page.locator("#meeting-state"),
+                   f"version {version} is stored; it must reach the {view.name} live") \
+                .to_have_attribute("data-version", str(version))
+        return version
+
+    def step(view: View, selector: str, among: list[View] | None = None) -> int:
+        """Press a button that acts over the live connection; every screen follows."""
+        before = server.meeting_version(meeting)
+        live(view)
+        view.page.locator(selector).click()
+        return settle(before, among)
+
+    # --- Anna opens the meeting and says she is here; Fatima has no phone, Anna marks her ---
+
+    step(anna, "#meeting-steer form[data-event=open_meeting] button")
+    expect(projector.page.locator("#meeting-status")).to_have_text(L["status_open"])
+    step(anna, "#meeting-attendance section > form[data-event=mark_attendance] button")
+    step(anna, "#meeting-attendance li:has(strong:text-is('Fatima')) form[data-event=mark_attendance] button")
+
+    # --- Three phones sign in and scan the QR code: "I am here" ---
+
+    phones: dict[str, View] = {}
+    for name, device in [("Joost", "iPhone SE"), ("Aylin", "Pixel 7"), ("Samira", "Pixel 7")]:
+        phone = open_view(browser, f"{name}'s phone", **phone_options(p, device))
+        sign_in(phone, server, seeded.tokens[name])
+        phone.page.goto(join_url)
+        phone.page.locator("form.join button[type=submit]").click()
+        phone.page.wait_for_url(page_url)
+        live(phone)
+        phone.stay()
+        expect(phone.page.locator("#kring.phone")).to_be_visible()
+        expect(phone.page.locator("#meeting-steer")).to_have_count(0)
+        phones[name] = phone
+        screens.append(phone)
+    joost, aylin, samira = phones["Joost"], phones["Aylin"], phones["Samira"]
+    settle(0)
+    present = {row[0] for row in db("SELECT member_id FROM attendance WHERE meeting_id = ? AND present",
+                                    meeting)}
+    assert present == {ids[n] for n in ("Anna", "Fatima", "Joost", "Aylin", "Samira")}
+    expect(anna.page.locator("#meeting-attendance li.present")).to_have_count(5)
+
+    def seat(view: View, name: str):
+        return view.page.locator(f"#meeting-state g.seat[data-member='{ids[name]}']")
+
+    def start_round(kind: str, mode: str, starter: str = "Joost") -> list[str]:
+        """Start a round from the console; returns its speaking order (names) as stored."""
+        live(anna)
+        form = anna.page.locator("#meeting-steer form.start-round").first
+        form.locator(f"#p{proposal}-kind").select_option(kind)
+        form.locator(f"#p{proposal}-mode").select_option(mode)
+        form.locator(f"#p{proposal}-starter").select_option(str(ids[starter]))
+        form.locator(f"#p{proposal}-way").select_option("1")
+        step(anna, "#meeting-steer form.start-round >> nth=0 >> button[type=submit]")
+        names = {v: k for k, v in ids.items()}
+        rows = db("SELECT s.member_id FROM seat s JOIN round r ON r.id = s.round_id "
+                  "WHERE r.meeting_id = ? AND r.status = 'open' ORDER BY s.position", meeting)
+        return [names[r[0]] for r in rows]
+
+    def round_id() -> int:
+        return db("SELECT max(id) FROM round WHERE meeting_id = ?", meeting)[0][0]
+
+    def answer_on_phone(name: str, answer: str, text: str = "", workable: str = "") -> None:
+        """The member answers on their own phone."""
+        page = phones[name].page
+        box = page.locator("#meeting-answer")
+        if answer == "objection":
+            box.locator("details.objection-box > summary").click()
+            box.locator("#objection-text").fill(text)
+            box.locator("#objection-workable").fill(workable)
+        elif answer == "consent":
+            box.locator("#consent-text").fill(text)
+        elif answer == "speak":
+            box.locator("#speak-text").fill(text)
+        step(phones[name], f"#meeting-answer button[name=answer][value={answer}]")
+
+    def record_on_console(name: str, answer: str, text: str = "") -> None:
+        """Anna records an answer: her own, or one for a member without a phone."""
+        box = anna.page.locator("#meeting-answer")
+        form = "consent" if answer == "consent" else "speak"
+        chooser = box.locator(f"#{form}-member")
+        if chooser.count():
+            chooser.select_option(str(ids[name]))
+        if text:
+            box.locator(f"#{form}-text").fill(text)
+        step(anna, f"#meeting-answer button[name=answer][value={answer}]")
+
+    def in_turn(order: list[str], answers: dict[str, tuple], before_each=None) -> None:
+        """Hold an in-turn round: the ring lights up for whoever's turn it is, on every screen."""
+        for name in order:
+            for view in screens:
+                expect(seat(view, name), f"{name}'s seat lit on {view.name}").to_have_class(
+                    re.compile(r"\bcurrent\b"))
+            if before_each:
+                before_each(name)
+            if name in phones:
+                speaker = phones[name].page.locator("#meeting-state .speaker")
+                expect(speaker).to_have_text(L["your_turn"])
+                for other, view in phones.items():
+                    if other != name:
+                        expect(view.page.locator("#meeting-state .speaker")).to_contain_text(name)
+                        expect(view.page.locator("#meeting-answer form")).to_have_count(0)
+                answer_on_phone(name, *answers[name])
+            else:
+                record_on_console(name, *answers[name])
+            expect(seat(projector, name)).not_to_have_class(re.compile(r"\bcurrent\b"))
+
+    # --- Picture-forming round, in turn from Joost; the proposer explains nothing first ---
+
+    order = start_round("picture_forming", "in_turn")
+    assert order == ["Joost", "Aylin", "Samira", "Anna", "Fatima"]
+    for view in screens:
+        expect(view.page.locator("#round-title")).to_contain_text(L["kind_picture_forming"])
+    in_turn(order, {
+        "Joost": ("speak", "Welke planten kunnen tegen hondenplas?"),
+        "Aylin": ("speak", "De stadsdeelgroenbeheerder levert de bakken gratis."),
+        "Samira": ("pass",),
+        "Anna": ("speak", "Wie geeft er water in de zomervakantie?"),
+        "Fatima": ("speak", "Stadsdeel Oost heeft een budget voor groen."),
+    })
+    expect(projector.page.locator("#meeting-contributions li")).to_have_count(5)
+    expect(projector.page.locator("#meeting-contributions li").last).to_contain_text(
+        L["recorded_by"].replace("{name}", "Anna"))
+    step(anna, "#meeting-steer form[data-event=close_round] button")
+
+    # --- Opinion round, open: everyone at once. Samira's phone goes offline and answers anyway ---
+
+    start_round("opinion_forming", "open")
+    rnd = round_id()
+    for view in phones.values():
+        expect(view.page.locator("#meeting-answer #speak-text")).to_be_visible()
+    samira.context.set_offline(True)
+    expect(samira.page.locator("#kring-conn")).to_have_attribute("data-state", re.compile("reconnecting|offline"))
+    online = [v for v in screens if v is not samira]
+    before = server.meeting_version(meeting)
+    joost.page.locator("#speak-text").fill("Goed plan, als de bakken stevig zijn.")
+    joost.page.locator("#meeting-answer button[value=speak]").click()
+    before = settle(before, online)
+    said = "Ik doe mee met water geven op woensdag."
+    samira.page.locator("#speak-text").fill(said)
+    samira.page.locator("#meeting-answer button[value=speak]").click()
+    expect(samira.page.locator("#meeting-answer button[value=speak]")).to_have_text(L["not_sent"])
+    waiting = samira.page.evaluate(f"JSON.parse(localStorage.getItem('kring:{meeting}:outbox'))")
+    assert [item["payload"]["text"] for item in waiting] == [said]
+    aylin.page.locator("#speak-text").fill("Heel blij mee, het wordt een mooiere straat.")
+    aylin.page.locator("#meeting-answer button[value=speak]").click()
+    before = settle(before, online)
+    assert db("SELECT count(*) FROM contribution WHERE round_id = ? AND member_id = ?",
+              rnd, ids["Samira"]) == [(0,)]
+    samira.context.set_offline(False)
+    live(samira)
+    stored = wait_for(lambda: db("SELECT text, recorded_by_id, client_id FROM contribution "
+                                 "WHERE round_id = ? AND member_id = ?", rnd, ids["Samira"]),
+                      15, what="Samira's answer, sent while offline, to be stored")
+    assert len(stored) == 1 and stored[0][:2] == (said, ids["Samira"]) and stored[0][2], stored
+    before = settle(before)
+    samira_page = samira.page
+    expect(samira_page.locator("#meeting-contributions")).to_contain_text(said)
+    expect(samira_page.locator("#meeting-contributions")).to_contain_text("mooiere straat")  # said while away
+    expect(samira_page.locator("#meeting-answer")).to_have_text(L["answered_thanks"])
+    assert samira_page.evaluate(f"localStorage.getItem('kring:{meeting}:outbox')") is None
+    record_on_console("Anna", "speak", "Ik steun het; laten we het over drie maanden bekijken.")
+    record_on_console("Fatima", "speak", "Prima, ik zet het in het logboek.")
+    for view in screens:
+        expect(view.page.locator("#meeting-contributions li")).to_have_count(5)
+    assert db("SELECT count(*) FROM contribution WHERE round_id = ?", rnd) == [(5,)]
+    step(anna, "#meeting-steer form[data-event=close_round] button")
+
+    # --- Consent round, in turn: Joost objects, with a reason ---
+
+    def picture(name: str) -> None:
+        if name == "Samira":  # Joost has objected, Aylin consented; Samira's turn: the same moment, three screens
+            shoot(samira, "phone.png", down_to="#meeting-state")
+            shoot(anna, "console.png", down_to="#meeting-steer")
+            shoot(projector, "projector.png")
+
+    order = start_round("consent", "in_turn")
+    harm = "Zonder vaste waterploeg verdrogen de planten in de zomer."
+    in_turn(order, {
+        "Joost": ("objection", harm, "Een rooster voor water geven, ook in de vakanties."),
+        "Aylin": ("consent", "Ik wil wel graag dat we het na de zomer bekijken."),
+        "Samira": ("consent",),
+        "Anna": ("consent",),
+        "Fatima": ("consent",),
+    }, before_each=picture)
+    for view in screens:
+        expect(seat(view, "Joost")).to_have_class(re.compile(r"\bobjection\b"))
+        expect(seat(view, "Aylin")).to_have_class(re.compile(r"\bconsent\b"))
+    step(anna, "#meeting-steer form[data-event=close_round] button")
+    objections = db("SELECT member_id, version, status FROM objection WHERE proposal_id = ?", proposal)
+    assert objections == [(ids["Joost"], 1, "standing")]
+    for view in [anna, projector, *phones.values()]:
+        expect(view.page.locator("#meeting-proposal li.objection.standing")).to_contain_text("Joost")
+        expect(view.page.locator("#meeting-proposal li.objection.standing")).to_contain_text(harm)
+    expect(anna.page.locator("#meeting-steer form[data-event=adopt]")).to_have_count(0)
+
+    # --- Anna amends the proposal on her laptop (a page of her own; the rest stays live) ---
+
+    before = server.meeting_version(meeting)
+    anna.page.locator("#meeting-steer a.button[href*='/amend/']").click()
+    new_text = ("Plantenbakken rond de containers in de Javastraat. Een waterrooster van vier "
+                "buren, ook in de vakanties; Joost maakt het rooster.")
+    anna.page.locator("form.wording #text").fill(new_text)
+    anna.page.locator("form.wording #note").fill("Waterrooster toegevoegd (bezwaar van Joost).")
+    anna.page.locator("form.wording button[type=submit]").click()
+    anna.page.wait_for_url(page_url)
+    live(anna)
+    settle(before)
+    for view in [projector, *phones.values()]:
+        expect(view.page.locator("#meeting-proposal .proposal-text")).to_have_text(new_text)
+        expect(view.page.locator("#meeting-proposal .note").first).to_contain_text(
+            L["version_cap"].replace("{n}", "2"))
+
+    # --- Second consent round, open: everyone consents, Joost too; his objection is met ---
+
+    start_round("consent", "open")
+    rnd = round_id()
+    for name in phones:
+        answer_on_phone(name, "consent", "Nu kan ik ermee werken." if name == "Joost" else "")
+    record_on_console("Anna", "consent")
+    record_on_console("Fatima", "consent")
+    for view in screens:
+        expect(view.page.locator("#meeting-state g.seat.consent")).to_have_count(5)
+    step(anna, "#meeting-steer form[data-event=close_round] button")
+    assert db("SELECT status FROM objection WHERE proposal_id = ?", proposal) == [("met",)]
+
+    # --- Adopted: every screen shows it, without loading a page ---
+
+    step(anna, "#meeting-steer form[data-event=adopt] button")
+    assert db("SELECT phase, current_version FROM proposal WHERE id = ?", proposal) == [("adopted", 2)]
+    assert db("SELECT outcome FROM agenda_item WHERE proposal_id = ?", proposal) == [("adopted",)]
+    for view in [projector, *phones.values()]:
+        expect(view.page.locator("#meeting-proposal .proposal .note").first,
+               f"{view.name} shows the decision").to_contain_text(L["phase_adopted"])
+        expect(view.page.locator("#meeting-proposal .proposal-text")).to_have_text(new_text)
+    for view in phones.values():
+        expect(view.page.locator("#meeting-agenda")).to_contain_text(L["phase_adopted"])
+        expect(view.page.locator(f"#meeting-agenda a[href$='/decisions/{proposal}/']")).to_have_count(1)
+
+    # Nothing was doubled, nothing reloaded, no script failed, and the record's chain holds.
+    rows = db("SELECT r.kind, count(c.id) FROM round r LEFT JOIN contribution c ON c.round_id = r.id "
+              "WHERE r.meeting_id = ? GROUP BY r.id ORDER BY r.number", meeting)
+    assert rows == [("picture_forming", 5), ("opinion_forming", 5), ("consent", 5), ("consent", 5)]
+    recorded = dict(db("SELECT m.name, group_concat(DISTINCT r.name) FROM contribution c "
+                       "JOIN member m ON m.id = c.member_id JOIN member r ON r.id = c.recorded_by_id "
+                       "GROUP BY m.name"))
+    assert recorded == {"Anna": "Anna", "Fatima": "Anna", "Joost": "Joost", "Aylin": "Aylin", "Samira": "Samira"}
+    for view in [projector, *phones.values()]:
+        assert view.stayed(), f"{view.name} loaded a page: {view.loads}"
+    for view in [anna, projector, *phones.values()]:
+        assert not view.errors, f"script errors on {view.name}: {view.errors}"
+    server.verify_log()

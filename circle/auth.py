@@ -17,7 +17,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -89,14 +88,21 @@ def member_of(circle_id: int) -> Member:
     404, so a page does not even tell that the circle exists.
     """
     if not current_user.is_authenticated:
-        # The personal link is opened apart from this page (from a chat, an e-mail), so a
-        # `next` in the URL gets lost: remember the page here, and go there after signing in.
-        if request.method == "GET":
-            session[AFTER_SIGN_IN] = request.full_path if request.query_string else request.path
         abort(login.unauthorized())
     if current_user.circle_id != circle_id:
         abort(404)
     return current_user._get_current_object()
+
+
+def sign_in_then(target: str):
+    """Send an anonymous visitor to sign in, and bring them back to `target` (a path) afterwards.
+
+    The personal link is opened apart from the page that asked for it (from a
+    chat or an e-mail), so a `next` in the URL gets lost on the way: the
+    target waits in the session until the sign-in button is pressed.
+    """
+    session[AFTER_SIGN_IN] = target
+    return login.unauthorized()
 
 
 def load_member(user_id: str) -> Member | None:

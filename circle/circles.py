@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
-from circle.method import NAME_MAX, TITLE_MAX, Action, Role, check_text, require
+from circle.method import NAME_MAX, TITLE_MAX, Action, NameDisplay, Role, check_text, require
 from circle.models import Circle, Member
 
 
@@ -50,3 +50,19 @@ def add_member(actor: Member | None, circle_id: int, name: str, role: Role = Rol
     return done
 
 
+def set_public_record(actor: Member, public: bool, names: NameDisplay) -> Done:
+    """Make the circle's record readable without signing in, or not; and how names appear there.
+
+    Facilitator only. Public means the decision list, the decision pages and the
+    minutes (and the log download when names are shown in full); nothing else.
+    """
+    require(str(names) in {d.value for d in NameDisplay}, "invalid")
+    names = NameDisplay(names)
+    with unit_of_work():
+        allowed(actor, Action.SET_PUBLIC_RECORD)
+        circle = db.session.get(Circle, actor.circle_id)
+        was = {"public": circle.public_record, "names": circle.public_names.value}
+        circle.public_record, circle.public_names = bool(public), names
+        done = log(circle.id, actor, Action.SET_PUBLIC_RECORD,
+                   {"public": bool(public), "names": names.value, "was": was})
+    return done

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -190,9 +191,15 @@ def payload_form(form_class: type[KringForm], payload: Any) -> KringForm:
 
 
 def first_error(form: KringForm) -> str:
-    """The first validation message, to show or to send back."""
+    """The first validation message, to show or to send back.
+
+    Fields a person fills in are named with their label; a wrong id or
+    version comes from the page or program, not the person: they get the
+    plain request to check what they sent.
+    """
     for field in form:
         if field.errors:
-            label = field.label.text if field.label else field.name
-            return f"{label}: {field.errors[0]}"
+            if field.name.endswith("_id") or field.name == "based_on":
+                return gettext("Please check what you entered.")
+            return f"{field.label.text}: {field.errors[0]}"
     return ""

@@ -115,6 +115,8 @@ class Action(StrEnum):
     ADOPT = "adopt"
     POSTPONE = "postpone"
     WITHDRAW = "withdraw"
+    CORRECT = "correct"  # correct a recorded contribution or a meeting's title: a new entry
+    SET_PUBLIC_RECORD = "set_public_record"  # open the record to the neighbourhood, or close it
 
 
 _STEER = frozenset({Role.FACILITATOR})
@@ -142,6 +144,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADOPT: _STEER,
     Action.POSTPONE: _STEER,
     Action.WITHDRAW: SEATED_ROLES,
+    Action.CORRECT: _RECORD,  # who may record for others may correct what was recorded
+    Action.SET_PUBLIC_RECORD: _STEER,
 }
 
 #: Messages for every broken rule, by code. English here; Dutch in the catalogue.

@@ -282,3 +282,96 @@ def test_other_circles_cannot_read_it(app, made, sign_in):
     sign_in(client, bram_id)
     assert client.get(f"/c/{made.circle_id}/decisions/{made.proposal_id}/").status_code == 404
     assert app.test_client().get(f"/c/{made.circle_id}/decisions/{made.proposal_id}/").status_code == 302
+
+
+# --- Comparing versions, the timeline, concerns (the record's richer parts) -----------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from circle.textdiff import word_diff  # noqa: E402
+
+
+def test_compare_two_versions_word_by_word(adopted, made, reader):
+    page = page_of(reader, made)
+    part = page[page.index('id="compare"'):page.index('id="rounds"')]
+    assert '<select id="compare-a" name="a">' in part and '<option value="1" selected>' in part
+    assert "From version 1 to version 2" in text(part)
+    assert '<del class="diff-del">' in part and '<ins class="diff-ins">' in part
+    removed = re.findall(r'<del class="diff-del">(.*?)</del>', part, re.S)
+    added = re.findall(r'<ins class="diff-ins">(.*?)</ins>', part, re.S)
+    assert [text(d) for d in removed][1:4] == ["[removed: rond ]", "[removed: containers in ]",
+                                              "[removed: Javastraat ]"]
+    assert [text(a) for a in added][1:4] == ["[added: aan ]", "[added: kant van ]",
+                                            "[added: muur, zodat de stoep vrij blijft ]"]
+    assert "[removed:" in text(part) and "[added:" in text(part)  # said, not only shown
+    assert "Minder afval rond de containers." in " ".join(text(a) for a in added)
+
+    response = reader.get(f"/c/{made.circle_id}/decisions/{made.proposal_id}/?a=2&b=1")
+    assert "From version 2 to version 1" in text(response.text)
+    for nonsense in ("?a=7&b=1", "?a=x&b=", "?a=99999999999999999999999&b=1", "?a=-1&b=0"):
+        response = reader.get(f"/c/{made.circle_id}/decisions/{made.proposal_id}/{nonsense}")
+        assert response.status_code == 200 and "From version 1 to version 2" in text(response.text)
+
+
+def test_one_version_needs_no_comparison(made, reader):
+    assert "There is only one version." in text(page_of(reader, made))
+
+
+def test_the_timeline_has_every_step_in_order_with_permalinks(adopted, made, reader):
+    page = page_of(reader, made)
+    picture, opinion, consent1, consent2 = adopted["rounds"]
+    objection = adopted["objection"]
+    for anchor in ("step-v1", "step-v2", f"step-round-{picture}", f"step-round-{picture}-end",
+                   f"step-round-{consent2}-end", f"step-objection-{objection}",
+                   f"step-objection-{objection}-end"):
+        assert f'id="{anchor}"' in page and f'href="#{anchor}"' in page
+    timeline = between(text(page), "Timeline", "Versions")
+    steps = ["Aylin wrote the proposal (version 1).", "On the agenda of the meeting Kernteam",
+             "Anna started the picture-forming round (round 1) about version 1.",
+             "Round 1 closed: 5 spoke, 1 passed.", "Anna started the opinion round (round 2)",
+             "Anna started the consent round (round 3) about version 1.", "Kees objected to version 1.",
+             "Consent round 3 closed: 6 consent, 1 objection(s).", "Anna wrote version 2.",
+             "Anna started the consent round (round 4) about version 2.",
+             "Consent round 4 closed: 7 consent, 0 objection(s).",
+             "The objection of Kees was met by version 2.", "Adopted · Kernteam"]
+    places = [timeline.index(step) for step in steps]
+    assert places == sorted(places)
+
+
+def test_consent_and_concerns_are_kept_with_the_decision(adopted, made, reader):
+    seen = text(page_of(reader, made))
+    outcome = between(seen, "Outcome", "Timeline")
+    assert "Consent given by: Anna, Fatima, Joost, Aylin, Kees, Dewi, Mohamed" in outcome
+    concerns = between(seen, "Concerns given with consent", "Meetings and who was there")
+    assert "Aylin · On version 1 Zorg wel voor water in de zomer." in concerns
+
+
+def test_a_late_arrival_added_to_a_round_is_marked(app, made, reader):
+    with app.app_context():
+        anna = made.member("Anna")
+        meetings.open_meeting(anna, made.meeting_id)
+        for name in NAMES:
+            if name != "Dewi":
+                meetings.mark_attendance(anna, made.meeting_id, made.member_ids[name], True)
+        meetings.start_round(anna, made.meeting_id, RoundKind.PICTURE_FORMING, RoundMode.OPEN,
+                             proposal_id=made.proposal_id)
+        meetings.mark_attendance(anna, made.meeting_id, made.member_ids["Dewi"], True)
+        meetings.add_seat(anna, made.meeting_id, made.member_ids["Dewi"])
+    seen = text(page_of(reader, made))
+    assert "Dewi (joined this round late)" in seen and "Dewi (late)" in seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab cé.,\n-'", max_size=40), st.text(alphabet="ab cé.,\n-'", max_size=40))
+def test_a_word_difference_gives_back_both_texts(old, new):
+    pieces = word_diff(old, new)
+    assert "".join(p.text for p in pieces if p.op != "ins") == old
+    assert "".join(p.text for p in pieces if p.op != "del") == new
+    assert all(p.text for p in pieces)
+    assert all(a.op != b.op for a, b in zip(pieces, pieces[1:]) if "same" in (a.op, b.op))
+
+
+def test_a_changed_phrase_reads_as_one_change():
+    pieces = [(p.op, p.text) for p in word_diff("grote groene bakken hier", "kleine gele potten hier")]
+    assert pieces == [("del", "grote groene bakken"), ("ins", "kleine gele potten"), ("same", " hier")]

@@ -8,12 +8,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from circle.extensions import db
+from circle.search import include_name
 
 
 def schema_differences() -> list:
     """What Alembic would change to make the database match the models; [] if nothing."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return compare_metadata(context, db.metadata)
 
 

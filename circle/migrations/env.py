@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+# Autogenerate leaves the full-text search index alone: it is not in the models (circle/search.py).
+from circle.search import include_name
+
 config = context.config
 
 # Log what migrations do when run from the command line; under tests, leave logging alone.
@@ -48,6 +51,7 @@ def run_migrations_offline():
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -58,6 +62,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

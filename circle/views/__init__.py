@@ -11,10 +11,19 @@ from werkzeug.exceptions import HTTPException
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints and the error pages."""
-    from circle.views import circles, decisions, meetings, proposals
+    from circle.views import circles, decisions, live_pages, meetings, proposals  # noqa: F401
+
+    # live_pages adds the projector and join pages to the meetings blueprint.
 
     for module in (circles, proposals, meetings, decisions):
         app.register_blueprint(module.bp)
+    from circle.views import corrections, settings  # correcting the record; its public switch
+    app.register_blueprint(corrections.bp)
+    app.register_blueprint(settings.bp)
+    from circle.views.minutes import bp as minutes_bp  # minutes, record downloads, reviews
+    app.register_blueprint(minutes_bp)
+    from circle.views.logbook import bp as logbook_bp  # the decision list, searchable
+    app.register_blueprint(logbook_bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     for code in ERRORS:

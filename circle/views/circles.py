@@ -13,6 +13,7 @@ from circle.forms import MeetingForm, MemberForm
 from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
 from circle.views.common import act, back
+from circle.views.minutes import review_context
 
 bp = Blueprint("circles", __name__)
 
@@ -24,6 +25,8 @@ DECIDED = (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN)
 IN_DISCUSSION = tuple(p for p in Phase if p not in FINAL_PHASES and p not in POOL)
 
 _MEETING_RANK = {MeetingStatus.OPEN: 0, MeetingStatus.PLANNED: 1, MeetingStatus.CLOSED: 2}
+#: How many closed meetings and decisions the home page shows; the logbook holds them all.
+RECENT = 5
 
 
 def sorted_meetings(circle_id: int) -> list[Meeting]:
@@ -31,7 +34,12 @@ def sorted_meetings(circle_id: int) -> list[Meeting]:
 
     What a member needs next is at the top.
     """
-    rows = db.session.scalars(sa.select(Meeting).where(Meeting.circle_id == circle_id)).all()
+    coming = db.session.scalars(sa.select(Meeting).where(
+        Meeting.circle_id == circle_id, Meeting.status != MeetingStatus.CLOSED)).all()
+    closed = db.session.scalars(sa.select(Meeting).where(
+        Meeting.circle_id == circle_id, Meeting.status == MeetingStatus.CLOSED)
+        .order_by(Meeting.date.desc(), Meeting.id.desc()).limit(RECENT)).all()
+    rows = [*coming, *closed]
 
     def key(m: Meeting) -> tuple[int, int, int]:
         sign = -1 if m.status == MeetingStatus.CLOSED else 1
@@ -40,10 +48,11 @@ def sorted_meetings(circle_id: int) -> list[Meeting]:
     return sorted(rows, key=key)
 
 
-def proposals_in(circle_id: int, phases: tuple[Phase, ...]) -> list[tuple[Proposal, ProposalVersion, Meeting | None]]:
+def proposals_in(circle_id: int, phases: tuple[Phase, ...], newest: int | None = None,
+                 ) -> list[tuple[Proposal, ProposalVersion, Meeting | None]]:
     """Proposals in these phases, each with its latest version and the meeting whose agenda it is on.
 
-    One query however many proposals there are.
+    One query however many proposals there are; with `newest`, only that many, last decided first.
     """
     stmt = (
         sa.select(Proposal, ProposalVersion, Meeting)
@@ -54,13 +63,9 @@ def proposals_in(circle_id: int, phases: tuple[Phase, ...]) -> list[tuple[Propos
         .outerjoin(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(Proposal.circle_id == circle_id, Proposal.phase.in_(phases))
     )
+    if newest is not None:
+        stmt = stmt.order_by(Proposal.decided_at.desc().nulls_last(), Proposal.id.desc()).limit(newest)
     return [tuple(row) for row in db.session.execute(stmt)]
-
-
-def _newest_first(rows: list) -> list:
-    """Decisions newest first; a proposal without a date sorts last."""
-    return sorted(rows, key=lambda r: (r[0].decided_at is not None, r[0].decided_at, r[0].id),
-                  reverse=True)
 
 
 @bp.get("/c/<int:circle_id>/")
@@ -77,9 +82,10 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
     members = [m for m in circle.members if m.active]  # loads the ring once: names below come from it
     pool = sorted(proposals_in(circle.id, POOL), key=lambda r: r[0].id)
     discussed = sorted(proposals_in(circle.id, IN_DISCUSSION), key=lambda r: r[0].id)
-    decisions = _newest_first(proposals_in(circle.id, DECIDED))
+    decisions = proposals_in(circle.id, DECIDED, newest=RECENT)
     return render_template(
         "circles/home.html",
+        **review_context(me),
         circle=circle,
         me=me,
         members=members,

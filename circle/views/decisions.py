@@ -1,169 +1,154 @@
-"""The decision page: how a proposal came to its outcome, every step of it, readable without JavaScript.
+"""The record's pages: a decision's whole trace, the chain check, and the log to download.
 
-The page is the record a resident reads back (and prints as minutes), so it
-shows everything the database holds about the proposal: versions, rounds,
-contributions, objections, attendance and the outcome. It loads with a fixed
-number of queries, however long the history.
+The decision page is the record a resident reads back (and prints as
+minutes): the final text, a timeline of every step with a permalink each,
+every version with a word-level comparison of any two, every round with every
+answer and its corrections, every objection and how it ended, who was there,
+and a mark saying whether the circle's hash chain holds. Readable without
+JavaScript; a fixed number of queries however long the history (trace.py).
+
+Members read their own circle's record; when the circle made it public,
+anyone may, with names as the circle chose (access.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterator
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
-from sqlalchemy.orm import contains_eager, selectinload
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
 
-from circle import method
-from circle.auth import member_of
+from circle import verification
 from circle.extensions import db
-from circle.meetings import round_facts
-from circle.method import SEATED_ROLES, MeetingStatus, Phase
-from circle.models import (
-    AgendaItem,
-    Attendance,
-    Contribution,
-    Meeting,
-    Member,
-    Objection,
-    Proposal,
-    Round,
-    RoundStatus,
-)
+from circle.i18n import local_path
+from circle.method import Action, MeetingStatus, NameDisplay, Phase, may
+from circle.models import LogEntry
+from circle.record import canonical
+from circle.views import trace as traces
+from circle.views.access import Reader, record_reader
 
 bp = Blueprint("decisions", __name__)
 
 #: Largest id a row can have; a bigger number in a URL would crash the database driver.
 ID_MAX = 2**63 - 1
+#: The minutes page of a meeting (built in another part of Kring): linked when it exists.
+MINUTES_RULE = "/c/<int:circle_id>/meetings/<int:meeting_id>/minutes"
+#: Anonymous readers of a public record get the last full check if it is younger than this.
+PUBLIC_CHECK_SECONDS = 10
+#: Log entries read and sent at a time by the download.
+BATCH = 500
 
 
-@dataclass
-class RoundView:
-    """A round as the record shows it; answers stay out while a simultaneous reveal is incomplete."""
-
-    round: Round
-    #: Everyone in the round, in speaking order.
-    seats: list[Member]
-    #: The answers in the order they came in; empty while hidden.
-    contributions: list[Contribution]
-    #: Answers withheld: an open simultaneous-reveal round that not everyone has answered yet.
-    hidden: bool
-    #: How many have answered (shown even while hidden).
-    answered: int
-    #: Seated people who did not answer (a round closed early, or abandoned).
-    unanswered: list[Member]
+def endpoint_of(rule: str) -> str | None:
+    """The endpoint serving a URL rule, if this app has it."""
+    for known in current_app.url_map.iter_rules():
+        if known.rule == rule:
+            return known.endpoint
+    return None
 
 
-@dataclass
-class MeetingView:
-    """A meeting where the proposal was on the agenda or discussed, with who was there."""
-
-    meeting: Meeting
-    #: Present, in the circle's order, each with whether they came late.
-    present: list[tuple[Member, bool]] = field(default_factory=list)
-    #: Seated members of the circle without a present attendance row.
-    absent: list[Member] = field(default_factory=list)
-    #: What became of the proposal in this meeting (None: not decided there, or not yet).
-    outcome: Phase | None = None
-
-
-@dataclass
-class ObjectionView:
-    """An objection with its reason (the text of the consent answer that raised it)."""
-
-    objection: Objection
-    reason: str
-    contribution: Contribution | None
-
-
-def _load_rounds(proposal_id: int) -> list[Round]:
-    """Every round about the proposal, across meetings, oldest first, with seats and answers (3 queries)."""
-    return list(db.session.scalars(
-        sa.select(Round).join(Round.meeting)
-        .where(Round.proposal_id == proposal_id)
-        .options(contains_eager(Round.meeting), selectinload(Round.seats),
-                 selectinload(Round.contributions))
-        .order_by(Meeting.date, Meeting.id, Round.number)
-    ))
-
-
-def _round_view(rnd: Round, people: dict[int, Member]) -> RoundView:
-    """What the record may show of a round now."""
-    facts = round_facts(rnd)
-    hidden = rnd.status == RoundStatus.OPEN and not method.answers_visible(rnd.reveal, facts.complete)
-    closed = rnd.status != RoundStatus.OPEN
-    return RoundView(
-        round=rnd,
-        seats=[people[s.member_id] for s in rnd.seats],
-        contributions=[] if hidden else list(rnd.contributions),
-        hidden=hidden,
-        answered=len(facts.answered),
-        unanswered=[people[m] for m in facts.waiting] if closed else [],
-    )
-
-
-def _meeting_views(proposal: Proposal, rounds: list[Round], members: list[Member]) -> list[MeetingView]:
-    """The meetings the proposal was on the agenda of or discussed in, with attendance (2 queries)."""
-    items = db.session.scalars(
-        sa.select(AgendaItem).join(AgendaItem.meeting)
-        .where(AgendaItem.proposal_id == proposal.id)
-        .options(contains_eager(AgendaItem.meeting))
-    ).all()
-    views: dict[int, MeetingView] = {}
-    for item in items:
-        views.setdefault(item.meeting_id, MeetingView(item.meeting)).outcome = item.outcome
-    for rnd in rounds:
-        views.setdefault(rnd.meeting_id, MeetingView(rnd.meeting))
-    rows = db.session.scalars(
-        sa.select(Attendance).where(Attendance.meeting_id.in_(list(views)))
-    ).all() if views else []
-    here = {(a.meeting_id, a.member_id): a for a in rows}
-    seated = [m for m in members if m.active and m.role in SEATED_ROLES]
-    for view in views.values():
-        mid = view.meeting.id
-        view.present = [(m, here[mid, m.id].late) for m in members
-                        if (mid, m.id) in here and here[mid, m.id].present]
-        view.absent = [m for m in seated if not ((mid, m.id) in here and here[mid, m.id].present)]
-    return sorted(views.values(), key=lambda v: (v.meeting.date, v.meeting.id))
+def _version_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= ID_MAX else None
 
 
 @bp.get("/c/<int:circle_id>/decisions/<int:proposal_id>/")
 def decision(circle_id: int, proposal_id: int):
     """The whole trace of one proposal, adopted or not."""
-    me = member_of(circle_id)
+    reader = record_reader(circle_id)
     if proposal_id > ID_MAX:
         abort(404)
-    # Everyone who can appear on the page, in one query; names below come from here, not one by one.
-    members = list(db.session.scalars(
-        sa.select(Member).where(Member.circle_id == circle_id).order_by(Member.position, Member.id)
-    ))
-    people = {m.id: m for m in members}
-    proposal = db.session.scalar(
-        sa.select(Proposal)
-        .where(Proposal.id == proposal_id, Proposal.circle_id == circle_id)
-        .options(selectinload(Proposal.versions), selectinload(Proposal.objections))
-    )
-    if proposal is None:
+    trace = traces.load(circle_id, proposal_id)
+    if trace is None:
         abort(404)
-    rounds = [_round_view(r, people) for r in _load_rounds(proposal.id)]
-    shown = {c.id: c for rv in rounds for c in rv.contributions}
-    withheld = {c.id for rv in rounds if rv.hidden for c in rv.round.contributions}
-    objections = [ObjectionView(o, shown[o.contribution_id].text if o.contribution_id in shown else "",
-                                shown.get(o.contribution_id))
-                  for o in proposal.objections if o.contribution_id not in withheld]
-    meetings = _meeting_views(proposal, [rv.round for rv in rounds], members)
-    decided_in = next((v.meeting for v in reversed(meetings) if v.outcome == proposal.phase), None)
+    versions = trace.proposal.versions
+    a, b = traces.choose(versions, _version_arg("a"), _version_arg("b"))
+    proposal = trace.proposal
     return render_template(
         "decisions/show.html",
-        me=me,
+        reader=reader,
+        me=reader.member,
+        t=trace,
         proposal=proposal,
         latest=proposal.latest,
-        proposer=people[proposal.proposer_id],
-        people=people,
-        rounds=rounds,
-        objections=objections,
-        meetings=meetings,
-        decided_in=decided_in,
+        proposer=trace.people[proposal.proposer_id],
+        compare_a=a,
+        compare_b=b,
+        diff=traces.compare(versions, a, b),
+        check=verification.status(reader.circle),
+        may_correct=reader.member is not None and may(reader.member.role, Action.CORRECT),
+        minutes_endpoint=endpoint_of(MINUTES_RULE),
         final=proposal.phase in (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN),
         meeting_planned=MeetingStatus.PLANNED,
     )
+
+
+@bp.post("/c/<int:circle_id>/record/check")
+def check(circle_id: int):
+    """Check the circle's whole chain now, from entry 1 to the head, and show the result.
+
+    A full check (see verification.py), for anyone who may read the record;
+    for anonymous readers at most one per PUBLIC_CHECK_SECONDS, else they get
+    the last one, with its time. The result is shown on this page, not after a redirect, so it is
+    the result of this check even with several server processes.
+    """
+    reader = record_reader(circle_id)
+    status = verification.check_now(circle_id, PUBLIC_CHECK_SECONDS if reader.public else 0)
+    back = local_path(request.form.get("next")) or None
+    return render_template("decisions/check.html", reader=reader, circle=reader.circle,
+                           check=status, back=back)
+
+
+def _may_download(reader: Reader) -> bool:
+    """The log holds members' full names: the public may have it only where the circle shows them."""
+    return not reader.public or reader.circle.public_names == NameDisplay.FULL
+
+
+@bp.get("/c/<int:circle_id>/log.jsonl")
+def log_jsonl(circle_id: int):
+    """The circle's whole log as JSON Lines: one entry per line, in canonical form (docs/record-format.md).
+
+    Streamed in batches, so memory stays bounded however long the log.
+    """
+    reader = record_reader(circle_id)
+    if not _may_download(reader):
+        return render_template(
+            "error.html", code=403, title=_("Only for members"),
+            message=_("This circle shows shortened names in its public record. The log holds "
+                      "full names, so only members can download it."),
+        ), 403
+
+    app = current_app._get_current_object()
+
+    def lines() -> Iterator[str]:
+        # Its own app context (and so its own session), opened and closed while the body is sent:
+        # the request's context may be gone by then, and must not be torn down by this generator.
+        with app.app_context():
+            rows = db.session.execute(
+                sa.select(LogEntry.seq, LogEntry.at, LogEntry.actor_id, LogEntry.action,
+                          LogEntry.data, LogEntry.prev_hash, LogEntry.hash)
+                .where(LogEntry.circle_id == circle_id)
+                .order_by(LogEntry.seq)
+                .execution_options(yield_per=BATCH)
+            )
+            batch: list[str] = []
+            for seq, at, actor, action, data_text, prev, stored in rows:
+                try:
+                    data = json.loads(data_text)
+                except ValueError:
+                    data = data_text  # sent as stored; the checker will say this line does not hold
+                batch.append(canonical({"seq": seq, "circle": circle_id, "at": at, "actor": actor,
+                                        "action": action, "data": data, "prev": prev,
+                                        "hash": stored}) + "\n")
+                if len(batch) >= BATCH:
+                    yield "".join(batch)
+                    batch = []
+            if batch:
+                yield "".join(batch)
+
+    response = Response(lines(), content_type="application/x-ndjson; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="kring-circle-{circle_id}-log.jsonl"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

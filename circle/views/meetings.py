@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext
-from wtforms import IntegerField
 
 from circle import meetings, method, proposals
 from circle.auth import member_of
@@ -33,14 +33,12 @@ from circle.forms import (
     WordingForm,
 )
 from circle.method import Action, Answer, RoundKind, RoundMode
-from circle.models import Contribution, Meeting, Member, Proposal, Round, RoundStatus
+from circle.models import AgendaItem, Contribution, Meeting, Member, Proposal, Round, RoundStatus
 from circle.views.common import act, back
 
 bp = Blueprint("meetings", __name__)
 
 PREFIX = "/c/<int:circle_id>/meetings/<int:meeting_id>"
-#: The largest integer a database id can be; circle/forms.py does not bound its IntegerFields yet.
-ID_MAX = 2**63 - 1
 
 #: The mark on a seat of the ring for each answer; "•" too while answers are hidden.
 MARKS = {Answer.SPEAK: "•", Answer.PASS: "–", Answer.CONSENT: "✓", Answer.OBJECTION: "✗"}
@@ -89,7 +87,7 @@ def ring_seats(rnd: Round, visible: bool) -> list[RingSeat]:
             state = answer.value if visible else "answered"
             mark = MARKS[answer] if visible else HIDDEN_MARK
         else:
-            state = "current" if seat.member_id == facts.current_speaker else "waiting"
+            state = "current" if facts.open and seat.member_id == facts.current_speaker else "waiting"
             mark = ""
         seats.append(RingSeat(
             member_id=seat.member_id,
@@ -218,24 +216,17 @@ def page_context(meeting: Meeting, me: Member, focus_id: int | None = None) -> d
 # --- Routes -----------------------------------------------------------------------
 
 
-def _meeting(circle_id: int, meeting_id: int, *ids: int) -> tuple[Member, Meeting]:
+def _meeting(circle_id: int, meeting_id: int) -> tuple[Member, Meeting]:
     """The signed-in member and the meeting of the URL; 404 when it is not their circle's."""
     me = member_of(circle_id)
-    if any(i > ID_MAX for i in (meeting_id, *ids)):
-        abort(404)
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.get(Meeting, meeting_id, options=[
+        selectinload(Meeting.agenda).selectinload(AgendaItem.proposal).selectinload(Proposal.versions),
+        selectinload(Meeting.attendance),
+        selectinload(Meeting.rounds),
+    ])
     if meeting is None or meeting.circle_id != circle_id:
         abort(404)
     return me, meeting
-
-
-def _act(form: KringForm, action):
-    """`act()`, first refusing numbers no row can have: the database driver would crash on them."""
-    if any(isinstance(field, IntegerField) and isinstance(field.data, int)
-           and abs(field.data) > ID_MAX for field in form):
-        flash(gettext("Please check what you entered."), "error")
-        return None
-    return act(form, action)
 
 
 def _page(meeting: Meeting) -> str:
@@ -245,9 +236,14 @@ def _page(meeting: Meeting) -> str:
 @bp.get(PREFIX + "/")
 def meeting(circle_id: int, meeting_id: int):
     """The meeting page: state, ring, the member's answer box, the facilitator's controls."""
+    from circle.views.live_pages import labels, live_settings  # it adds its routes to this blueprint
+
     me, mtg = _meeting(circle_id, meeting_id)
-    context = page_context(mtg, me, request.args.get("proposal", type=int))
-    return render_template("meetings/meeting.html", **context)
+    focus = request.args.get("proposal", type=int)
+    context = page_context(mtg, me, focus)
+    view = "console" if me.active and method.may(me.role, Action.START_ROUND) else "phone"
+    return render_template("meetings/meeting.html", **context, labels=labels(me, mtg),
+                           settings=live_settings(mtg, me, focus, view))
 
 
 @bp.post(PREFIX + "/open", endpoint="open")
@@ -255,7 +251,7 @@ def open_meeting(circle_id: int, meeting_id: int):
     """Open the meeting: attendance and rounds can begin."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = SteerForm()
-    _act(form, lambda: meetings.open_meeting(me, mtg.id, based_on=form.based_on.data))
+    act(form, lambda: meetings.open_meeting(me, mtg.id, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -264,7 +260,7 @@ def close_meeting(circle_id: int, meeting_id: int):
     """Close the meeting once no round is open."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = SteerForm()
-    _act(form, lambda: meetings.close_meeting(me, mtg.id, based_on=form.based_on.data))
+    act(form, lambda: meetings.close_meeting(me, mtg.id, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -273,7 +269,7 @@ def attendance(circle_id: int, meeting_id: int):
     """Mark someone present or absent; anyone may say "I am here"."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = AttendanceForm()
-    _act(form, lambda: meetings.mark_attendance(
+    act(form, lambda: meetings.mark_attendance(
         me, mtg.id, form.member_id.data, form.present.data, based_on=form.based_on.data))
     return back(_page(mtg))
 
@@ -283,7 +279,7 @@ def explanation(circle_id: int, meeting_id: int):
     """The proposer explains the proposal before the first round."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = ProposalStepForm()
-    _act(form, lambda: meetings.start_explanation(
+    act(form, lambda: meetings.start_explanation(
         me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
     return back(_page(mtg))
 
@@ -303,7 +299,7 @@ def start_round(circle_id: int, meeting_id: int):
             clockwise=form.clockwise.data != "0", based_on=form.based_on.data,
         )
 
-    _act(form, start)
+    act(form, start)
     return back(_page(mtg))
 
 
@@ -312,7 +308,7 @@ def skip(circle_id: int, meeting_id: int):
     """Skip the current speaker; they come back at the end."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = SteerForm()
-    _act(form, lambda: meetings.skip_speaker(me, mtg.id, based_on=form.based_on.data))
+    act(form, lambda: meetings.skip_speaker(me, mtg.id, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -321,7 +317,7 @@ def seat(circle_id: int, meeting_id: int):
     """Add a late arrival to the open round, at the end."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = MemberStepForm()
-    _act(form, lambda: meetings.add_seat(me, mtg.id, form.member_id.data, based_on=form.based_on.data))
+    act(form, lambda: meetings.add_seat(me, mtg.id, form.member_id.data, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -330,7 +326,7 @@ def close_round(circle_id: int, meeting_id: int):
     """Close the open round."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = SteerForm()
-    _act(form, lambda: meetings.close_round(me, mtg.id, based_on=form.based_on.data))
+    act(form, lambda: meetings.close_round(me, mtg.id, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -339,7 +335,7 @@ def contribute(circle_id: int, meeting_id: int):
     """A member's answer, or one recorded for them; a resent form is stored once."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = ContributionForm()
-    done = _act(form, lambda: meetings.contribute(
+    done = act(form, lambda: meetings.contribute(
         me, mtg.id, form.member_id.data, Answer(form.answer.data), form.text.data or "",
         workable=form.workable.data or "", client_id=form.client_id.data or None))
     if done is not None and done.duplicate:
@@ -352,7 +348,7 @@ def contribute(circle_id: int, meeting_id: int):
 @bp.route(PREFIX + "/amend/<int:proposal_id>", methods=["GET", "POST"])
 def amend(circle_id: int, meeting_id: int, proposal_id: int):
     """Write the next version of a proposal on this meeting's agenda (the facilitator)."""
-    me, mtg = _meeting(circle_id, meeting_id, proposal_id)
+    me, mtg = _meeting(circle_id, meeting_id)
     proposal = next((i.proposal for i in mtg.agenda if i.proposal_id == proposal_id), None)
     if proposal is None:
         abort(404)
@@ -361,7 +357,7 @@ def amend(circle_id: int, meeting_id: int, proposal_id: int):
     form = WordingForm(obj=proposal.latest if request.method == "GET" else None)
     if request.method == "GET":
         form.note.data = ""
-    elif _act(form, lambda: proposals.amend(
+    elif act(form, lambda: proposals.amend(
             me, mtg.id, proposal.id, form.wording(), form.note.data or "",
             based_on=form.based_on.data)):
         return back(_page(mtg))
@@ -372,17 +368,17 @@ def amend(circle_id: int, meeting_id: int, proposal_id: int):
 @bp.post(PREFIX + "/objection/<int:objection_id>/tested")
 def tested(circle_id: int, meeting_id: int, objection_id: int):
     """The facilitator marks an objection tested; it still stands."""
-    me, mtg = _meeting(circle_id, meeting_id, objection_id)
+    me, mtg = _meeting(circle_id, meeting_id)
     form = SteerForm()
-    _act(form, lambda: proposals.mark_tested(me, mtg.id, objection_id, based_on=form.based_on.data))
+    act(form, lambda: proposals.mark_tested(me, mtg.id, objection_id, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
 @bp.post(PREFIX + "/objection/<int:objection_id>/withdraw")
 def withdraw_objection(circle_id: int, meeting_id: int, objection_id: int):
     """Its maker withdraws an objection (or the secretary records that for them)."""
-    me, mtg = _meeting(circle_id, meeting_id, objection_id)
-    _act(KringForm(), lambda: proposals.withdraw_objection(me, mtg.id, objection_id))
+    me, mtg = _meeting(circle_id, meeting_id)
+    act(KringForm(), lambda: proposals.withdraw_objection(me, mtg.id, objection_id))
     return back(_page(mtg))
 
 
@@ -391,7 +387,7 @@ def adopt(circle_id: int, meeting_id: int):
     """Adopt the proposal: consent without objection on its latest version."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = ProposalStepForm()
-    _act(form, lambda: proposals.adopt(me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
+    act(form, lambda: proposals.adopt(me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
     return back(_page(mtg))
 
 
@@ -400,7 +396,7 @@ def postpone(circle_id: int, meeting_id: int):
     """Take the proposal off today's agenda."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = ProposalStepForm()
-    _act(form, lambda: proposals.postpone(
+    act(form, lambda: proposals.postpone(
         me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
     return back(_page(mtg))
 
@@ -410,6 +406,6 @@ def withdraw(circle_id: int, meeting_id: int):
     """Its proposer withdraws the proposal from this meeting."""
     me, mtg = _meeting(circle_id, meeting_id)
     form = ProposalStepForm()
-    _act(form, lambda: proposals.withdraw(
+    act(form, lambda: proposals.withdraw(
         me, form.proposal_id.data, meeting_id=mtg.id, based_on=form.based_on.data))
     return back(_page(mtg))

@@ -1,0 +1,188 @@
+"""Record pages run as many SQL statements on a large record as on a small one.
+
+DESIGN.md: "Pages make a bounded number of SQL queries, whatever the size of
+the record." Each page in PAGES is loaded on a small record and on a large one
+(1,000 decisions, 20,000 contributions: tests/bigrecord.py), by a member and by
+an anonymous neighbour (the record is public), and the statements are counted.
+Both records are built once per test session; each test reads a fresh copy.
+
+Adding a page is one line in PAGES: a name, its endpoint, and its URL's values
+for a record (`Sample`: the circle, a decision with versions and objections, a
+meeting with a full agenda). A page whose endpoint does not exist yet is skipped.
+
+Run with `-s` to see the counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+from werkzeug.routing import BuildError
+
+from circle import create_app, record
+from circle.extensions import db
+from circle.method import Phase
+from circle.models import (
+    Circle,
+    Contribution,
+    LogEntry,
+    Meeting,
+    Objection,
+    Proposal,
+    Round,
+)
+from tests.bigrecord import LARGE, SMALL, Sample, make_big_record, sample
+from tests.conftest import config_for, sign_in_with_link
+
+
+@dataclass(frozen=True)
+class Built:
+    """A record built once for the session, in a database file tests copy."""
+
+    database: Path
+    sample: Sample
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    endpoint: str
+    values: Callable[[Sample], dict]
+    #: Only members may read it, even where the record is public.
+    members_only: bool = False
+
+
+#: The record pages. One line a page; query parameters go in the values too.
+PAGES = [
+    Page("decision list", "logbook.index", lambda s: {"circle_id": s.circle_id}),
+    Page("decision list, page 2", "logbook.index", lambda s: {"circle_id": s.circle_id, "page": 2}),
+    Page("decision list, filtered", "logbook.index",
+         lambda s: {"circle_id": s.circle_id, "status": "adopted", "from": "2022-03-01", "to": "2026-12-31"}),
+    Page("search", "logbook.index", lambda s: {"circle_id": s.circle_id, "q": "containers"}),
+    Page("search, page 2", "logbook.index", lambda s: {"circle_id": s.circle_id, "q": "containers", "page": 2}),
+    Page("search, two words", "logbook.index", lambda s: {"circle_id": s.circle_id, "q": "zwerfafval straat"}),
+    Page("search, nothing found", "logbook.index", lambda s: {"circle_id": s.circle_id, "q": "xylofoon"}),
+    Page("decision list, past the last page", "logbook.index", lambda s: {"circle_id": s.circle_id, "page": 999}),
+    Page("decision page", "decisions.decision",
+         lambda s: {"circle_id": s.circle_id, "proposal_id": s.decision_id}),
+    Page("decision page, versions compared", "decisions.decision",
+         lambda s: {"circle_id": s.circle_id, "proposal_id": s.decision_id, "a": 1, "b": 2}),
+    Page("minutes", "minutes.minutes", lambda s: {"circle_id": s.circle_id, "meeting_id": s.meeting_id}),
+    Page("minutes as Markdown", "minutes.markdown", lambda s: {"circle_id": s.circle_id, "meeting_id": s.meeting_id}),
+    Page("minutes as JSON", "minutes.json", lambda s: {"circle_id": s.circle_id, "meeting_id": s.meeting_id}),
+    Page("minutes as CSV", "minutes.csv", lambda s: {"circle_id": s.circle_id, "meeting_id": s.meeting_id}),
+    Page("decisions as CSV", "minutes.decisions_csv", lambda s: {"circle_id": s.circle_id}),
+    Page("review calendar", "minutes.reviews_ics", lambda s: {"circle_id": s.circle_id}),
+    Page("circle home", "circles.home", lambda s: {"circle_id": s.circle_id}, members_only=True),
+]
+
+
+@pytest.fixture(scope="session")
+def records(template_database: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """The small and the large record, each built once in a database file tests copy; both public."""
+    built = {}
+    for size, (decisions, contributions) in (("small", SMALL), ("large", LARGE)):
+        folder = tmp_path_factory.mktemp(f"record-{size}")
+        database = folder / "kring.sqlite3"
+        shutil.copyfile(template_database, database)
+        app = create_app(config_for(database), instance_path=str(folder / "instance"))
+        with app.app_context():
+            circle_id = make_big_record(decisions, contributions)
+            db.session.execute(sa.update(Circle).where(Circle.id == circle_id).values(public_record=True))
+            db.session.commit()
+            built[size] = Built(database, sample(circle_id))
+            db.session.remove()
+            db.engine.dispose()
+    return built
+
+
+def count_statements(built: Built, page: Page, reader: str, folder: Path) -> tuple[int, list[str]]:
+    """Load a page on a fresh copy of a record; the statements it ran (sign-in not counted)."""
+    folder.mkdir()
+    database = folder / "kring.sqlite3"
+    shutil.copyfile(built.database, database)
+    sample = built.sample
+    app = create_app(config_for(database), instance_path=str(folder / "instance"))
+    try:
+        with app.test_request_context():
+            try:
+                url = url_for(page.endpoint, **page.values(sample))
+            except BuildError:
+                pytest.skip(f"{page.name}: there is no page {page.endpoint} yet")
+            engine = db.engine
+        client = app.test_client()
+        if reader == "member":
+            sign_in_with_link(client, sample.member_id)
+        client.get(url)  # the first request of an app warms its caches; count the second
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            response = client.get(url)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+        assert response.status_code == 200, (url, response.status_code)
+        return len(statements), statements
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("reader", ["member", "public"])
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_a_record_page_runs_as_many_statements_on_a_large_record_as_on_a_small_one(
+    records, tmp_path, page, reader
+):
+    if page.members_only and reader == "public":
+        pytest.skip(f"{page.name} is for members only")
+    small, small_sql = count_statements(records["small"], page, reader, tmp_path / "small")
+    large, large_sql = count_statements(records["large"], page, reader, tmp_path / "large")
+    print(f"\n{page.name} ({reader}): {small} statements on the small record, {large} on the large one")
+    assert small == large, "\n\n".join(large_sql)
+
+
+def test_the_large_record_is_as_large_as_promised_and_its_log_holds(records):
+    built = records["large"]
+    app = create_app(config_for(built.database), instance_path=str(built.database.parent / "instance"))
+    with app.app_context():
+        cid = built.sample.circle_id
+        proposals = dict(db.session.execute(
+            sa.select(Proposal.phase, sa.func.count()).where(Proposal.circle_id == cid).group_by(Proposal.phase)
+        ).all())
+        assert sum(proposals.values()) == LARGE[0]
+        assert {Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN, Phase.REVIEW, Phase.DRAFT} <= set(proposals)
+        contributions = db.session.scalar(
+            sa.select(sa.func.count(Contribution.id)).join(Round).join(Meeting).where(Meeting.circle_id == cid))
+        assert contributions == LARGE[1]
+        assert 90 <= db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.circle_id == cid)) <= 101
+        statuses = set(db.session.scalars(sa.select(Objection.status).join(Proposal).where(Proposal.circle_id == cid)))
+        assert {"met", "withdrawn", "standing"} <= statuses
+        verdict = record.verify(cid)
+        assert verdict.intact, verdict.problem
+        assert verdict.entries > LARGE[1]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_same_arguments_build_the_same_record(app):
+    with app.app_context():
+        first = make_big_record(12, 150)
+        second = make_big_record(12, 150)
+
+        def shape(cid):
+            return [(e.action, e.at) for e in db.session.scalars(
+                sa.select(LogEntry).where(LogEntry.circle_id == cid).order_by(LogEntry.seq))]
+
+        assert shape(first) == shape(second)
+        assert len(shape(first)) > 150
+        assert record.verify(first).intact and record.verify(second).intact

@@ -20,7 +20,6 @@ from circle.forms import KringForm
 from circle.method import CONTRIBUTION_MAX, TITLE_MAX, Action, may
 from circle.models import Contribution, Meeting, Member
 from circle.views.common import act, back
-from circle.views.decisions import ID_MAX, MINUTES_RULE, endpoint_of
 
 bp = Blueprint("corrections", __name__)
 
@@ -48,9 +47,8 @@ def _corrector(circle_id: int) -> Member:
 
 
 def _meeting_url(circle_id: int, meeting_id: int, anchor: str | None = None) -> str:
-    """The meeting's minutes where they exist, else its page."""
-    endpoint = endpoint_of(MINUTES_RULE) or "meetings.meeting"
-    return url_for(endpoint, circle_id=circle_id, meeting_id=meeting_id, _anchor=anchor)
+    """The meeting's minutes, where the correction shows."""
+    return url_for("minutes.minutes", circle_id=circle_id, meeting_id=meeting_id, _anchor=anchor)
 
 
 def _where(contribution: Contribution, circle_id: int) -> str:
@@ -67,7 +65,7 @@ def _where(contribution: Contribution, circle_id: int) -> str:
 def contribution(circle_id: int, contribution_id: int):
     """Correct what a contribution says; the original stays, the correction beside it."""
     me = _corrector(circle_id)
-    found = db.session.get(Contribution, contribution_id) if contribution_id <= ID_MAX else None
+    found = db.session.get(Contribution, contribution_id)
     if found is None or found.round.meeting.circle_id != circle_id or not corrections.visible(found):
         abort(404)
     earlier = corrections.for_contributions([found.id]).get(found.id, [])
@@ -91,7 +89,7 @@ def contribution(circle_id: int, contribution_id: int):
 def meeting(circle_id: int, meeting_id: int):
     """Correct a meeting's title as the minutes show it (a typo)."""
     me = _corrector(circle_id)
-    found = db.session.get(Meeting, meeting_id) if meeting_id <= ID_MAX else None
+    found = db.session.get(Meeting, meeting_id)
     if found is None or found.circle_id != circle_id:
         abort(404)
     earlier = corrections.for_meetings([found.id]).get(found.id, [])

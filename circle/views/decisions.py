@@ -31,35 +31,23 @@ from circle.views.access import Reader, record_reader
 
 bp = Blueprint("decisions", __name__)
 
-#: Largest id a row can have; a bigger number in a URL would crash the database driver.
-ID_MAX = 2**63 - 1
-#: The minutes page of a meeting (built in another part of Kring): linked when it exists.
-MINUTES_RULE = "/c/<int:circle_id>/meetings/<int:meeting_id>/minutes"
+#: Version numbers in the query string, like ids in URLs, stay within what the database holds.
+VERSION_MAX = 2**31 - 1
 #: Anonymous readers of a public record get the last full check if it is younger than this.
 PUBLIC_CHECK_SECONDS = 10
 #: Log entries read and sent at a time by the download.
 BATCH = 500
 
 
-def endpoint_of(rule: str) -> str | None:
-    """The endpoint serving a URL rule, if this app has it."""
-    for known in current_app.url_map.iter_rules():
-        if known.rule == rule:
-            return known.endpoint
-    return None
-
-
 def _version_arg(name: str) -> int | None:
     value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= ID_MAX else None
+    return value if value is not None and 0 < value <= VERSION_MAX else None
 
 
 @bp.get("/c/<int:circle_id>/decisions/<int:proposal_id>/")
 def decision(circle_id: int, proposal_id: int):
     """The whole trace of one proposal, adopted or not."""
     reader = record_reader(circle_id)
-    if proposal_id > ID_MAX:
-        abort(404)
     trace = traces.load(circle_id, proposal_id)
     if trace is None:
         abort(404)
@@ -79,7 +67,6 @@ def decision(circle_id: int, proposal_id: int):
         diff=traces.compare(versions, a, b),
         check=verification.status(reader.circle),
         may_correct=reader.member is not None and may(reader.member.role, Action.CORRECT),
-        minutes_endpoint=endpoint_of(MINUTES_RULE),
         final=proposal.phase in (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN),
         meeting_planned=MeetingStatus.PLANNED,
     )

@@ -32,8 +32,6 @@ bp = Blueprint("proposals", __name__)
 
 #: Phases in which a draft can be edited or put on an agenda.
 WAITING = (Phase.DRAFT, Phase.POSTPONED)
-#: Largest id a row can have; a bigger number in a URL would crash the database driver.
-ID_MAX = 2**63 - 1
 #: The fields of a version that a form shows and an edit starts from.
 WORDING_FIELDS = ("title", "text", "background", "review_date", "success_criteria", "carried_out_by")
 
@@ -46,8 +44,6 @@ class AgendaChoiceForm(KringForm):
 
 def _proposal_or_404(circle_id: int, proposal_id: int) -> Proposal:
     """The proposal of the URL with its versions and their authors, or 404 when it is not this circle's."""
-    if proposal_id > ID_MAX:
-        abort(404)
     proposal = db.session.scalar(
         sa.select(Proposal)
         .where(Proposal.id == proposal_id, Proposal.circle_id == circle_id)

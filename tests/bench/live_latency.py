@@ -630,7 +630,13 @@ def main() -> int:
             folder = Path(tmp) / f"n{n}"
             folder.mkdir()
             t = time.monotonic()
-            template, seeded = prepare(n, folder, empty)
+            try:
+                template, seeded = prepare(n, folder, empty)
+            except (AssertionError, subprocess.TimeoutExpired, ValueError) as failed:
+                notes.append(f"{n} members: not measured, the database could not be seeded: "
+                             f"{str(failed).strip().splitlines()[-1][:300]}")
+                say(f"    {notes[-1]}")
+                continue
             say(f"[{time.monotonic() - started:5.0f} s] {n} members: database seeded in {time.monotonic() - t:.1f} s")
             templates: dict = {}
             results: dict[str, Result] = {}

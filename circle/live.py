@@ -21,7 +21,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 from circle import forms, meetings, proposals
 from circle.actions import Done
 from circle.extensions import db, socketio
-from circle.method import MESSAGES, Answer, RoundKind, RoundMode, RuleBroken
+from circle.method import MEETING_ROUNDS, MESSAGES, Answer, RoundKind, RoundMode, RuleBroken
 from circle.models import Meeting
 from circle.state import answer_change, meeting_state
 
@@ -68,8 +68,9 @@ EVENTS: dict[str, Event] = {
     "start_explanation": Event(forms.ProposalStepForm, lambda a, m, f: meetings.start_explanation(
         a, m, f.proposal_id.data, f.based_on.data)),
     "start_round": Event(forms.StartRoundForm, lambda a, m, f: meetings.start_round(
-        a, m, RoundKind(f.kind.data), RoundMode(f.mode.data), proposal_id=f.proposal_id.data,
-        reveal=f.reveal.data, starter_id=f.starter_id.data, clockwise=f.clockwise.data == "1",
+        a, m, RoundKind(f.kind.data), RoundMode(f.mode.data),
+        proposal_id=None if f.kind.data in MEETING_ROUNDS else f.proposal_id.data,
+        reveal=f.reveal.data, starter_id=f.starter_id.data, clockwise=f.clockwise.data != "0",
         based_on=f.based_on.data)),
     "skip_speaker": Event(forms.SteerForm, lambda a, m, f: meetings.skip_speaker(a, m, f.based_on.data)),
     "add_seat": Event(forms.MemberStepForm, lambda a, m, f: meetings.add_seat(

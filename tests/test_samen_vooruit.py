@@ -13,47 +13,16 @@ import pytest
 
 from circle.extensions import db
 from circle.models import Proposal
-from tests.conftest import find_csrf_token, sign_in_with_link
+from tests.samen_vooruit_flow import Phone, refused
 from tests.scenario import PEOPLE, samen_vooruit
-
-
-class Phone:
-    """One person's browser, signed in with their personal link."""
-
-    def __init__(self, app, made, name):
-        self.client = app.test_client()
-        self.made = made
-        self.id = made.member_ids[name]
-        sign_in_with_link(self.client, self.id)
-        self.base = f"/c/{made.circle_id}/meetings/{made.meeting_id}"
-
-    def page(self) -> str:
-        response = self.client.get(self.base + "/")
-        assert response.status_code == 200
-        return response.text
-
-    def post(self, path: str, **data) -> str:
-        """Post a step from the meeting page as it is now; return the page it leads back to."""
-        page = self.page()
-        version = re.search(r'name="based_on" value="(\d+)"', page)
-        form = {"csrf_token": find_csrf_token(page), **data}
-        if version and "based_on" not in data:
-            form["based_on"] = version.group(1)
-        response = self.client.post(self.base + path, data=form, follow_redirects=True)
-        assert response.status_code == 200, response.text
-        return response.text
-
-
-def refused(page: str) -> bool:
-    """The page shows an error message (a refused step)."""
-    return 'class="flash error"' in page
 
 
 @pytest.fixture
 def room(app):
     with app.app_context():
         made = samen_vooruit()
-    return made, {name: Phone(app, made, name) for name, _ in PEOPLE}
+    return made, {name: Phone(app, made.circle_id, made.meeting_id, made.member_ids[name])
+                  for name, _ in PEOPLE}
 
 
 def round_in_turn(phones, made, kind, texts):

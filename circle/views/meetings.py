@@ -23,17 +23,14 @@ from circle import meetings, method, proposals
 from circle.auth import member_of
 from circle.extensions import db
 from circle.forms import (
-    AttendanceForm,
     ContributionForm,
     KringForm,
-    MemberStepForm,
-    ProposalStepForm,
-    StartRoundForm,
     SteerForm,
     WordingForm,
 )
 from circle.method import Action, Answer, RoundKind, RoundMode
 from circle.models import AgendaItem, Contribution, Meeting, Member, Proposal, Round, RoundStatus
+from circle.live import EVENTS
 from circle.views.common import act, back
 
 bp = Blueprint("meetings", __name__)
@@ -246,90 +243,6 @@ def meeting(circle_id: int, meeting_id: int):
                            settings=live_settings(mtg, me, focus, view))
 
 
-@bp.post(PREFIX + "/open", endpoint="open")
-def open_meeting(circle_id: int, meeting_id: int):
-    """Open the meeting: attendance and rounds can begin."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = SteerForm()
-    act(form, lambda: meetings.open_meeting(me, mtg.id, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/close", endpoint="close")
-def close_meeting(circle_id: int, meeting_id: int):
-    """Close the meeting once no round is open."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = SteerForm()
-    act(form, lambda: meetings.close_meeting(me, mtg.id, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/attendance")
-def attendance(circle_id: int, meeting_id: int):
-    """Mark someone present or absent; anyone may say "I am here"."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = AttendanceForm()
-    act(form, lambda: meetings.mark_attendance(
-        me, mtg.id, form.member_id.data, form.present.data, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/explanation")
-def explanation(circle_id: int, meeting_id: int):
-    """The proposer explains the proposal before the first round."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = ProposalStepForm()
-    act(form, lambda: meetings.start_explanation(
-        me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/round/start")
-def start_round(circle_id: int, meeting_id: int):
-    """Start a round: about the meeting (opening, closing) or about a proposal."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = StartRoundForm()
-
-    def start():
-        kind = RoundKind(form.kind.data)
-        return meetings.start_round(
-            me, mtg.id, kind, RoundMode(form.mode.data),
-            proposal_id=None if kind in method.MEETING_ROUNDS else form.proposal_id.data,
-            reveal=bool(form.reveal.data), starter_id=form.starter_id.data,
-            clockwise=form.clockwise.data != "0", based_on=form.based_on.data,
-        )
-
-    act(form, start)
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/round/skip")
-def skip(circle_id: int, meeting_id: int):
-    """Skip the current speaker; they come back at the end."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = SteerForm()
-    act(form, lambda: meetings.skip_speaker(me, mtg.id, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/round/seat")
-def seat(circle_id: int, meeting_id: int):
-    """Add a late arrival to the open round, at the end."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = MemberStepForm()
-    act(form, lambda: meetings.add_seat(me, mtg.id, form.member_id.data, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
-@bp.post(PREFIX + "/round/close")
-def close_round(circle_id: int, meeting_id: int):
-    """Close the open round."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = SteerForm()
-    act(form, lambda: meetings.close_round(me, mtg.id, based_on=form.based_on.data))
-    return back(_page(mtg))
-
-
 @bp.post(PREFIX + "/contribute")
 def contribute(circle_id: int, meeting_id: int):
     """A member's answer, or one recorded for them; a resent form is stored once."""
@@ -382,30 +295,35 @@ def withdraw_objection(circle_id: int, meeting_id: int, objection_id: int):
     return back(_page(mtg))
 
 
-@bp.post(PREFIX + "/adopt")
-def adopt(circle_id: int, meeting_id: int):
-    """Adopt the proposal: consent without objection on its latest version."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = ProposalStepForm()
-    act(form, lambda: proposals.adopt(me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
-    return back(_page(mtg))
+#: The steps that are a plain form on the page: URL, endpoint and the live event that does the same.
+STEPS = [
+    ("/open", "open", "open_meeting"),
+    ("/close", "close", "close_meeting"),
+    ("/attendance", "attendance", "mark_attendance"),
+    ("/explanation", "explanation", "start_explanation"),
+    ("/round/start", "start_round", "start_round"),
+    ("/round/skip", "skip", "skip_speaker"),
+    ("/round/seat", "seat", "add_seat"),
+    ("/round/close", "close_round", "close_round"),
+    ("/adopt", "adopt", "adopt"),
+    ("/postpone", "postpone", "postpone"),
+    ("/withdraw", "withdraw", "withdraw"),
+]
 
 
-@bp.post(PREFIX + "/postpone")
-def postpone(circle_id: int, meeting_id: int):
-    """Take the proposal off today's agenda."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = ProposalStepForm()
-    act(form, lambda: proposals.postpone(
-        me, mtg.id, form.proposal_id.data, based_on=form.based_on.data))
-    return back(_page(mtg))
+def _step(event: str):
+    """A page's form for a step runs exactly what the live event of the same name runs."""
+
+    def step(circle_id: int, meeting_id: int):
+        me, mtg = _meeting(circle_id, meeting_id)
+        spec = EVENTS[event]
+        form = spec.form()
+        act(form, lambda: spec.run(me, mtg.id, form))
+        return back(_page(mtg))
+
+    step.__doc__ = f"Post the `{event}` step from the meeting page."
+    return step
 
 
-@bp.post(PREFIX + "/withdraw")
-def withdraw(circle_id: int, meeting_id: int):
-    """Its proposer withdraws the proposal from this meeting."""
-    me, mtg = _meeting(circle_id, meeting_id)
-    form = ProposalStepForm()
-    act(form, lambda: proposals.withdraw(
-        me, form.proposal_id.data, meeting_id=mtg.id, based_on=form.based_on.data))
-    return back(_page(mtg))
+for _url, _endpoint, _event in STEPS:
+    bp.add_url_rule(PREFIX + _url, _endpoint, _step(_event), methods=["POST"])

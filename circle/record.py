@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from circle.extensions import db
+from circle.method import N_
 from circle.models import Circle, LogEntry, Member, utcnow
 
 
@@ -78,12 +79,32 @@ class Verdict:
     head: str | None
     #: The sequence number of the first entry that does not hold, None when intact.
     bad_seq: int | None = None
-    problem: str = ""
+    #: Why it does not hold: an English message (translated where shown) and its values.
+    reason: str = ""
+    values: tuple[tuple[str, int], ...] = ()
 
     @property
     def intact(self) -> bool:
         """The whole chain holds."""
         return self.bad_seq is None
+
+    @property
+    def problem(self) -> str:
+        """Why it does not hold, in English (for the command line)."""
+        return self.reason % dict(self.values)
+
+
+#: Why an entry does not hold; N_ marks them for translation where a page shows them.
+MISSING = N_("entry %(seq)s is missing or out of place")
+INVALID = N_("entry %(seq)s does not hold valid data")
+CHANGED = N_("entry %(seq)s was changed")
+UNLINKED = N_("entry %(seq)s does not follow entry %(previous)s")
+CUT = N_("the log ends at entry %(count)s but the circle recorded %(recorded)s entries")
+
+
+def _broken(circle_id: int, read: int, prev: str, seq: int, reason: str, **values: int) -> Verdict:
+    """The verdict on a chain that breaks at entry `seq`, after `read` entries."""
+    return Verdict(circle_id, read, prev or None, seq, reason, tuple(sorted({"seq": seq, **values}.items())))
 
 
 def verify(circle_id: int) -> Verdict:
@@ -103,25 +124,22 @@ def verify(circle_id: int) -> Verdict:
         count += 1
         if seq != count:
             missing = count if seq > count else seq
-            return Verdict(circle_id, count, prev or None, missing, f"entry {missing} is missing or out of place")
+            return _broken(circle_id, count, prev, missing, MISSING)
         try:
             data = json.loads(data_text)
         except ValueError:
-            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} does not hold valid data")
+            return _broken(circle_id, count, prev, seq, INVALID)
         if canonical(data) != data_text:
-            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} was changed")
+            return _broken(circle_id, count, prev, seq, CHANGED)
         if prev_hash != prev:
-            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} does not follow entry {seq - 1}")
+            return _broken(circle_id, count, prev, seq, UNLINKED, previous=seq - 1)
         expected = entry_hash(
             seq=seq, circle=circle_id, at=at, actor=actor, action=action, data=data, prev=prev
         )
         if stored_hash != expected:
-            return Verdict(circle_id, count, prev or None, seq, f"entry {seq} was changed")
+            return _broken(circle_id, count, prev, seq, CHANGED)
         prev = stored_hash
     if count != circle.log_length or (prev or None) != circle.log_head:
         bad = min(count, circle.log_length) + 1
-        return Verdict(
-            circle_id, count, prev or None, bad,
-            f"the log ends at entry {count} but the circle recorded {circle.log_length} entries",
-        )
+        return _broken(circle_id, count, prev, bad, CUT, count=count, recorded=circle.log_length)
     return Verdict(circle_id, count, prev or None)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
 from circle import record
 from circle.extensions import db
@@ -67,7 +68,8 @@ class Status:
     intact: bool
     #: The first entry that does not hold, and why (when broken).
     bad_seq: int | None
-    problem: str
+    reason: str
+    values: tuple[tuple[str, int], ...]
     #: When the last full check ran (UTC) and how many entries it read.
     full_at: dt.datetime
     full_entries: int
@@ -76,7 +78,12 @@ class Status:
     def of(cls, verdict: record.Verdict, circle: Circle) -> Status:
         """The status a full check gives."""
         return cls(circle.id, circle.log_length, circle.log_head, verdict.intact,
-                   verdict.bad_seq, verdict.problem, utcnow(), verdict.entries)
+                   verdict.bad_seq, verdict.reason, verdict.values, utcnow(), verdict.entries)
+
+    @property
+    def problem(self) -> str:
+        """Why the chain does not hold, in the reader's language."""
+        return gettext(self.reason, **dict(self.values)) if self.reason else ""
 
     def fits(self, circle: Circle) -> bool:
         """Checked against the circle as it is now."""

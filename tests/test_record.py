@@ -54,7 +54,7 @@ def _sql(app, statement: str, **params) -> None:
 
 def _broken_at(runner) -> str:
     result = runner.invoke(args=["verify-log"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     return result.output
 
 

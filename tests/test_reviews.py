@@ -142,7 +142,7 @@ def test_a_due_decision_is_reviewed_and_adopted_again(app, played):
     names = ["Anna", "Fatima", "Joost", "Aylin", "Kees", "Samira", "Dewi", "Mohamed"]
     phones = {n: Phone(app, played.circle_id, meeting2, played.member_ids[n]) for n in names}
     page = phones["Samira"].page()
-    assert "Review of an adopted decision" in page and SUCCESS in page
+    assert "Evaluatie van een genomen besluit" in page and SUCCESS in page
     for who, text in CONCERNS.items():
         assert f"<strong>{who}</strong>: {text}" in page
 

@@ -76,7 +76,10 @@ def test_the_compiled_catalogue_is_up_to_date(po):
 
     def content(catalog: Catalog) -> dict:
         """What a compiled catalogue holds: translated entries that are not fuzzy."""
-        return {(m.id, m.context): m.string for m in catalog
+        def key(value):  # plural entries hold lists of forms
+            return tuple(value) if isinstance(value, (list, tuple)) else value
+
+        return {(key(m.id), m.context): key(m.string) for m in catalog
                 if m.id and translated(m) and not m.fuzzy}
 
     assert content(mo) == content(po), "messages.mo is stale: run `make translations`"

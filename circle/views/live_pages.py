@@ -36,7 +36,7 @@ _PHASES = {
     "picture_forming": _l("Picture-forming round"), "opinion_forming": _l("Opinion round"),
     "amending": _l("Being amended"), "consent": _l("Consent round"),
     "integrating": _l("Integrating objections"), "adopted": _l("Adopted"),
-    "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"), "review": _l("Review"),
+    "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"), "review": _l("Under review"),
 }
 _KINDS = {
     "opening": _l("Opening round"), "picture_forming": _l("Picture-forming round"),

@@ -139,7 +139,8 @@ def edit(circle_id: int, proposal_id: int):
     here = url_for(".proposal", circle_id=circle_id, proposal_id=proposal_id)
     if request.method == "GET":
         if not _may_edit(me, proposal):
-            flash(_(MESSAGES["not_allowed" if proposal.phase in WAITING else "wrong_phase"]), "error")
+            code = "not_allowed" if proposal.phase in WAITING else "wrong_phase"
+            flash(_(MESSAGES[code]), "error")
             return back(here)
         latest = proposal.latest
         form = WordingForm(data={f: getattr(latest, f) for f in WORDING_FIELDS})
@@ -149,7 +150,8 @@ def edit(circle_id: int, proposal_id: int):
         _wording_form_invalid()
     elif form.based_on.data is not None and form.based_on.data != proposal.current_version:
         # Someone saved a version since this form was opened: show theirs before writing another.
-        flash(_(MESSAGES["stale"]), "error")
+        code = "stale"
+        flash(_(MESSAGES[code]), "error")
         return render_template("proposals/edit.html", form=form, me=me, proposal=proposal,
                                stale=True), 422
     else:

@@ -457,3 +457,11 @@ def test_a_proposal_from_first_round_to_decision_live_on_phones(playwright_chrom
     for view in [anna, projector, *phones.values()]:
         assert not view.errors, f"script errors on {view.name}: {view.errors}"
     server.verify_log()
+
+    # Reading back how it came about: the decision page.
+    reader = anna
+    circle = db("SELECT circle_id FROM proposal WHERE id = ?", proposal)[0][0]
+    reader.page.goto(reader.page.url.split("/c/")[0] + f"/c/{circle}/decisions/{proposal}/")
+    expect(reader.page.locator("h1")).to_contain_text("Afvalcontainers vergroenen")
+    expect(reader.page.locator("body")).to_contain_text(new_text)
+    shoot(reader, "decision.png")

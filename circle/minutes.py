@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from circle import corrections, method
 from circle.extensions import db
 from circle.meetings import round_facts
-from circle.method import Answer, Phase, RoundKind
+from circle.method import Answer, RoundKind
 from circle.models import (
     AgendaItem,
     Attendance,
@@ -126,7 +126,7 @@ class ItemEntry:
     text: str
     #: adopted, postponed, withdrawn, or open (not decided in this meeting yet).
     outcome: str
-    #: When it was decided (UTC); None while open, or when a later meeting decided it again.
+    #: When it was decided in this meeting (UTC); None while open.
     decided_at: dt.datetime | None
     review_date: dt.date | None
     success_criteria: str
@@ -176,31 +176,9 @@ class DecisionRow:
 # --- Shared rules ------------------------------------------------------------------
 
 
-def _latest_decided(proposal_ids: Iterable[int]) -> dict[int, int]:
-    """Per proposal, its most recent agenda item with an outcome: the one `decided_at` belongs to."""
-    ids = list(set(proposal_ids))
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        sa.select(AgendaItem.proposal_id, sa.func.max(AgendaItem.id))
-        .where(AgendaItem.proposal_id.in_(ids), AgendaItem.outcome.is_not(None))
-        .group_by(AgendaItem.proposal_id)).all())
-
-
-def _item_version(item: AgendaItem, proposal: Proposal, versions: list[ProposalVersion],
-                  rounds: list[tuple[RoundKind, RoundStatus, int | None]], latest: bool,
-                  meeting_date: dt.date) -> int:
-    """The version an agenda item was about: when adopted, the one its complete consent round had."""
-    consented = [v for kind, status, v in rounds
-                 if kind == RoundKind.CONSENT and status == RoundStatus.CLOSED and v]
-    if item.outcome == Phase.ADOPTED and consented:
-        return max(consented)
-    if item.outcome is None:
-        return proposal.current_version
-    until = proposal.decided_at if latest else None
-    written = [v.number for v in versions
-               if (v.created_at <= until if until else v.created_at.date() <= meeting_date)]
-    return max(written + [v for _, _, v in rounds if v], default=1)
+def _item_version(item: AgendaItem, proposal: Proposal) -> int:
+    """The version an agenda item was about: the one decided, or the latest while it is open."""
+    return item.version if item.version is not None else proposal.current_version
 
 
 def _outcome(item: AgendaItem) -> str:
@@ -289,7 +267,6 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
               if o.contribution_id not in given]
     earlier = {c.id: c for c in db.session.scalars(
         sa.select(Contribution).where(Contribution.id.in_(wanted)))} if wanted else {}
-    latest = _latest_decided(i.proposal_id for i in items)
 
     by_proposal: dict[int, list[Round]] = defaultdict(list)
     for r in rounds:
@@ -297,12 +274,11 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
     entries = []
     for item in items:
         p, mine = item.proposal, by_proposal.get(item.proposal_id, [])
-        number = _item_version(item, p, p.versions, [(r.kind, r.status, r.proposal_version) for r in mine],
-                               latest.get(p.id) == item.id, meeting.date)
+        number = _item_version(item, p)
         v = next(v for v in p.versions if v.number == number)
         entries.append(ItemEntry(
             item.position, p.id, v.title, name(people.get(p.proposer_id)), item.review, number, v.text,
-            _outcome(item), p.decided_at if item.outcome and latest.get(p.id) == item.id else None,
+            _outcome(item), item.decided_at,
             v.review_date, v.success_criteria, v.carried_out_by,
             [_round_entry(r, people, name, fixed) for r in mine],
             _objections(p, mine, people, name, earlier), _concerns(mine, people, name)))
@@ -361,16 +337,13 @@ def circle_decisions(circle_id: int) -> list[DecisionRow]:
             Proposal.circle_id == circle_id).order_by(ProposalVersion.number)):
         versions[v.proposal_id].append(v)
     in_circle = sa.select(Meeting.id).where(Meeting.circle_id == circle_id)
-    rounds: dict[tuple[int, int], list] = defaultdict(list)
     last_consent: dict[tuple[int, int], int] = {}
-    for rid, mid, pid, kind, status, version in db.session.execute(
-            sa.select(Round.id, Round.meeting_id, Round.proposal_id, Round.kind, Round.status,
-                      Round.proposal_version)
-            .where(Round.meeting_id.in_(in_circle), Round.proposal_id.is_not(None))
+    for rid, mid, pid in db.session.execute(
+            sa.select(Round.id, Round.meeting_id, Round.proposal_id)
+            .where(Round.meeting_id.in_(in_circle), Round.proposal_id.is_not(None),
+                   Round.kind == RoundKind.CONSENT, Round.status == RoundStatus.CLOSED)
             .order_by(Round.number)):
-        rounds[mid, pid].append((kind, status, version))
-        if kind == RoundKind.CONSENT and status == RoundStatus.CLOSED:
-            last_consent[mid, pid] = rid
+        last_consent[mid, pid] = rid
     objections = {(mid, pid): n for mid, pid, n in db.session.execute(
         sa.select(Round.meeting_id, Round.proposal_id, sa.func.count(Objection.id))
         .join(Contribution, Contribution.id == Objection.contribution_id)
@@ -383,16 +356,15 @@ def circle_decisions(circle_id: int) -> list[DecisionRow]:
         .where(Round.meeting_id.in_(in_circle), Round.kind == RoundKind.CONSENT,
                Contribution.answer == Answer.CONSENT, Contribution.text != "")
         .group_by(Contribution.round_id)).all())
-    latest = _latest_decided(p.id for _, _, p in rows)
     titles = corrections.for_meetings(m.id for _, m, _ in rows)
     result = []
     for item, meeting, p in rows:
-        key, is_latest = (meeting.id, p.id), latest.get(p.id) == item.id
-        number = _item_version(item, p, versions[p.id], rounds[key], is_latest, meeting.date)
+        key = (meeting.id, p.id)
+        number = _item_version(item, p)
         v = next(v for v in versions[p.id] if v.number == number)
         title = titles[meeting.id][-1].text if titles.get(meeting.id) else meeting.title
         result.append(DecisionRow(
             meeting.id, title, meeting.date, p.id, v.title, item.review, _outcome(item),
-            number, p.decided_at if is_latest else None, v.review_date, v.success_criteria,
+            number, item.decided_at, v.review_date, v.success_criteria,
             v.carried_out_by, objections.get(key, 0), concerns.get(last_consent.get(key), 0)))
     return result

@@ -243,6 +243,10 @@ class AgendaItem(db.Model):
     outcome: Mapped[Phase | None] = mapped_column(enum_type(Phase))
     #: The item reviews an adopted decision (evaluatie) rather than deciding a new one.
     review: Mapped[bool] = mapped_column(default=False)
+    #: When the outcome was reached in this meeting (UTC); None while open.
+    decided_at: Mapped[dt.datetime | None]
+    #: The version of the proposal the outcome was about; None while open.
+    version: Mapped[int | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
     proposal: Mapped[Proposal] = relationship()

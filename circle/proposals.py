@@ -187,10 +187,10 @@ def _decide(
 ) -> Done:
     """Record the outcome on the proposal and on the agenda item it was on."""
     item = _open_item(proposal)
-    if item is not None:
-        item.outcome = phase
     proposal.phase = phase
     proposal.decided_at = utcnow()
+    if item is not None:
+        item.outcome, item.decided_at, item.version = phase, proposal.decided_at, proposal.current_version
     if meeting is not None and meeting.current_proposal_id == proposal.id:
         meeting.current_proposal_id = None
     return log(proposal.circle_id, actor, action,

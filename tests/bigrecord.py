@@ -435,6 +435,7 @@ class _Builder:
         item = self.put(AgendaItem.__table__, {
             "id": self.ids(AgendaItem.__table__), "meeting_id": meeting["id"],
             "proposal_id": proposal["id"], "position": position, "outcome": outcome, "review": review,
+            "decided_at": None, "version": None,
         })
         self.meeting_entry(meeting, self.secretary, "put_on_agenda",
                            {"proposal": proposal["id"], "title": proposal["latest"]["title"],
@@ -467,7 +468,8 @@ class _Builder:
             self.attend(meeting, m, late=True)
         for proposal, outcome, budget, review, item in items:
             self.decide(meeting, proposal, outcome, budget, present)
-            item["outcome"] = proposal["phase"]
+            item.update(outcome=proposal["phase"], decided_at=proposal["decided_at"],
+                        version=proposal["current_version"])
             if review and proposal["phase"] == Phase.ADOPTED:
                 planned_agenda.append((proposal, True))
         self.meeting_entry(meeting, self.facilitator, "close_meeting", {})

@@ -43,6 +43,8 @@ def upgrade():
 
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('review', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('decided_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=True))
 
     with op.batch_alter_table('circle', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_record', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -58,6 +60,8 @@ def downgrade():
         batch_op.drop_column('public_record')
 
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_column('version')
+        batch_op.drop_column('decided_at')
         batch_op.drop_column('review')
 
     with op.batch_alter_table('correction', schema=None) as batch_op:

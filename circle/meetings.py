@@ -57,6 +57,12 @@ def present_seated(meeting: Meeting) -> list[Member]:
     )
 
 
+def was_absent(member: Member, meeting: Meeting, present: bool) -> bool:
+    """Seated in the circle on the meeting's day, yet not there: the record lists them as absent."""
+    return (member.active and member.role in method.SEATED_ROLES and not present
+            and member.created_at.date() <= meeting.date)
+
+
 def quorum(circle: Circle) -> int:
     """How many seated members this circle needs present for a consent round."""
     return method.quorum_needed(len(circle.seated), circle.quorum)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import corrections, method
 from circle.extensions import db
-from circle.meetings import round_facts
+from circle.meetings import round_facts, was_absent
 from circle.method import Answer, RoundKind
 from circle.models import (
     AgendaItem,
@@ -286,8 +286,8 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
     titles = [_correction(c, people, name) for c in title_fixes.get(meeting.id, [])]
     present = [m for m in people.values() if m.id in here and here[m.id].present]
     seated = [m for m in present if m.role in method.SEATED_ROLES]
-    absent = [m for m in people.values() if m.active and m.role in method.SEATED_ROLES
-              and not (m.id in here and here[m.id].present) and m.created_at.date() <= meeting.date]
+    absent = [m for m in people.values()
+              if was_absent(m, meeting, m.id in here and here[m.id].present)]
 
     def meeting_rounds(kind: RoundKind) -> list[RoundEntry]:
         return [_round_entry(r, people, name, fixed)

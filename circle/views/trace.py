@@ -18,8 +18,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from circle import corrections, method
 from circle.extensions import db
-from circle.meetings import round_facts
-from circle.method import SEATED_ROLES, Answer, ObjectionStatus, Phase, RoundKind
+from circle.meetings import round_facts, was_absent
+from circle.method import Answer, ObjectionStatus, Phase, RoundKind
 from circle.models import (
     AgendaItem,
     Attendance,
@@ -206,12 +206,12 @@ def _meeting_views(proposal: Proposal, rounds: list[Round], members: list[Member
         sa.select(Attendance).where(Attendance.meeting_id.in_(list(views)))
     ).all() if views else []
     here = {(a.meeting_id, a.member_id): a for a in rows}
-    seated = [m for m in members if m.active and m.role in SEATED_ROLES]
     for view in views.values():
         mid = view.meeting.id
         view.present = [(m, here[mid, m.id].late) for m in members
                         if (mid, m.id) in here and here[mid, m.id].present]
-        view.absent = [m for m in seated if not ((mid, m.id) in here and here[mid, m.id].present)]
+        view.absent = [m for m in members
+                       if was_absent(m, view.meeting, (mid, m.id) in here and here[mid, m.id].present)]
     return sorted(views.values(), key=lambda v: (v.meeting.date, v.meeting.id))
 
 

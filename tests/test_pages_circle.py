@@ -351,3 +351,21 @@ def test_the_proposer_withdraws_a_draft_but_not_during_a_round(app, made, browse
     response = aylin.post(url + "withdraw", data={"csrf_token": token})
     page = text(aylin.get(response.headers["Location"]).text)
     assert "The proposal is withdrawn." in page and "Withdrawn" in page
+
+
+def test_a_long_agenda_pool_shows_ten_and_links_the_rest(app, client, sign_in):
+    """The home page stays short on an old phone; the logbook holds the rest."""
+    from circle import proposals as actions
+    from tests.scenario import samen_vooruit
+
+    with app.app_context():
+        made = samen_vooruit()
+        joost = made.member("Joost")
+        for n in range(12):
+            actions.write_draft(joost, actions.Wording(title=f"Idee {n}", text="Tekst."))
+    sign_in(client, made.member_ids["Joost"])
+    page = client.get(f"/c/{made.circle_id}/").text
+    pool = page.split('id="agenda-pool"')[1].split("</section>")[0]
+    assert pool.count("<li>") == 10
+    assert "en nog 3" in pool  # 13 waiting: the demo's draft and twelve ideas
+    assert f"/c/{made.circle_id}/logbook/" in pool

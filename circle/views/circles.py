@@ -27,6 +27,8 @@ IN_DISCUSSION = tuple(p for p in Phase if p not in FINAL_PHASES and p not in POO
 _MEETING_RANK = {MeetingStatus.OPEN: 0, MeetingStatus.PLANNED: 1, MeetingStatus.CLOSED: 2}
 #: How many closed meetings and decisions the home page shows; the logbook holds them all.
 RECENT = 5
+#: How many waiting proposals and due reviews the home page lists before "and N more".
+SHOWN = 10
 
 
 def sorted_meetings(circle_id: int) -> list[Meeting]:
@@ -81,16 +83,20 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
     circle = me.circle
     members = [m for m in circle.members if m.active]  # loads the ring once: names below come from it
     pool = sorted(proposals_in(circle.id, POOL), key=lambda r: r[0].id)
+    reviews = review_context(me)
+    reviews["reviews_more"] = max(0, len(reviews["reviews_due"]) - SHOWN)
+    reviews["reviews_due"] = reviews["reviews_due"][:SHOWN]
     discussed = sorted(proposals_in(circle.id, IN_DISCUSSION), key=lambda r: r[0].id)
     decisions = proposals_in(circle.id, DECIDED, newest=RECENT)
     return render_template(
         "circles/home.html",
-        **review_context(me),
+        **reviews,
         circle=circle,
         me=me,
         members=members,
         meetings=sorted_meetings(circle.id),
-        pool=pool,
+        pool=pool[:SHOWN],
+        pool_more=max(0, len(pool) - SHOWN),
         discussed=discussed,
         decisions=decisions,
         meeting_form=(meeting_form or MeetingForm()) if may(me.role, Action.PLAN_MEETING) else None,

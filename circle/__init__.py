@@ -81,8 +81,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         ping_timeout=app.config.get("PING_TIMEOUT", 10),
     )
 
-    from circle import auth, cli, views
+    from circle import auth, cli, views, words
 
+    words.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     cli.init_app(app)

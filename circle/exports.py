@@ -22,18 +22,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from circle.minutes import ContributionEntry, DecisionRow, Minutes, RoundEntry
+from circle.words import ANSWERS, ROUND_KINDS
 
 #: Version of the JSON layout; raised when a key changes meaning or goes away.
 JSON_FORMAT = "kring.minutes/1"
 
 LABELS = {
-    # rounds
-    "opening": _l("Opening round"), "picture_forming": _l("Picture-forming round"),
-    "opinion_forming": _l("Opinion round"), "consent": _l("Consent round"),
-    "closing": _l("Closing round"),
-    # answers
-    "speak": _l("Spoke"), "pass": _l("Passed"), "answer_consent": _l("Consent"),
-    "objection": _l("Objection"),
+    **ROUND_KINDS,
+    **{k: v for k, v in ANSWERS.items() if k != "consent"},
+    "answer_consent": ANSWERS["consent"],
     # outcomes
     "adopted": _l("Adopted"), "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"),
     "open": _l("Not decided yet"),

@@ -27,22 +27,11 @@ from circle.models import Meeting, Member
 from circle.views.common import act
 from circle.forms import KringForm
 from circle.views.meetings import PREFIX, RING_RADIUS, RING_SIZE, _meeting, bp, page_context
+from circle.words import PHASES, ROUND_KINDS
 
 #: A number no row has; kring.js puts the real id in its place in a URL.
 ID_SLOT = 999_999_999
 
-_PHASES = {
-    "draft": _l("Draft"), "explanation": _l("Explanation"),
-    "picture_forming": _l("Picture-forming round"), "opinion_forming": _l("Opinion round"),
-    "amending": _l("Being amended"), "consent": _l("Consent round"),
-    "integrating": _l("Integrating objections"), "adopted": _l("Adopted"),
-    "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"), "review": _l("Under review"),
-}
-_KINDS = {
-    "opening": _l("Opening round"), "picture_forming": _l("Picture-forming round"),
-    "opinion_forming": _l("Opinion round"), "consent": _l("Consent round"),
-    "closing": _l("Closing round"),
-}
 _QUESTIONS = {
     "opening": _l("How are you today?"), "picture_forming": _l("What are we talking about?"),
     "opinion_forming": _l("What do you think of the proposal?"),
@@ -51,8 +40,8 @@ _QUESTIONS = {
 
 #: Every word kring.js shows, by the key it uses; {name} and {n} are filled in by the script.
 LABELS = {
-    **{f"phase_{p.value}": _PHASES.get(p.value, p.value) for p in Phase},
-    **{f"kind_{k}": v for k, v in _KINDS.items()},
+    **{f"phase_{k}": v for k, v in PHASES.items()},
+    **{f"kind_{k}": v for k, v in ROUND_KINDS.items()},
     **{f"q_{k}": v for k, v in _QUESTIONS.items()},
     "status_planned": _l("Planned"), "status_open": _l("Open"), "status_closed": _l("Closed"),
     "round_open": _l("Open"), "round_closed": _l("Closed"), "round_abandoned": _l("Stopped"),

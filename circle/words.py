@@ -1,0 +1,39 @@
+"""The method's words as people read them, in their language: one list for pages, scripts and exports."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+#: Where a proposal stands.
+PHASES = {
+    "draft": _l("Draft"), "explanation": _l("Explanation"),
+    "picture_forming": _l("Picture-forming round"), "opinion_forming": _l("Opinion round"),
+    "amending": _l("Being amended"), "consent": _l("Consent round"),
+    "integrating": _l("Integrating objections"), "adopted": _l("Adopted"),
+    "review": _l("Under review"), "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"),
+}
+#: The rounds of a meeting.
+ROUND_KINDS = {
+    "opening": _l("Opening round"), "picture_forming": _l("Picture-forming round"),
+    "opinion_forming": _l("Opinion round"), "consent": _l("Consent round"),
+    "closing": _l("Closing round"),
+}
+#: What someone gave in a round.
+ANSWERS = {
+    "speak": _l("Spoke"), "pass": _l("Passed"), "consent": _l("Consent"), "objection": _l("Objection"),
+}
+
+
+def word(words: dict, key: str | None) -> str:
+    """The word for a key, in the reader's language; the key itself if it has none."""
+    return str(words[key]) if key in words else (key or "")
+
+
+def init_app(app: Flask) -> None:
+    """Let every template name phases, rounds and answers the same way."""
+    app.jinja_env.globals.update(
+        phase_word=lambda key: word(PHASES, key),
+        kind_word=lambda key: word(ROUND_KINDS, key),
+        answer_word=lambda key: word(ANSWERS, key),
+    )

@@ -77,6 +77,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        # Servers of one installation share a channel; another installation on the same Redis sets its own.
+        channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
         ping_interval=app.config.get("PING_INTERVAL", 10),
         ping_timeout=app.config.get("PING_TIMEOUT", 10),
     )

@@ -5,6 +5,13 @@ is imported, but `python -m circle` imports the package first. So for
 those two this starts once more, in a fresh interpreter that patches first.
 The server kind therefore comes from KRING_ASYNC_MODE (default eventlet),
 not from instance/config.py.
+
+Before serving, the rows of `Connection` (who is connected now) left by this
+host's earlier server processes are deleted: a killed process never said
+goodbye, so its phones would look connected forever. Only this host's
+processes that no longer run are forgotten (see presence.forget_dead_servers);
+the limit is that another host's crashed process leaves its rows until a
+server on that host starts again.
 """
 
 import os
@@ -31,7 +38,7 @@ def _restart_patched() -> None:
 
 def main() -> None:
     """Create the app and serve it until Ctrl+C."""
-    from circle import create_app
+    from circle import create_app, presence
     from circle.extensions import socketio
 
     host = os.environ.get("HOST", "127.0.0.1")
@@ -43,6 +50,8 @@ def main() -> None:
             f"ASYNC_MODE is {mode!r} in the configuration, but the server was prepared for "
             f"{ASYNC_MODE!r}: start it with KRING_ASYNC_MODE={mode} instead."
         )
+    with app.app_context():
+        presence.forget_dead_servers()
     options = {}
     if mode == "eventlet":
         # eventlet's server accepts 1,024 connections unless told otherwise.

@@ -4,7 +4,9 @@ A client connects with `{"meeting": id}` and joins that meeting's room.
 Every event it sends is acknowledged with `{"ok": true, ...}` or
 `{"ok": false, "error": code, "message": text in the user's language}`.
 After an action commits, the room gets the new state (or, for one new
-answer, just that answer) with the meeting's version. See docs/live-protocol.md.
+answer, just that answer) with the meeting's version. Connecting and
+disconnecting tell the room who is connected (`presence`, circle/presence.py).
+See docs/live-protocol.md.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
-from circle import forms, meetings, proposals
+from circle import forms, meetings, presence, proposals
 from circle.actions import Done
 from circle.extensions import db, socketio
 from circle.method import MEETING_ROUNDS, MESSAGES, Answer, RoundKind, RoundMode, RuleBroken
@@ -144,7 +146,22 @@ def connect(auth: Any = None):
         raise ConnectionRefusedError("not_found")
     request.environ["kring.meeting"] = meeting_id
     join_room(room(meeting_id))
+    presence.connect(request.sid, meeting_id, current_user.id)
     socketio.emit("state", meeting_state(meeting_id), to=request.sid)
+    tell_presence(meeting_id)
+
+
+@socketio.on("disconnect")
+def disconnect(reason: Any = None) -> None:
+    """The connection ended, with a goodbye or by ping timeout: it no longer counts as connected."""
+    meeting_id = presence.disconnect(request.sid)
+    if meeting_id is not None:
+        tell_presence(meeting_id)
+
+
+def tell_presence(meeting_id: int) -> None:
+    """Tell the room who is connected now (not meeting state: the version stays)."""
+    socketio.emit("presence", {"connected": presence.connected(meeting_id)}, to=room(meeting_id))
 
 
 @socketio.on("state")

@@ -428,3 +428,23 @@ class LogEntry(db.Model):
     hash: Mapped[str] = mapped_column(sa.String(64))
 
     actor: Mapped[Member | None] = relationship()
+
+
+class Connection(db.Model):
+    """A phone (or console, or projector) connected to a meeting's live view right now.
+
+    Presence, not record: a row lives while its Socket.IO connection does and
+    is never logged. Any server process may hold a connection, so this table,
+    not a process's memory, says who is connected (see circle/presence.py).
+    """
+
+    #: The Socket.IO session id of the connection.
+    sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: The meeting it follows.
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    #: Who is signed in on it.
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
+    #: The server process that holds it, as "host:pid"; its rows go when that host's server restarts.
+    server: Mapped[str] = mapped_column(sa.String(80))
+    #: When it connected (UTC).
+    connected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

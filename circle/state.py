@@ -3,6 +3,8 @@
 What travels to phones holds the meeting, who is present, the agenda, the
 proposal under discussion (its current version only) and the latest round
 with its seats and answers: not the history, which the record pages hold.
+It also says whose phones are connected now (`connected`), which changes
+without a new version: see circle/presence.py.
 With a simultaneous reveal, answers stay out of the state until the last
 one is in.
 """
@@ -14,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from circle import method
+from circle import method, presence
 from circle.extensions import db
 from circle.models import (
     AgendaItem,
@@ -187,6 +189,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         ],
         "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
         "round": shown,
+        "connected": presence.connected(meeting.id),
     }
 
 

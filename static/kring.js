@@ -179,6 +179,12 @@ function askState() {
 
 socket.on("state", take);
 socket.on("answer", applyAnswer);
+/** Who is connected changed: not meeting state, so no new version; drawn at once. */
+socket.on("presence", (p) => {
+  if (!local.state || !p || !Array.isArray(p.connected)) return;
+  local.state.connected = p.connected;
+  render();
+});
 let waiting;
 socket.on("connect", () => {
   showConn("connected");

@@ -283,6 +283,9 @@ class Phone:
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("state", self._take)
         self.sio.on("answer", self._on_answer)
+        self.sio.on("presence", self._on_presence)
+        #: Whose phones are connected, as the latest state or `presence` said.
+        self.online: list[int] | None = None
 
     # What the server sends -----------------------------------------------------
 
@@ -301,6 +304,11 @@ class Phone:
         with self.lock:
             if self.state is None or state["version"] >= self.state["version"]:
                 self.state = state
+                self.online = state.get("connected")
+
+    def _on_presence(self, change: dict) -> None:
+        with self.lock:
+            self.online = change["connected"]
 
     def _on_answer(self, change: dict) -> None:
         with self.lock:
@@ -400,13 +408,19 @@ class Phone:
 
 
 def converge(phones: list[Phone], version: int, timeout: float = 10) -> dict:
-    """Wait until every phone has exactly `version`, and the same state; return that state."""
+    """Wait until every phone has exactly `version`, and the same state; return that state.
+
+    Who is connected (`connected`) is left out of the comparison: it changes
+    without a version, so two phones may hold it from different moments.
+    """
     wait_for(
         lambda: all(p.version == version for p in phones), timeout,
         what=f"every phone at version {version} "
              f"(now {[(p.name, p.version) for p in phones]})",
     )
     states = [p.snapshot() for p in phones]
+    for state in states:
+        state.pop("connected", None)
     for phone, state in zip(phones, states):
         assert state == states[0], f"{phone.name} differs from {phones[0].name} at version {version}"
     return states[0]

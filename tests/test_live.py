@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from circle import presence
 from circle.extensions import db, socketio
 from circle.method import RoundKind
-from circle.models import Contribution, Meeting
+from circle.models import Connection, Contribution, Meeting
 from tests.scenario import everyone_present, samen_vooruit
 
 
@@ -151,3 +152,47 @@ def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made
     assert ack["ok"]
     received = str(joost.get_received()) + str(joost.emit("state", callback=True))
     assert "Geheime reden" not in received and "'answer': 'objection'" not in received
+
+
+def test_connecting_counts_as_connected_and_others_hear_it(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    v = version(app, made)
+    [state] = states(anna)
+    assert state["connected"] == [made.member_ids["Anna"]]
+    joost = connect(app, sign_in, made, "Joost")
+    both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])
+    assert states(joost)[0]["connected"] == both
+    assert states(anna, "presence") == [{"connected": both}]
+    assert version(app, made) == v  # presence is not meeting state
+    assert anna.emit("state", callback=True)["state"]["connected"] == both
+
+
+def test_disconnecting_is_heard_by_the_others(app, sign_in, made):
+    anna = connect(app, sign_in, made, "Anna")
+    joost = connect(app, sign_in, made, "Joost")
+    second = connect(app, sign_in, made, "Joost")  # the same member on a second device
+    anna.get_received()
+    second.disconnect()
+    both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])
+    assert states(anna, "presence") == [{"connected": both}]
+    joost.disconnect()
+    assert states(anna, "presence") == [{"connected": [made.member_ids["Anna"]]}]
+    with app.app_context():
+        assert presence.connected(made.meeting_id) == [made.member_ids["Anna"]]
+        assert db.session.query(Connection).count() == 1
+
+
+def test_only_dead_servers_of_this_host_are_forgotten(app, made):
+    """At start a server forgets the rows of this host's processes that no longer run."""
+    import os
+    import socket
+
+    host = socket.gethostname()
+    with app.app_context():
+        for sid, server in [("a", f"{host}:{os.getppid()}"), ("b", f"{host}:{os.getpid()}"),
+                            ("c", f"{host}:999999999"), ("d", "elsewhere:1")]:
+            db.session.add(Connection(sid=sid, meeting_id=made.meeting_id,
+                                      member_id=made.member_ids["Anna"], server=server))
+        db.session.commit()
+        assert presence.forget_dead_servers() == 2
+        assert sorted(db.session.scalars(db.select(Connection.sid))) == ["a", "d"]

@@ -93,6 +93,8 @@ LABELS = {
     "role_facilitator": _l("Facilitator"), "role_secretary": _l("Secretary"), "role_guest": _l("Guest"),
     "present": _l("present"), "late": _l("late"), "absent": _l("absent"), "not_marked": _l("not marked"),
     "mark_absent": _l("Mark absent"), "mark_present": _l("Mark present"),
+    # whose phone is connected now ("connected" is this page's own connection, below)
+    "phone_connected": _l("Connected"), "phone_not_connected": _l("Not connected"),
     # steering
     "steer": _l("Steer"), "open_meeting": _l("Open meeting"), "close_meeting": _l("Close meeting"),
     "skip": _l("Skip %(name)s", name="{name}"), "close_round": _l("Close round"),

@@ -69,6 +69,13 @@ export function agendaHtml(c) {
       + "</li>").join("") + "</ol></section>";
 }
 
+/** A dot before a name: filled when that member's phone is connected now, hollow when not. */
+const linkMark = (c, id) => {
+  const on = c.online(id);
+  return `<span class="link ${on ? "on" : "off"}" role="img" aria-label="${t(on ? "phone_connected" : "phone_not_connected")}"`
+    + ` title="${t(on ? "phone_connected" : "phone_not_connected")}"></span>`;
+};
+
 export function attendanceHtml(c) {
   const { s, cfg } = c;
   const marking = c.isOpen && c.may("mark_attendance");
@@ -78,7 +85,7 @@ export function attendanceHtml(c) {
     h += step(c, "mark_attendance", t("i_am_here"), { member_id: cfg.me, present: "y" }, "primary", false);
   }
   h += '<ul class="people">' + s.members.map((p) => `<li class="${p.present ? "present" : "absent"}">`
-    + `<span class="who"><strong>${esc(p.name)}</strong>${p.role !== "member" ? ` · ${t("role_" + p.role)}` : ""}</span>`
+    + `<span class="who">${linkMark(c, p.id)}<strong>${esc(p.name)}</strong>${p.role !== "member" ? ` · ${t("role_" + p.role)}` : ""}</span>`
     + `<span class="state">${p.present ? t("present") + (p.late ? ` (${t("late")})` : "")
       : t(p.marked === false ? "not_marked" : "absent")}</span>`
     + (marking ? step(c, "mark_attendance", t(p.present ? "mark_absent" : "mark_present"),

@@ -38,6 +38,7 @@ export function context(s, cfg, last = null) {
     open: !!r && r.status === "open",
     isOpen: s.meeting.status === "open",
     me: byId.get(cfg.me) || null,
+    online: (id) => (s.connected || []).includes(id),
     may: (action) => cfg.may.includes(action),
     name: (id) => (byId.get(id) || { name: "?" }).name,
   };
@@ -109,8 +110,9 @@ export function ringHtml(c) {
       name: c.name(x.member) };
   });
   const cur = c.open && r.current != null ? c.name(r.current) : null;
-  const g = seats.map((x) => `<g class="seat ${x.state}" data-member="${x.member}">`
+  const g = seats.map((x) => `<g class="seat ${x.state}${c.online(x.member) ? " online" : ""}" data-member="${x.member}">`
     + `<circle cx="${x.x}" cy="${x.y}" r="${x.state === "current" ? dot + 5 : dot}"/>`
+    + (c.online(x.member) ? `<circle class="link" cx="${at(x.x + dot * 0.8)}" cy="${at(x.y - dot * 0.8)}" r="4"/>` : "")
     + (x.mark ? `<text x="${x.x}" y="${at(x.y + 7)}" text-anchor="middle" class="mark">${x.mark}</text>` : "")
     + (n <= 16 || x.state === "current"
       ? `<text x="${x.lx}" y="${x.ly}" text-anchor="${x.anchor}" class="name">${esc(firstName(x.name))}</text>` : "")
@@ -123,7 +125,8 @@ export function ringHtml(c) {
     + `${cur ? esc(firstName(cur)) : `${seats.filter((x) => x.answered).length}/${n}`}</text></svg>`
     + `<figcaption class="legend">${legend}</figcaption></figure>`
     + `<ol class="visually-hidden" aria-label="${t(r.mode === "in_turn" ? "speaking_order" : "in_round")}">`
-    + seats.map((x) => `<li>${esc(x.name)}: ${t("s_" + x.state)}</li>`).join("") + "</ol>";
+    + seats.map((x) => `<li>${esc(x.name)}: ${t("s_" + x.state)}`
+      + ` (${t(c.online(x.member) ? "phone_connected" : "phone_not_connected")})</li>`).join("") + "</ol>";
 }
 
 export function contributionsHtml(c) {

@@ -28,10 +28,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import socketio
 
 from tests.conftest import find_csrf_token
@@ -424,3 +426,46 @@ def converge(phones: list[Phone], version: int, timeout: float = 10) -> dict:
     for phone, state in zip(phones, states):
         assert state == states[0], f"{phone.name} differs from {phones[0].name} at version {version}"
     return states[0]
+
+
+# --- Fixtures for test modules that drive the real server (import them by name) -----------
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    """Migrations and the scenario, run once per module; each test starts from a copy of that file."""
+    folder = tmp_path_factory.mktemp("kring-server-template")
+    seeded = KringServer(folder).prepare()
+    return folder / "kring.sqlite3", seeded
+
+
+def serve(prepared: tuple[Path, Seeded], tmp_path: Path, **env: str) -> Iterator[KringServer]:
+    """Run the real server on a copy of the prepared database until the test ends."""
+    template, _ = prepared
+    kring = KringServer(tmp_path)
+    kring.env.update(env)
+    kring.copy_database(template)
+    kring.start()
+    yield kring
+    kring.stop()
+
+
+@pytest.fixture
+def seeded(prepared) -> Seeded:
+    """What the scenario made: ids to look things up by."""
+    return prepared[1]
+
+
+@pytest.fixture
+def phone(server: KringServer, seeded: Seeded) -> Iterator[Callable[[str], Phone]]:
+    """`phone(name)`: that person's phone, signed in and connected; all hung up afterwards."""
+    made: list[Phone] = []
+
+    def make(name: str) -> Phone:
+        p = Phone(server, seeded, name)
+        made.append(p)
+        return p.connect()
+
+    yield make
+    for p in made:
+        p.close()

@@ -13,47 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import KringServer, Phone, Seeded, wait_for
+from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
+    KringServer, Phone, Seeded, phone, prepared, seeded, serve, wait_for,
+)
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
-    folder = tmp_path_factory.mktemp("kring-presence-template")
-    seeded = KringServer(folder).prepare()
-    return folder / "kring.sqlite3", seeded
 
 
 @pytest.fixture
 def server(prepared, tmp_path: Path) -> Iterator[KringServer]:
     """The real server with a quick ping, on its own copy of the prepared database."""
-    template, _ = prepared
-    kring = KringServer(tmp_path)
-    kring.env.update(KRING_PING_INTERVAL="1", KRING_PING_TIMEOUT="1")
-    kring.copy_database(template)
-    kring.start()
-    yield kring
-    kring.stop()
-
-
-@pytest.fixture
-def seeded(prepared) -> Seeded:
-    return prepared[1]
-
-
-@pytest.fixture
-def phone(server: KringServer, seeded: Seeded) -> Iterator[Callable[[str], Phone]]:
-    made: list[Phone] = []
-
-    def make(name: str) -> Phone:
-        p = Phone(server, seeded, name)
-        made.append(p)
-        return p.connect()
-
-    yield make
-    for p in made:
-        p.close()
+    yield from serve(prepared, tmp_path, KRING_PING_INTERVAL="1", KRING_PING_TIMEOUT="1")
 
 
 def rows(server: KringServer) -> list[tuple]:

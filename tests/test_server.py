@@ -19,7 +19,9 @@ import pytest
 import socketio
 
 from tests.scenario import PEOPLE
-from tests.server import KringServer, Phone, Seeded, converge, sign_in, wait_for
+from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
+    KringServer, Phone, Seeded, converge, phone, prepared, seeded, serve, sign_in, wait_for,
+)
 
 pytestmark = pytest.mark.server
 
@@ -29,43 +31,10 @@ NAMES = [name for name, _ in PEOPLE]
 # --- Fixtures ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
-    """Migrations and the scenario, run once; each test starts from a copy of that file."""
-    folder = tmp_path_factory.mktemp("kring-server-template")
-    seeded = KringServer(folder).prepare()
-    return folder / "kring.sqlite3", seeded
-
-
 @pytest.fixture
 def server(prepared, tmp_path: Path) -> Iterator[KringServer]:
     """The real server on its own copy of the prepared database."""
-    template, _ = prepared
-    kring = KringServer(tmp_path)
-    kring.copy_database(template)
-    kring.start()
-    yield kring
-    kring.stop()
-
-
-@pytest.fixture
-def seeded(prepared) -> Seeded:
-    return prepared[1]
-
-
-@pytest.fixture
-def phone(server: KringServer, seeded: Seeded) -> Iterator[Callable[[str], Phone]]:
-    """`phone(name)`: that person's phone, signed in and connected; all hung up afterwards."""
-    made: list[Phone] = []
-
-    def make(name: str) -> Phone:
-        p = Phone(server, seeded, name)
-        made.append(p)
-        return p.connect()
-
-    yield make
-    for p in made:
-        p.close()
+    yield from serve(prepared, tmp_path)
 
 
 @pytest.fixture

@@ -50,16 +50,21 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return database
 
 
-@pytest.fixture
-def app(template_database: Path, tmp_path: Path) -> Iterator[Flask]:
-    """A Kring app with its own fresh database and instance folder."""
+def app_on_copy(source: Path, tmp_path: Path) -> Iterator[Flask]:
+    """A Kring app on its own copy of a database file, closed down after the test."""
     database = tmp_path / "kring.sqlite3"
-    shutil.copyfile(template_database, database)
+    shutil.copyfile(source, database)
     app = create_app(config_for(database), instance_path=str(tmp_path / "instance"))
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(template_database: Path, tmp_path: Path) -> Iterator[Flask]:
+    """A Kring app with its own fresh database and instance folder."""
+    yield from app_on_copy(template_database, tmp_path)
 
 
 @pytest.fixture

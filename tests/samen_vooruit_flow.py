@@ -34,7 +34,7 @@ from circle.circles import add_member
 from circle.extensions import db
 from circle.method import Role, RoundKind
 from circle.models import Contribution, Member, Proposal, Round
-from tests.conftest import config_for, find_csrf_token, sign_in_with_link
+from tests.conftest import app_on_copy, config_for, find_csrf_token, sign_in_with_link
 from tests.scenario import PEOPLE, samen_vooruit
 
 #: Everyone seated who comes (Samira late); Priya van Dijk is in the circle but stays away.
@@ -200,13 +200,7 @@ def played_database(template_database, tmp_path_factory):
 @pytest.fixture
 def app(played_database, tmp_path):
     """Replaces conftest's app where imported: a fresh copy of the played meeting for each test."""
-    database = tmp_path / "kring.sqlite3"
-    shutil.copyfile(played_database[0], database)
-    app = create_app(config_for(database), instance_path=str(tmp_path / "instance"))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_on_copy(played_database[0], tmp_path)
 
 
 @pytest.fixture

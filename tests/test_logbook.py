@@ -31,7 +31,7 @@ from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
 from circle.models import Contribution, Member, Proposal, ProposalVersion
 from circle.views.logbook import PER_PAGE
-from tests.conftest import config_for, sign_in_with_link
+from tests.conftest import app_on_copy, config_for, sign_in_with_link
 
 PEOPLE = [
     ("Fatima El Amrani", Role.SECRETARY),
@@ -145,13 +145,7 @@ def record_database(template_database: Path, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture
 def app(record_database, tmp_path: Path) -> Iterator[Flask]:
     """The app on a fresh copy of the record (replaces conftest's app for this module)."""
-    database = tmp_path / "kring.sqlite3"
-    shutil.copyfile(record_database[0], database)
-    app = create_app(config_for(database), instance_path=str(tmp_path / "instance"))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_on_copy(record_database[0], tmp_path)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ See tests/server.py; every wait is bounded, only 127.0.0.1 is used.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, phone, prepared, seeded, serve, wait_for,
+    KringServer, phone, prepared, seeded, serve, wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from circle.extensions import babel, compress, csrf, db, login, migrate, socketio
+from circle.guard import MessageLimit
 
 # eventlet announces its own retirement whenever it is loaded; the project card names it as the
 # default server and DESIGN.md keeps gevent and threading one setting away, so we keep it knowingly.
@@ -43,6 +44,10 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         LANGUAGES=("nl", "en"),
         SIGN_IN_MAX_AGE=None,
         MAX_CONTENT_LENGTH=256 * 1024,
+        # The largest Socket.IO message (one WebSocket frame or one long-polling post) the server
+        # reads; a bigger one closes the connection. Far above the largest valid event (about
+        # 100 KB at worst), small enough that no connection makes the server hold much.
+        MAX_MESSAGE_BYTES=256 * 1024,
         # A meeting page stays open for hours; its forms must still post at the end.
         WTF_CSRF_TIME_LIMIT=None,
         # Brotli and gzip come out smallest for our pages; zstd would add ~2 KB a page.
@@ -81,7 +86,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
         ping_interval=app.config.get("PING_INTERVAL", 10),
         ping_timeout=app.config.get("PING_TIMEOUT", 10),
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
     )
+    app.wsgi_app = MessageLimit(app.wsgi_app, socketio.server.eio, app.config["MAX_MESSAGE_BYTES"])
 
     from circle import auth, cli, views, words
 

@@ -1,7 +1,9 @@
-"""`flask` commands: found a circle, add members, print sign-in links, seed the demo, verify the log."""
+"""`flask` commands: found a circle, add and end memberships, print sign-in links, seed the demo,
+verify the log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import click
@@ -10,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from circle import record
-from circle.circles import add_member, create_circle
+from circle.circles import add_member, create_circle, end_membership
 from circle.extensions import db
 from circle.method import Role, RuleBroken
 from circle.models import Circle, Member
@@ -18,8 +20,8 @@ from circle.models import Circle, Member
 
 def init_app(app: Flask) -> None:
     """Register Kring's commands on the app's CLI."""
-    for command in (create_circle_command, add_member_command, links_command, demo_command,
-                    verify_log_command):
+    for command in (create_circle_command, add_member_command, end_membership_command, links_command,
+                    demo_command, verify_log_command):
         app.cli.add_command(command)
 
 
@@ -44,10 +46,12 @@ def _print_links(circle: Circle) -> None:
 @click.argument("name")
 @click.option("--facilitator", required=True, help="Name of the circle's first facilitator.")
 @click.option("--quorum", type=click.IntRange(min=1), help="Members needed for a consent round.")
-def create_circle_command(name: str, facilitator: str, quorum: int | None) -> None:
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The facilitator's first day as a member (YYYY-MM-DD; default today).")
+def create_circle_command(name: str, facilitator: str, quorum: int | None, since: dt.datetime | None) -> None:
     """Found a circle and print its facilitator's sign-in link."""
     try:
-        circle, first = create_circle(name, facilitator, quorum)
+        circle, first = create_circle(name, facilitator, quorum, since=since and since.date())
     except RuleBroken as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Circle {circle.id} created: {circle.name}")
@@ -59,16 +63,37 @@ def create_circle_command(name: str, facilitator: str, quorum: int | None) -> No
 @click.argument("circle_id", type=int)
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
-def add_member_command(circle_id: int, name: str, role: str) -> None:
-    """Add a person to a circle and print their sign-in link."""
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Their first day as a member (YYYY-MM-DD; default today).")
+def add_member_command(circle_id: int, name: str, role: str, since: dt.datetime | None) -> None:
+    """Add a person to a circle from a date and print their sign-in link."""
     if db.session.get(Circle, circle_id) is None:
         raise click.ClickException(f"No circle {circle_id}.")
     try:
-        done = add_member(None, circle_id, name, Role(role))
+        done = add_member(None, circle_id, name, Role(role), since=since and since.date())
     except RuleBroken as e:
         raise click.ClickException(e.message) from None
     member = db.session.get(Member, done.subject)
-    click.echo(f"  {member.name} ({member.role.value}): {_link(member)}")
+    click.echo(f"  {member.name} ({member.role.value}, since {member.joined_on.isoformat()}): "
+               f"{_link(member)}")
+
+
+@click.command("end-membership")
+@with_appcontext
+@click.argument("circle_id", type=int)
+@click.argument("name")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day they left: from then on no longer a member (YYYY-MM-DD; default today).")
+def end_membership_command(circle_id: int, name: str, on: dt.datetime | None) -> None:
+    """Record that someone left a circle; they stay in its record as a former member."""
+    member = db.session.scalar(sa.select(Member).where(Member.circle_id == circle_id, Member.name == name))
+    if member is None:
+        raise click.ClickException(f"No member {name!r} in circle {circle_id}.")
+    try:
+        end_membership(None, circle_id, member.id, on=on and on.date())
+    except RuleBroken as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"{member.name} left circle {circle_id} on {member.left_on.isoformat()}.")
 
 
 @click.command("links")

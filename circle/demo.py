@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from circle import clock
 from circle.circles import add_member, create_circle
 from circle.extensions import db
 from circle.meetings import plan_meeting
@@ -22,6 +23,11 @@ MEMBERS = [
     ("Mohamed", Role.MEMBER),
 ]
 
+#: How many days before today each demo member joined: the core group started a year ago,
+#: Dewi and Mohamed came in later.
+JOINED_DAYS_AGO = {"Anna": 365, "Fatima": 365, "Joost": 365, "Aylin": 300, "Kees": 300,
+                   "Samira": 240, "Dewi": 90, "Mohamed": 30}
+
 GREENING = Wording(
     title="Afvalcontainers in de Javastraat vergroenen",
     text=(
@@ -38,12 +44,17 @@ GREENING = Wording(
 
 
 def seed() -> Circle:
-    """Create the demo circle: 8 members, a meeting, a draft proposal on its agenda."""
-    circle, anna = create_circle("Samen Vooruit", "Anna")
+    """Create the demo circle: 8 members (joined over the past year), today's meeting, a draft on its agenda."""
+    today = clock.today()
+
+    def since(name: str) -> dt.date:
+        return today - dt.timedelta(days=JOINED_DAYS_AGO[name])
+
+    circle, anna = create_circle("Samen Vooruit", "Anna", since=since("Anna"))
     for name, role in MEMBERS:
-        add_member(None, circle.id, name, role)
+        add_member(None, circle.id, name, role, since=since(name))
     proposer = db.session.scalar(db.select(Member).filter_by(circle_id=circle.id, name="Aylin"))
-    proposal = write_draft(proposer, replace(GREENING, review_date=dt.date.today() + dt.timedelta(days=120)))
-    meeting = plan_meeting(anna, "Kernteam-overleg", dt.date.today())
+    proposal = write_draft(proposer, replace(GREENING, review_date=today + dt.timedelta(days=120)))
+    meeting = plan_meeting(anna, "Kernteam-overleg", today)
     put_on_agenda(anna, proposal.subject, meeting.subject)
     return db.session.get(Circle, circle.id)

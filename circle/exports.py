@@ -120,8 +120,10 @@ def _moment(value: dt.datetime | None) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
-def _names(names: list[str]) -> str:
-    return ", ".join(md_text(n) for n in names) or _("Nobody")
+def _names(names: list[str], former: list[str] = ()) -> str:
+    """Names in a line; who has left the circle since is marked so."""
+    return ", ".join(md_text(n) + (f" ({_('left the circle')})" if n in former else "")
+                     for n in names) or _("Nobody")
 
 
 def _contribution_lines(c: ContributionEntry) -> list[str]:
@@ -215,9 +217,9 @@ def minutes_markdown(minutes: Minutes) -> str:
     lines = _heading(1, _("Minutes") + ": " + md_text(m["title"]))
     lines += [md_text(minutes.circle["name"]) + " · " + m["date"].isoformat() + " · " + status, ""]
     lines += _heading(2, _("Attendance")) + [
-        "- " + _("Present:") + " " + _names(a["present"]),
-        "- " + _("Late:") + " " + _names(a["late"]),
-        "- " + _("Absent:") + " " + _names(a["absent"])]
+        "- " + _("Present:") + " " + _names(a["present"], a["former"]),
+        "- " + _("Late:") + " " + _names(a["late"], a["former"]),
+        "- " + _("Absent:") + " " + _names(a["absent"], a["former"])]
     if a["guests"]:
         lines.append("- " + _("Guests:") + " " + _names(a["guests"]))
     lines.append("")

@@ -165,9 +165,10 @@ class ContributionForm(KringForm):
 
 
 class MemberForm(KringForm):
-    """Add a person to the circle."""
+    """Add a person to the circle, as a member from a date."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    since = DateField(_l("Member since"), validators=[Optional()])
     role = SelectField(
         _l("Role"),
         choices=[
@@ -178,6 +179,12 @@ class MemberForm(KringForm):
         ],
         default="member",
     )
+
+
+class LeaveForm(KringForm):
+    """Someone leaves the circle: the day from which they are no longer a member."""
+
+    on = DateField(_l("Left the circle on"), validators=[Optional()])
 
 
 def payload_form(form_class: type[KringForm], payload: Any) -> KringForm:

@@ -11,6 +11,7 @@ See docs/live-protocol.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,11 +102,28 @@ def _meeting_of_this_socket() -> int | None:
     return getattr(request, "environ", {}).get("kring.meeting")
 
 
+#: The most characters an event's payload may hold, as JSON. The largest valid payload, an
+#: `amend` with every text at its limit, holds about 24,500; the server's message limit
+#: (MAX_MESSAGE_BYTES) lies above this, so anything between gets `invalid`, not a closed
+#: connection. See docs/live-protocol.md, "Sizes".
+PAYLOAD_MAX_CHARS = 32_000
+
+
+def too_large(payload: Any) -> bool:
+    """Whether a payload holds more than any valid event could."""
+    try:
+        return len(json.dumps(payload, ensure_ascii=False)) > PAYLOAD_MAX_CHARS
+    except (TypeError, ValueError):  # not JSON at all: the form says it is invalid
+        return False
+
+
 def handle(name: str, payload: Any) -> dict[str, Any]:
     """Check the payload with the event's form, run its action, broadcast, acknowledge."""
     meeting_id = _meeting_of_this_socket()
     if meeting_id is None or not current_user.is_authenticated:
         return refusal("not_allowed")
+    if too_large(payload):
+        return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
     event = EVENTS[name]
     if name == "contribute" and isinstance(payload, dict):
         payload = {"member_id": current_user.id, **payload}  # one's own answer by default

@@ -18,7 +18,6 @@ from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode,
 from circle.models import (
     AgendaItem,
     Attendance,
-    Circle,
     Contribution,
     Meeting,
     Member,
@@ -42,30 +41,21 @@ def open_round(meeting: Meeting) -> Round | None:
 
 def present_seated(meeting: Meeting) -> list[Member]:
     """Members present now who sit in the circle, in the circle's order."""
-    return list(
-        db.session.scalars(
-            sa.select(Member)
-            .join(Attendance, Attendance.member_id == Member.id)
-            .where(
-                Attendance.meeting_id == meeting.id,
-                Attendance.present.is_(True),
-                Member.active.is_(True),
-                Member.role.in_(method.SEATED_ROLES),
-            )
-            .order_by(Member.position, Member.id)
+    return [m for m in db.session.scalars(
+        sa.select(Member)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.present.is_(True),
+            Member.role.in_(method.SEATED_ROLES),
         )
-    )
+        .order_by(Member.position, Member.id)
+    ) if m.member_on(meeting.date)]
 
 
 def was_absent(member: Member, meeting: Meeting, present: bool) -> bool:
-    """Seated in the circle on the meeting's day, yet not there: the record lists them as absent."""
-    return (member.active and member.role in method.SEATED_ROLES and not present
-            and member.created_at.date() <= meeting.date)
-
-
-def quorum(circle: Circle) -> int:
-    """How many seated members this circle needs present for a consent round."""
-    return method.quorum_needed(len(circle.seated), circle.quorum)
+    """Expected at the meeting (seated in the circle on its date), yet not there: listed as absent."""
+    return not present and member.expected_on(meeting.date)
 
 
 def round_facts(rnd: Round) -> method.RoundFacts:
@@ -167,10 +157,13 @@ def mark_attendance(
     """Mark a member present or absent; who is present decides who answers in a round."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        if not (present and actor.id == member_id):  # anyone may say "I am here"
+        if present and actor.id == member_id:  # anyone in the circle may say "I am here"
+            require(actor.active, "not_allowed")
+        else:
             allowed(actor, Action.MARK_ATTENDANCE)
         method.check_meeting_open(meeting.status)
         member = member_of_circle(meeting.circle_id, member_id)
+        require(member.member_on(meeting.date), "not_a_member_then")
         row = db.session.scalar(
             sa.select(Attendance).where(
                 Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
@@ -240,7 +233,7 @@ def start_round(
             proposal = db.session.get(Proposal, proposal_id)
             proposal.phase = method.start_round(
                 proposal_facts(proposal, meeting), kind, mode, reveal,
-                len(present), quorum(meeting.circle),
+                len(present), meeting.quorum,
             )
             meeting.current_proposal_id = proposal.id
         require(starter_id is None or any(m.id == starter_id for m in present), "not_present")
@@ -328,19 +321,23 @@ def contribute(
     """Record a member's contribution to the open round: their own, or for them.
 
     With `client_id`, a resent submission is stored once: the second time
-    nothing changes and `duplicate` is set.
+    nothing changes and `duplicate` is set. The same `client_id` with other
+    content is refused (`client_id_reused`): the sender mixed up two answers,
+    and silently keeping only the first would lose the second.
     """
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, None)
         earlier = client_id and db.session.scalar(
-            sa.select(Contribution.id).where(
+            sa.select(Contribution).where(
                 Contribution.recorded_by_id == actor.id, Contribution.client_id == client_id
             )
         )
         if earlier:
+            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip())
             db.session.rollback()
+            require(same, "client_id_reused")
             version = db.session.get(Meeting, meeting_id).version
-            return Done(str(Action.CONTRIBUTE), meeting_id, version, earlier, duplicate=True)
+            return Done(str(Action.CONTRIBUTE), meeting_id, version, earlier.id, duplicate=True)
         allowed(actor, Action.CONTRIBUTE)
         method.check_meeting_open(meeting.status)
         member = member_of_circle(meeting.circle_id, member_id)
@@ -377,6 +374,16 @@ def contribute(
             data["workable"] = workable
         done = log(meeting.circle_id, actor, Action.CONTRIBUTE, data, meeting, subject=contribution.id)
     return done
+
+
+def _same_answer(stored: Contribution, member_id: int, answer: Answer, text: str, workable: str) -> bool:
+    """Whether a resent contribution says what the stored one says (a true resend)."""
+    if (stored.member_id, stored.answer, stored.text) != (member_id, answer, text):
+        return False
+    if answer != Answer.OBJECTION:
+        return True
+    kept = db.session.scalar(sa.select(Objection.workable).where(Objection.contribution_id == stored.id))
+    return kept == workable
 
 
 def close_round(actor: Member, meeting_id: int, based_on: int | None = None) -> Done:

@@ -10,6 +10,7 @@ rules, and writes what they allow.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -97,6 +98,7 @@ class Action(StrEnum):
     """Everything a person can do to a meeting or proposal."""
 
     ADD_MEMBER = "add_member"
+    END_MEMBERSHIP = "end_membership"  # someone leaves the circle; their record stays
     WRITE_DRAFT = "write_draft"
     PLAN_MEETING = "plan_meeting"
     PUT_ON_AGENDA = "put_on_agenda"
@@ -126,6 +128,7 @@ _RECORD = RECORDING_ROLES
 #: facilitator may also record for a member without a phone (the record says so).
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_MEMBER: _STEER,
+    Action.END_MEMBERSHIP: _STEER,
     Action.WRITE_DRAFT: SEATED_ROLES,
     Action.PLAN_MEETING: _RECORD,
     Action.PUT_ON_AGENDA: _RECORD,
@@ -183,7 +186,12 @@ MESSAGES: dict[str, str] = {
     "not_found": N_("This does not exist, or is not part of your circle."),
     "invalid": N_("Please check what you entered."),
     "name_taken": N_("Someone in this circle already has that name."),
+    "already_left": N_("This person has already left the circle."),
+    "not_a_member_then": N_("This person was not a member of the circle on the meeting's day."),
+    "left_before_joined": N_("Someone cannot leave before the day they joined."),
     "unknown_event": N_("Kring does not know this request."),
+    "client_id_reused": N_("This answer came with the id of an earlier, different answer; it was not "
+                           "stored. Send it with a new id."),
     "server_error": N_("Something went wrong on the server; nothing was changed. Please try again."),
 }
 
@@ -420,11 +428,40 @@ def start_meeting_round(kind: RoundKind, round_open: bool, present: int) -> None
     require(present > 0, "nobody_present")
 
 
-# --- Attendance and quorum --------------------------------------------------
+# --- Membership, attendance and quorum ---------------------------------------
+
+
+def membership_covers(joined_on: dt.date, left_on: dt.date | None, day: dt.date) -> bool:
+    """Whether someone was a member on `day`: from the day they joined until the day they left.
+
+    On the day they left they are no longer a member. Who was expected at a
+    meeting, who was absent and who counts toward quorum all follow from this,
+    on the meeting's date.
+    """
+    return joined_on <= day and (left_on is None or day < left_on)
+
+
+def check_leaving(joined_on: dt.date, left_on: dt.date | None, day: dt.date) -> None:
+    """A membership ends once, and not before it began."""
+    require(left_on is None, "already_left")
+    require(day >= joined_on, "left_before_joined")
+
+
+def expected(role: Role, joined_on: dt.date, left_on: dt.date | None, day: dt.date) -> bool:
+    """Whether someone was expected at a meeting on `day`: seated in the circle on that day.
+
+    Expected and not present is absent; the expected count toward quorum.
+    """
+    return role in SEATED_ROLES and membership_covers(joined_on, left_on, day)
+
 
 
 def quorum_needed(members: int, quorum: int | None) -> int:
-    """How many seated members must be present: the circle's own number, else more than half."""
+    """How many seated members must be present: the circle's own number, else more than half.
+
+    `members` counts the seated members on the meeting's date (`expected`); a
+    circle's own number never asks more than there are members.
+    """
     if quorum is not None:
         return max(1, min(quorum, members))
     return members // 2 + 1

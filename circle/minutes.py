@@ -144,7 +144,8 @@ class Minutes:
     circle: dict
     #: id, title (as corrected), recorded_title (as first written), date, status.
     meeting: dict
-    #: Present (late arrivals too), late, absent (seated members without a present row), guests.
+    #: Present (late arrivals too), late, absent (expected on the meeting's date, not present),
+    #: guests; and former: who of them has left the circle since (docs/membership.md).
     attendance: dict
     opening: list[RoundEntry]
     items: list[ItemEntry]
@@ -301,7 +302,8 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
         attendance={"present": [name(m) for m in seated],
                     "late": [name(m) for m in seated if here[m.id].late],
                     "absent": [name(m) for m in absent],
-                    "guests": [name(m) for m in present if m.role not in method.SEATED_ROLES]},
+                    "guests": [name(m) for m in present if m.role not in method.SEATED_ROLES],
+                    "former": [name(m) for m in [*present, *absent] if not m.active]},
         opening=meeting_rounds(RoundKind.OPENING),
         items=entries,
         closing=meeting_rounds(RoundKind.CLOSING),

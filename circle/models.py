@@ -13,8 +13,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from circle import clock
 from circle.extensions import db
 from circle.method import (
     Answer,
@@ -26,12 +28,15 @@ from circle.method import (
     RoundKind,
     RoundMode,
     SEATED_ROLES,
+    expected,
+    membership_covers,
+    quorum_needed,
 )
 
 
 def utcnow() -> dt.datetime:
-    """Now, in UTC, to the second: what the record shows and hashes."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    """Now, in UTC, to the second: what the record shows and hashes (from circle/clock.py)."""
+    return clock.now()
 
 
 def enum_type(enum: type[StrEnum]) -> sa.Enum:
@@ -80,8 +85,12 @@ class Circle(db.Model):
 
     @property
     def seated(self) -> list[Member]:
-        """Members who sit in the circle (not guests), in the circle's order."""
+        """Members who sit in the circle today (not guests), in the circle's order."""
         return [m for m in self.members if m.active and m.role in SEATED_ROLES]
+
+    def seated_on(self, day: dt.date) -> list[Member]:
+        """Who was expected at a meeting on `day`: the seated members of that day, in ring order."""
+        return [m for m in self.members if m.expected_on(day)]
 
 
 class Member(UserMixin, db.Model):
@@ -100,12 +109,34 @@ class Member(UserMixin, db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: Raised to revoke every sign-in link and remembered device of this member.
     sign_in_version: Mapped[int] = mapped_column(default=1)
-    #: False once the person has left the circle; their record stays.
-    active: Mapped[bool] = mapped_column(default=True)
-    #: When the person joined (UTC).
+    #: The first day of their membership: from then on they are expected at meetings.
+    joined_on: Mapped[dt.date] = mapped_column(default=clock.today)
+    #: The day they left the circle (no longer a member from that day on); None while a member.
+    #: Their record stays, shown as a former member's.
+    left_on: Mapped[dt.date | None]
+    #: When the row was written (UTC); says nothing about membership, which the dates above hold.
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     circle: Mapped[Circle] = relationship(back_populates="members")
+
+    def member_on(self, day: dt.date) -> bool:
+        """Whether they were (or will be) a member of the circle on `day`."""
+        return membership_covers(self.joined_on, self.left_on, day)
+
+    def expected_on(self, day: dt.date) -> bool:
+        """Whether they were expected at a meeting on `day` (seated and a member then)."""
+        return expected(self.role, self.joined_on, self.left_on, day)
+
+    @hybrid_property
+    def active(self) -> bool:
+        """A member today: may sign in and act. Someone who left stays in the record."""
+        return self.member_on(clock.today())
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls) -> sa.ColumnElement[bool]:
+        today = clock.today()
+        return sa.and_(cls.joined_on <= today, sa.or_(cls.left_on.is_(None), cls.left_on > today))
 
     def get_id(self) -> str:
         """Flask-Login's session id: a revoked sign-in ends remembered sessions too."""
@@ -140,6 +171,16 @@ class Meeting(db.Model):
     attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting")
     rounds: Mapped[list[Round]] = relationship(back_populates="meeting", order_by="Round.number")
     current_proposal: Mapped[Proposal | None] = relationship(foreign_keys=[current_proposal_id])
+
+    @property
+    def quorum(self) -> int:
+        """How many seated members must be present for a consent round: counted from the members
+        of the circle on the meeting's date (docs/quorum.md)."""
+        return quorum_needed(len(self.circle.seated_on(self.date)), self.circle.quorum)
+
+    def people(self, marked: set[int] | frozenset[int] = frozenset()) -> list[Member]:
+        """Who belongs on this meeting's list: members on its date, and anyone marked there (`marked`)."""
+        return [m for m in self.circle.members if m.member_on(self.date) or m.id in marked]
 
 
 class Attendance(db.Model):

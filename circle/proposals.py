@@ -130,6 +130,7 @@ def amend(
         proposal.phase = method.amend(proposal_facts(proposal, meeting))
         version = _new_version(proposal, wording, actor, note)
         meeting.current_proposal_id = proposal.id
+        db.session.flush()  # the new version's row id is what the action returns
         done = log(meeting.circle_id, actor, Action.AMEND,
                    {"proposal": proposal.id, "version": version.number, "note": version.note,
                     **wording.as_log()}, meeting, subject=version.id)

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from circle.extensions import db
@@ -33,11 +31,6 @@ from circle.models import (
 
 #: How far ahead the circle home looks for decisions due for review.
 REVIEW_HORIZON = dt.timedelta(days=30)
-
-
-def local_today() -> dt.date:
-    """Today where the circle lives (the app's time zone, Amsterdam by default)."""
-    return dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def due_reviews(circle_id: int, today: dt.date) -> list[tuple[Proposal, ProposalVersion]]:

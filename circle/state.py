@@ -23,7 +23,6 @@ from circle.models import (
     Attendance,
     Contribution,
     Meeting,
-    Member,
     Objection,
     Proposal,
     Round,
@@ -132,11 +131,6 @@ def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[
 def meeting_state(meeting_id: int) -> dict[str, Any]:
     """Everything a phone, the console or the projector needs to draw the meeting now."""
     meeting = db.session.get(Meeting, meeting_id)
-    members = db.session.scalars(
-        sa.select(Member)
-        .where(Member.circle_id == meeting.circle_id, Member.active.is_(True))
-        .order_by(Member.position, Member.id)
-    ).all()
     marked = {
         row.member_id: row
         for row in db.session.execute(
@@ -146,6 +140,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         )
     }
     present = {member_id: row.late for member_id, row in marked.items() if row.present}
+    members = meeting.people(set(marked))
     agenda = db.session.scalars(
         sa.select(AgendaItem)
         .where(AgendaItem.meeting_id == meeting.id)
@@ -165,7 +160,6 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     rnd = latest_round(meeting)
     shown = round_state(rnd) if rnd is not None else None
     hidden = shown["id"] if shown is not None and not shown["visible"] else None
-    seated = [m for m in members if m.role in method.SEATED_ROLES]
     return {
         "version": meeting.version,
         "meeting": {
@@ -174,7 +168,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             "title": meeting.title,
             "date": _date(meeting.date),
             "status": meeting.status.value,
-            "quorum": method.quorum_needed(len(seated), meeting.circle.quorum),
+            "quorum": meeting.quorum,
         },
         "members": [
             {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,

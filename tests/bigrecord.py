@@ -317,17 +317,20 @@ class _Builder:
         for position, (person, role) in enumerate(PEOPLE, start=1):
             member = self.put(Member.__table__, {
                 "id": self.ids(Member.__table__), "circle_id": cid, "name": person, "role": role,
-                "position": position, "sign_in_version": 1, "active": True, "created_at": self.at(step=60),
+                "position": position, "sign_in_version": 1, "joined_on": self.now.date(), "left_on": None,
+                "created_at": self.at(step=60),
             })
             self.names[member["id"]] = person
             if role != Role.GUEST:
                 self.seated.append(member["id"])
             if position == 1:  # as create_circle and add_member write them
                 self.log.add(self.now, None, "create_circle",
-                             {"name": name, "quorum": None, "facilitator": self.person(member["id"])})
+                             {"name": name, "quorum": None, "facilitator": self.person(member["id"]),
+                              "since": self.now.date().isoformat()})
             else:
                 self.log.add(self.now, None, "add_member",
-                             {"member": self.person(member["id"]), "role": role.value})
+                             {"member": self.person(member["id"]), "role": role.value,
+                              "since": self.now.date().isoformat()})
         self.facilitator = self.seated[0]
         self.secretary = self.seated[1]
 

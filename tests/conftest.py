@@ -1,5 +1,7 @@
-"""Fixtures every Kring test can use: a migrated database, the app, a client, signing in.
+"""Fixtures every Kring test can use: a frozen clock, a migrated database, the app, a client, signing in.
 
+Kring's clock stands still at tests/days.py's NOW for the whole run, so no
+test depends on the day it runs (`frozen_clock`; docs/time.md).
 Each test gets its own copy of a SQLite database that the real migrations
 built once per session, so tests run against the schema people will run.
 CSRF protection stays on, as in production: post forms with `csrf_token(page)`.
@@ -7,9 +9,11 @@ CSRF protection stays on, as in production: post forms with `csrf_token(page)`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
@@ -18,13 +22,52 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from circle import create_app
+from circle import clock, create_app
 from circle.auth import sign_in_url
 from circle.extensions import db
 from circle.models import Member
+from tests.days import NOW
 
 #: The host tests are served on, so links can be built outside a request too.
 SERVER_NAME = "kring.test"
+
+
+class FrozenClock:
+    """Kring's clock, standing still; a test may move it on for a while (`later`)."""
+
+    def __init__(self, moment: dt.datetime):
+        self.moment = moment
+        clock.set_to(moment)
+
+    @property
+    def now(self) -> dt.datetime:
+        return clock.now()
+
+    @property
+    def today(self) -> dt.date:
+        return clock.today()
+
+    @contextmanager
+    def later(self, **delta: float) -> Iterator[dt.datetime]:
+        """Stand the clock `delta` (timedelta's words: days=2, hours=1) later, then back."""
+        clock.set_to(self.moment + dt.timedelta(**delta))
+        try:
+            yield clock.now()
+        finally:
+            clock.set_to(self.moment)
+
+
+def pytest_report_header(config) -> str:
+    """Say on which day the suite plays (KRING_TEST_TODAY moves it)."""
+    return f"Kring's clock stands at {clock.local(NOW):%Y-%m-%d %H:%M} ({clock.TIME_ZONE})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[FrozenClock]:
+    """Every test runs at tests/days.py's NOW, whatever the day the suite runs."""
+    frozen = FrozenClock(NOW)
+    yield frozen
+    clock.reset()
 
 
 def config_for(database: Path) -> dict:

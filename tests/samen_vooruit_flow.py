@@ -36,6 +36,7 @@ from circle.method import Role, RoundKind
 from circle.models import Contribution, Member, Proposal, Round
 from tests.conftest import app_on_copy, config_for, find_csrf_token, sign_in_with_link
 from tests.scenario import PEOPLE, samen_vooruit
+from tests.days import days
 
 #: Everyone seated who comes (Samira late); Priya van Dijk is in the circle but stays away.
 ABSENT = "Priya van Dijk"
@@ -119,7 +120,7 @@ def hold_round(phones: dict[str, Phone], kind: str, answers: dict[str, tuple[str
 
 def play_samen_vooruit(app) -> Played:
     """Play the whole meeting through the pages; return what it made."""
-    review_date = dt.date.today() + dt.timedelta(days=REVIEW_IN_DAYS)
+    review_date = days(REVIEW_IN_DAYS)
     with app.app_context():
         made = samen_vooruit()
         absent = add_member(None, made.circle_id, ABSENT, Role.MEMBER).subject

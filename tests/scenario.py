@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +12,10 @@ from circle.demo import MEMBERS
 from circle.extensions import db
 from circle.method import Answer, Role, RoundKind, RoundMode
 from circle.models import Member
+from tests.days import TODAY, days
+
+#: The review date the scenario's proposal carries: about three months after the meeting.
+REVIEW_DATE = days(98)
 
 #: The eight residents of the demo circle, in ring order, with their roles.
 PEOPLE = [("Anna", Role.FACILITATOR), *MEMBERS]
@@ -47,10 +50,10 @@ def samen_vooruit(guest: bool = False) -> Circle:
         proposals.Wording(
             title="Afvalcontainers vergroenen",
             text="Plantenbakken rond de containers in de Javastraat.",
-            review_date=dt.date(2027, 3, 1),
+            review_date=REVIEW_DATE,
         ),
     ).subject
-    made.meeting_id = meetings.plan_meeting(made.member("Anna"), "Kernteam", dt.date(2026, 11, 23)).subject
+    made.meeting_id = meetings.plan_meeting(made.member("Anna"), "Kernteam", TODAY).subject
     proposals.put_on_agenda(made.member("Anna"), made.proposal_id, made.meeting_id)
     return made
 

@@ -5,6 +5,9 @@ fresh SQLite file and a free loopback port: migrations through
 `flask --app circle db upgrade`, the Samen Vooruit scenario of
 tests/scenario.py through the application layer, then the server. It can be
 killed (SIGKILL, like a crash) and started again on the same database and port.
+The scenario and the server run on the suite's clock (tests/days.py): it
+starts at NOW when the KringServer is made and runs on from there, also
+across restarts, so the server's moments follow the scenario's dates.
 
 `Phone` is one person's phone: signed in through their personal link over
 plain HTTP (http.client), then a `socketio.Client` with reconnection on,
@@ -16,6 +19,7 @@ Every wait here is bounded in time; only 127.0.0.1 is used.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import http.client
 import itertools
 import json
@@ -36,7 +40,9 @@ from typing import Any
 import pytest
 import socketio
 
+from circle.__main__ import PATCH
 from tests.conftest import find_csrf_token
+from tests.days import NOW, TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -49,6 +55,7 @@ import json
 from circle import create_app
 from circle.auth import sign_in_token
 from tests.scenario import samen_vooruit
+{clock}
 
 app = create_app()
 with app.app_context():
@@ -93,10 +100,24 @@ class Seeded:
     tokens: dict[str, str]
 
 
+def clock_code(moment: dt.datetime) -> str:
+    """Python that sets Kring's clock to `moment` in a subprocess, running on from there."""
+    return ("import datetime as _dt; from circle import clock as _clock; "
+            f"_clock.set_to(_dt.datetime.fromisoformat({moment.isoformat()!r}), running=True)")
+
+
+def boot_code(mode: str, moment: dt.datetime) -> str:
+    """`python -m circle` as its __main__ starts it, with the clock set first."""
+    patch = f"{PATCH[mode]}; " if mode in PATCH else ""
+    return (f"{patch}import os, runpy; os.environ['_KRING_PATCHED'] = {mode!r}; {clock_code(moment)}; "
+            "runpy.run_module('circle', run_name='__main__')")
+
+
 class KringServer:
     """`python -m circle` on its own SQLite file and loopback port."""
 
     def __init__(self, folder: Path, port: int | None = None, secret_key: str = SECRET_KEY):
+        self.born = time.monotonic()  # the server's clock: NOW at this moment, running on
         self.folder = folder
         self.database = folder / "kring.sqlite3"
         self.port = port or free_port()
@@ -111,6 +132,7 @@ class KringServer:
             PORT=str(self.port),
             PYTHONPATH=str(ROOT),
             PYTHONUNBUFFERED="1",
+            KRING_TEST_TODAY=TODAY.isoformat(),  # the scenario's dates in the seed (tests/days.py)
         )
         self.env = env
 
@@ -128,10 +150,14 @@ class KringServer:
             raise AssertionError(f"{args[:3]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
         return done.stdout
 
+    def now(self) -> dt.datetime:
+        """What Kring's clock says in this server now: NOW, plus the time since it was made."""
+        return NOW + dt.timedelta(seconds=time.monotonic() - self.born)
+
     def prepare(self) -> Seeded:
         """Run the migrations on a fresh database and set up the Samen Vooruit meeting."""
         self._run("-m", "flask", "--app", "circle", "db", "upgrade")
-        out = self._run("-c", SEED)
+        out = self._run("-c", SEED.replace("{clock}", clock_code(self.now())))
         return Seeded(**json.loads(out.strip().splitlines()[-1]))
 
     def copy_database(self, template: Path) -> None:
@@ -154,8 +180,9 @@ class KringServer:
         self.starts += 1
         self.log = self.folder / f"server-{self.starts}.log"
         with open(self.log, "wb") as out:
+            mode = self.env.get("KRING_ASYNC_MODE", "eventlet")
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "circle"], cwd=ROOT, env=self.env,
+                [sys.executable, "-c", boot_code(mode, self.now())], cwd=ROOT, env=self.env,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + timeout

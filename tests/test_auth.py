@@ -11,6 +11,7 @@ from circle.auth import member_of, revoke, sign_in_url
 from circle.extensions import db
 from circle.method import Role
 from circle.models import Circle, Member
+from tests.days import days
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def people(app) -> SimpleNamespace:
         ours, theirs = Circle(name="Samen Vooruit"), Circle(name="Elders")
         anna = Member(circle=ours, name="Anna", role=Role.FACILITATOR)
         bram = Member(circle=ours, name="Bram")
-        carla = Member(circle=ours, name="Carla", active=False)
+        carla = Member(circle=ours, name="Carla", joined_on=days(-400), left_on=days(-10))
         dirk = Member(circle=theirs, name="Dirk")
         db.session.add_all([ours, theirs, anna, bram, carla, dirk])
         db.session.commit()

@@ -24,7 +24,7 @@ def test_create_circle_prints_a_working_link_for_its_facilitator(app, runner):
 def test_add_member_and_links(app, runner):
     runner.invoke(args=["create-circle", "Groen Dapper", "--facilitator", "Ilse"])
     result = runner.invoke(args=["add-member", "1", "Bram", "--role", "secretary"])
-    assert result.exit_code == 0 and "Bram (secretary)" in result.output
+    assert result.exit_code == 0 and "Bram (secretary, since" in result.output
     refused = runner.invoke(args=["add-member", "1", "Bram"])
     assert refused.exit_code != 0 and "already has that name" in refused.output
     links = runner.invoke(args=["links", "1"])

@@ -134,8 +134,8 @@ def test_a_guest_follows_but_cannot_answer(app, sign_in, made):
 
 def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made):
     """With a simultaneous reveal, no phone receives who objected or why until all have answered."""
-    from circle import meetings, proposals
-    from circle.method import Answer, RoundMode
+    from circle import meetings
+    from circle.method import RoundMode
 
     with app.app_context():
         anna = made.member("Anna")

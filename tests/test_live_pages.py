@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from circle import meetings, proposals
-from circle.circles import add_member, create_circle
-from circle.extensions import db
+from circle.circles import create_circle
 from circle.live import EVENTS
 from circle.method import Answer, MeetingStatus, ObjectionStatus, Phase, Role, RoundKind, RoundMode
 from circle.models import RoundStatus

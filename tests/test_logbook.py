@@ -77,9 +77,10 @@ def _adopt(anna, meeting_id, proposal_id, picture: dict[str, str] | None = None)
 
 def build_record() -> Record:
     """Five proposals, one of each status, and another circle that talks about the same things."""
-    circle, anna = create_circle("Samen Vooruit", "Anna de Vries")
+    founded = dt.date(2025, 1, 6)  # the record below starts in March 2025
+    circle, anna = create_circle("Samen Vooruit", "Anna de Vries", since=founded)
     for name, role in PEOPLE:
-        add_member(None, circle.id, name, role)
+        add_member(None, circle.id, name, role, since=founded)
     cid = circle.id
     anna = _member(cid, "Anna")
     aylin, kees = _member(cid, "Aylin"), _member(cid, "Kees")

@@ -220,7 +220,7 @@ def test_the_json_export_is_the_whole_trace(app, played):
         assert data["circle"] == {"id": played.circle_id, "name": "Samen Vooruit"}
         latest = proposal.latest
     assert data["format"] == "kring.minutes/1"
-    assert data["attendance"] == {**attendance, "guests": []}
+    assert data["attendance"] == {**attendance, "guests": [], "former": []}  # nobody has left
 
     shown = data["opening"] + [r for i in data["items"] for r in i["rounds"]] + data["closing"]
     shown.sort(key=lambda r: r["number"])

@@ -7,7 +7,6 @@ the database holds. A refused form shows why and stores nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
@@ -20,6 +19,7 @@ from circle.extensions import db
 from circle.method import MESSAGES, RoundKind, RoundMode
 from circle.models import LogEntry, Member, Proposal, ProposalVersion
 from tests.scenario import PEOPLE, everyone_present, samen_vooruit
+from tests.days import days
 
 
 def text(page: str) -> str:
@@ -79,11 +79,11 @@ def test_home_lists_members_in_ring_order_with_roles(app, made, browser):
 def test_home_lists_meetings_open_planned_then_closed_newest_first(app, made, browser):
     with app.app_context():
         anna = made.member("Anna")
-        for title, day in (("September", dt.date(2026, 9, 1)), ("October", dt.date(2026, 10, 6))):
+        for title, day in (("September", days(-83)), ("October", days(-48))):
             old = meetings.plan_meeting(anna, title, day).subject
             meetings.open_meeting(anna, old)
             meetings.close_meeting(anna, old)
-        later = meetings.plan_meeting(anna, "December", dt.date(2026, 12, 14)).subject
+        later = meetings.plan_meeting(anna, "December", days(21)).subject
         meetings.open_meeting(anna, made.meeting_id)
     page = browser(made.member_ids["Joost"]).get(f"/c/{made.circle_id}/").text
     seen = text(page)
@@ -146,7 +146,7 @@ def test_facilitator_plans_a_meeting(app, made, browser, csrf_token):
     client = browser(made.member_ids["Anna"])
     url = f"/c/{made.circle_id}/"
     response = post_form(client, url, f"{url}plan-meeting", csrf_token,
-                         title="Januari-overleg", date="2027-01-11")
+                         title="Januari-overleg", date=days(49).isoformat())
     assert response.status_code == 303
     assert "Planned Januari-overleg" in text(client.get(url).text)
 
@@ -179,7 +179,7 @@ def test_a_member_cannot_plan_meetings_and_a_bad_date_is_refused(app, made, brow
     url = f"/c/{made.circle_id}/"
     before = rows(app, LogEntry)
     joost = browser(made.member_ids["Joost"])
-    response = post_form(joost, url, f"{url}plan-meeting", csrf_token, title="Stiekem", date="2027-01-11")
+    response = post_form(joost, url, f"{url}plan-meeting", csrf_token, title="Stiekem", date=days(49).isoformat())
     assert response.status_code == 422 and MESSAGES["not_allowed"] in text(response.text)
     anna = browser(made.member_ids["Anna"])
     response = post_form(anna, url, f"{url}plan-meeting", csrf_token, title="Ooit", date="morgen")
@@ -232,7 +232,7 @@ def test_a_member_writes_a_draft_and_edits_it(app, made, browser, csrf_token):
     new = f"/c/{made.circle_id}/proposals/new"
     response = post_form(client, new, new, csrf_token, title="Buurtkeuken",
                          text="Elke vrijdag koken we samen.", background="Veel mensen eten alleen.",
-                         review_date="2027-06-01", success_criteria="Twintig mensen per week.",
+                         review_date=days(190).isoformat(), success_criteria="Twintig mensen per week.",
                          carried_out_by="Joost en Samira")
     assert response.status_code == 303
     url = response.headers["Location"]

@@ -9,7 +9,6 @@ else of the circle does.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -22,6 +21,8 @@ from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode, RuleB
 from circle.models import Circle, LogEntry, Member
 from tests.conftest import find_csrf_token
 from tests.test_decision_page import text
+from tests.days import TODAY
+from tests.scenario import REVIEW_DATE
 
 PEOPLE = [("Fatima El Amrani", Role.SECRETARY), ("Joost Bakker", Role.MEMBER),
           ("Aylin Demir", Role.MEMBER), ("Mohamed Yilmaz", Role.MEMBER)]
@@ -61,9 +62,9 @@ def made(app) -> Made:
                                       .where(Member.circle_id == circle.id).order_by(Member.position)).all())
         fatima = db.session.get(Member, ids["Fatima El Amrani"])
         proposal = proposals.write_draft(fatima, proposals.Wording(
-            title=TITLE, text="Plantenbakken rond de containers.", review_date=dt.date(2027, 3, 1),
+            title=TITLE, text="Plantenbakken rond de containers.", review_date=REVIEW_DATE,
             carried_out_by="De groencommissie")).subject
-        meeting = meetings.plan_meeting(anna, "Kernteam", dt.date(2026, 11, 23)).subject
+        meeting = meetings.plan_meeting(anna, "Kernteam", TODAY).subject
         made = Made(circle.id, meeting, proposal, ids)
         proposals.put_on_agenda(anna, proposal, meeting)
         meetings.open_meeting(anna, meeting)

@@ -14,7 +14,8 @@ import pytest
 from circle.extensions import db
 from circle.models import Proposal
 from tests.samen_vooruit_flow import Phone, refused
-from tests.scenario import PEOPLE, samen_vooruit
+from tests.days import shown
+from tests.scenario import PEOPLE, REVIEW_DATE, samen_vooruit
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_a_whole_meeting_from_picture_forming_to_a_decision(app, runner, room):
     wording = {"title": "Afvalcontainers vergroenen", "carried_out_by": "Aylin en Kees",
                "success_criteria": "Minder zwerfafval na drie maanden."}
     anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers, bewoners kiezen de planten.",
-              note="Na de meningsronde: bewoners kiezen zelf.", review_date="2027-03-01", **wording)
+              note="Na de meningsronde: bewoners kiezen zelf.", review_date=REVIEW_DATE.isoformat(), **wording)
 
     # Consent round: Dewi objects, with a reason.
     answers = {name: ("consent", "") for name, _ in PEOPLE}
@@ -81,7 +82,7 @@ def test_a_whole_meeting_from_picture_forming_to_a_decision(app, runner, room):
     # Integrate: a second amendment meets the objection; a second consent round, all at once.
     anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers; een waterploeg van vier buren "
               "geeft om beurten water, ook in de zomer.", note="Bezwaar van Dewi: de waterploeg.",
-              review_date="2027-03-01", **wording)
+              review_date=REVIEW_DATE.isoformat(), **wording)
     anna.post("/round/start", kind="consent", mode="open", proposal_id=pid, reveal="y")
     for name, _ in PEOPLE:
         phone = phones["Fatima"] if name == "Mohamed" else phones[name]
@@ -109,7 +110,7 @@ def test_a_whole_meeting_from_picture_forming_to_a_decision(app, runner, room):
     assert "Een vaste waterploeg per maand." in decision
     assert "Fatima" in decision and "Mohamed" in decision
     assert len(re.findall(r'id="round-\d+"', decision)) == 4
-    assert "2027" in decision  # the review date
+    assert shown(REVIEW_DATE, "nl") in decision  # the review date, as a Dutch page shows it
 
     # And the log behind it holds.
     result = runner.invoke(args=["verify-log"])

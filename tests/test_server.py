@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.scenario import PEOPLE
+from tests.scenario import PEOPLE, REVIEW_DATE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
     KringServer, Phone, Seeded, converge, phone, prepared, seeded, serve, sign_in, wait_for,
 )
@@ -169,7 +169,7 @@ def hold_meeting(
     state = settle(phones, anna.step(
         "amend", proposal_id=proposal, title="Afvalcontainers vergroenen",
         text="Plantenbakken rond de containers in de Javastraat, met een waterrooster.",
-        review_date="2027-03-01", note="Rooster toegevoegd na de meningsronde."))
+        review_date=REVIEW_DATE.isoformat(), note="Rooster toegevoegd na de meningsronde."))
     assert state["proposal"]["version"] == 2 and state["proposal"]["phase"] == "amending"
 
     # Consent round, in turn: Kees objects, with a reason.

@@ -8,9 +8,7 @@ method must hold for what is stored.
 
 from __future__ import annotations
 
-import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -21,6 +19,7 @@ from circle.extensions import db
 from circle.method import Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken
 from circle.models import Circle, Contribution, Meeting, Member, Objection, Proposal, Round, RoundStatus
 from tests.scenario import PEOPLE, samen_vooruit
+from tests.days import days
 
 NAMES = [name for name, _ in PEOPLE] + ["Wijkteam"]
 texts = st.sampled_from(["", "  ", "Goed idee.", "Wie geeft er water?"])
@@ -165,7 +164,7 @@ class Meeting_(RuleBasedStateMachine):
 
     @rule(actor=st.sampled_from(NAMES), n=st.integers(1, 9))
     def amend(self, actor, n):
-        wording = proposals.Wording(title=f"Vergroenen v{n}", text="Plantenbakken.", review_date=dt.date(2027, 3, 1))
+        wording = proposals.Wording(title=f"Vergroenen v{n}", text="Plantenbakken.", review_date=days(98))
         self.attempt(proposals.amend, self.who(actor), self.made.meeting_id, self.made.proposal_id, wording, "")
 
     @rule(actor=st.sampled_from(NAMES), data=st.data())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from circle.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(logbook_bp)
 
     app.register_error_handler(CSRFError, _form_expired)
+    app.register_error_handler(InternalServerError, _server_error)
     for code in ERRORS:
         app.register_error_handler(code, _error_page)
 
@@ -50,6 +53,23 @@ def _error_page(error: HTTPException):
     title, message = ERRORS.get(error.code, ERRORS[400])
     return render_template("error.html", code=error.code, title=title,
                            message=message), error.code
+
+
+def _server_error(error: InternalServerError):
+    """Something broke while answering: undo what the request wrote, and say so kindly.
+
+    Flask has logged the error with its traceback before calling this (as the
+    socket path does in live.py). The session is rolled back, so nothing half
+    done is stored and the page below can still read the signed-in member.
+    """
+    db.session.rollback()
+    title, message = _("Something went wrong"), _(
+        "Something went wrong on the server; nothing was changed. Please try again.")
+    try:
+        return render_template("error.html", code=500, title=title, message=message), 500
+    except Exception:  # the database itself may be what failed: a page without it
+        current_app.logger.exception("the error page could not be drawn")
+        return f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", 500
 
 
 def _form_expired(error: CSRFError):

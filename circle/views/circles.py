@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
-from circle import circles, meetings
+from circle import circles, clock, meetings
 from circle.auth import member_of, sign_in_url
 from circle.extensions import db
-from circle.forms import MeetingForm, MemberForm
+from circle.forms import LeaveForm, MeetingForm, MemberForm
 from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
 from circle.views.common import act, back
@@ -82,6 +83,7 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
     """The home page; failed forms are passed back in to show their errors and input."""
     circle = me.circle
     members = [m for m in circle.members if m.active]  # loads the ring once: names below come from it
+    former = [m for m in circle.members if m.left_on is not None and not m.active]
     pool = sorted(proposals_in(circle.id, POOL), key=lambda r: r[0].id)
     reviews = review_context(me)
     reviews["reviews_more"] = max(0, len(reviews["reviews_due"]) - SHOWN)
@@ -94,6 +96,9 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
         circle=circle,
         me=me,
         members=members,
+        former=former,
+        leave_form=LeaveForm() if may(me.role, Action.END_MEMBERSHIP) else None,
+        today=clock.today(),
         meetings=sorted_meetings(circle.id),
         pool=pool[:SHOWN],
         pool_more=max(0, len(pool) - SHOWN),
@@ -122,11 +127,25 @@ def add_member(circle_id: int):
     """Add a person to the circle (facilitator), then show their personal link to pass on."""
     me = member_of(circle_id)
     form = MemberForm()
-    done = act(form, lambda: circles.add_member(me, circle_id, form.name.data, Role(form.role.data)))
+    done = act(form, lambda: circles.add_member(me, circle_id, form.name.data, Role(form.role.data),
+                                                since=form.since.data))
     if done is None:
         return _render_home(me, member_form=form), 422
     added = db.session.get(Member, done.subject)
     flash(_("%(name)s is now in the circle.", name=added.name), "success")
     flash(_("Give %(name)s this personal link to sign in. Only for them: %(link)s",
             name=added.name, link=sign_in_url(added)), "link")
+    return back(url_for(".home", circle_id=circle_id, _anchor="members"))
+
+
+@bp.post("/c/<int:circle_id>/members/<int:member_id>/leave")
+def end_membership(circle_id: int, member_id: int):
+    """Record that someone left the circle (facilitator); they stay in the record as a former member."""
+    me = member_of(circle_id)
+    form = LeaveForm()
+    done = act(form, lambda: circles.end_membership(me, circle_id, member_id, on=form.on.data))
+    if done is not None:
+        left = db.session.get(Member, member_id)
+        flash(_("%(name)s leaves the circle on %(day)s.", name=left.name, day=format_date(left.left_on)),
+              "success")
     return back(url_for(".home", circle_id=circle_id, _anchor="members"))

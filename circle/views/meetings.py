@@ -166,8 +166,8 @@ def _hidden_rounds(meeting: Meeting) -> set[int]:
 def page_context(meeting: Meeting, me: Member, focus_id: int | None = None) -> dict:
     """Everything the meeting page and its parts show, gathered once for the templates."""
     circle = meeting.circle
-    members = [m for m in circle.members if m.active]
     attendance = {a.member_id: a for a in meeting.attendance}
+    members = meeting.people(set(attendance))
     present = [m for m in members if m.role in method.SEATED_ROLES
                and m.id in attendance and attendance[m.id].present]
     is_open = meeting.status == method.MeetingStatus.OPEN
@@ -192,7 +192,7 @@ def page_context(meeting: Meeting, me: Member, focus_id: int | None = None) -> d
         "members": members,
         "attendance": attendance,
         "present": present,
-        "quorum": meetings.quorum(circle),
+        "quorum": meeting.quorum,
         "is_open": is_open,
         "open_round": rnd,
         "rv": _round_view(shown, me, is_open) if shown else None,

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from circle import exports, minutes, reviews
+from circle import clock, exports, minutes, reviews
 from circle.extensions import db
 from circle.method import Action, MeetingStatus, may
 from circle.models import Meeting, Member, Proposal
@@ -155,7 +155,7 @@ def reviews_ics(circle_id: int):
 
 def review_context(me: Member) -> dict:
     """What the circle home's review list shows: decisions due, where they can go, the calendar."""
-    due = reviews.due_reviews(me.circle_id, reviews.local_today())
+    due = reviews.due_reviews(me.circle_id, clock.today())
     return {
         "reviews_due": due,
         "review_meetings": list(db.session.scalars(

@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from circle import record
+from circle import method, record
 from circle.extensions import db
+from circle.facts import actor_role, meeting_facts
 from circle.method import Action, RuleBroken, check_role
 from circle.models import Meeting, Member
 
@@ -69,6 +70,18 @@ def lock_meeting(actor: Member, meeting_id: int, based_on: int | None) -> Meetin
         raise RuleBroken("stale" if exists else "not_found")
     db.session.expire_all()
     return db.session.get(Meeting, meeting_id)
+
+
+def check_step(actor: Member, meeting: Meeting, action: Action, target=None,
+               proposal_id: int | None = None, **details) -> method.MeetingFacts:
+    """Refuse a step of a meeting that the method does not allow now; return the facts it was checked on.
+
+    The same rule decides which steps the pages offer (`method.available`), so
+    what a button offers is what is accepted.
+    """
+    facts = meeting_facts(meeting, proposal_id)
+    method.check_step(facts, actor_role(actor), actor.id, action, target, **details)
+    return facts
 
 
 def allowed(actor: Member, action: Action) -> None:

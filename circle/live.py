@@ -1,112 +1,47 @@
 """The live meeting over Socket.IO: thin handlers around the same actions the pages call.
 
-A client connects with `{"meeting": id}` and joins that meeting's room.
-Every event it sends is acknowledged with `{"ok": true, ...}` or
-`{"ok": false, "error": code, "message": text in the user's language}`.
-After an action commits, the room gets the new state (or, for one new
-answer, just that answer) with the meeting's version. Connecting and
-disconnecting tell the room who is connected (`presence`, circle/presence.py).
-See docs/live-protocol.md.
+A client connects with `{"meeting": id}` (a program) or `{"meeting": id,
+"view": "phone" | "console" | "projector"}` (a page of Kring's own). Every
+step of the table (circle/steps.py) is an event; each is acknowledged with
+`{"ok": true, ...}` or `{"ok": false, "error": code, "message": text in the
+user's language}`. After an action commits, everyone following the meeting
+is told (circle/broadcast.py). Connecting and disconnecting tell the room who
+is connected (`presence`, circle/presence.py). See docs/live-protocol.md and
+docs/live-page.md.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
-from circle import forms, meetings, presence, proposals
-from circle.actions import Done
+from circle import forms, presence
+from circle.broadcast import page_room, page_update, program_room, room, tell_the_room
 from circle.extensions import db, socketio
-from circle.method import MEETING_ROUNDS, MESSAGES, Answer, RoundKind, RoundMode, RuleBroken
+from circle.method import MESSAGES, RuleBroken
 from circle.models import Meeting
-from circle.state import answer_change, meeting_state
-
-
-def room(meeting_id: int) -> str:
-    """The Socket.IO room of a meeting."""
-    return f"meeting:{meeting_id}"
-
-
-def refusal(code: str, message: str | None = None) -> dict[str, Any]:
-    """A negative acknowledgement, in the user's language."""
-    return {"ok": False, "error": code, "message": message or gettext(MESSAGES[code])}
-
-
-def broadcast(done: Done) -> None:
-    """Tell the meeting's room what changed; called only after the action committed."""
-    if done.meeting_id is None or done.duplicate:
-        return
-    change = None
-    if done.action == "contribute":
-        change = answer_change(done.subject, done.version)
-    if change is not None:
-        socketio.emit("answer", change, to=room(done.meeting_id))
-    else:
-        socketio.emit("state", meeting_state(done.meeting_id), to=room(done.meeting_id))
-
-
-# --- Which event runs which action ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    """A client event: the form that checks its payload and the action it runs."""
-
-    form: type[forms.KringForm]
-    run: Callable[[Any, int, Any], Done]
-
-
-EVENTS: dict[str, Event] = {
-    "open_meeting": Event(forms.SteerForm, lambda a, m, f: meetings.open_meeting(a, m, f.based_on.data)),
-    "close_meeting": Event(forms.SteerForm, lambda a, m, f: meetings.close_meeting(a, m, f.based_on.data)),
-    "mark_attendance": Event(forms.AttendanceForm, lambda a, m, f: meetings.mark_attendance(
-        a, m, f.member_id.data, f.present.data, f.based_on.data)),
-    "start_explanation": Event(forms.ProposalStepForm, lambda a, m, f: meetings.start_explanation(
-        a, m, f.proposal_id.data, f.based_on.data)),
-    "start_round": Event(forms.StartRoundForm, lambda a, m, f: meetings.start_round(
-        a, m, RoundKind(f.kind.data), RoundMode(f.mode.data),
-        proposal_id=None if f.kind.data in MEETING_ROUNDS else f.proposal_id.data,
-        reveal=f.reveal.data, starter_id=f.starter_id.data, clockwise=f.clockwise.data != "0",
-        based_on=f.based_on.data)),
-    "skip_speaker": Event(forms.SteerForm, lambda a, m, f: meetings.skip_speaker(a, m, f.based_on.data)),
-    "add_seat": Event(forms.MemberStepForm, lambda a, m, f: meetings.add_seat(
-        a, m, f.member_id.data, f.based_on.data)),
-    "close_round": Event(forms.SteerForm, lambda a, m, f: meetings.close_round(a, m, f.based_on.data)),
-    "contribute": Event(forms.ContributionForm, lambda a, m, f: meetings.contribute(
-        a, m, f.member_id.data, Answer(f.answer.data), f.text.data or "", f.workable.data or "",
-        client_id=f.client_id.data or None)),
-    "amend": Event(forms.AmendForm, lambda a, m, f: proposals.amend(
-        a, m, f.proposal_id.data, f.wording(), f.note.data or "", f.based_on.data)),
-    "mark_tested": Event(forms.ObjectionStepForm, lambda a, m, f: proposals.mark_tested(
-        a, m, f.objection_id.data, f.based_on.data)),
-    "withdraw_objection": Event(forms.ObjectionStepForm, lambda a, m, f: proposals.withdraw_objection(
-        a, m, f.objection_id.data)),
-    "adopt": Event(forms.ProposalStepForm, lambda a, m, f: proposals.adopt(
-        a, m, f.proposal_id.data, f.based_on.data)),
-    "postpone": Event(forms.ProposalStepForm, lambda a, m, f: proposals.postpone(
-        a, m, f.proposal_id.data, f.based_on.data)),
-    "withdraw": Event(forms.ProposalStepForm, lambda a, m, f: proposals.withdraw(
-        a, f.proposal_id.data, m, f.based_on.data)),
-}
-
-
-def _meeting_of_this_socket() -> int | None:
-    """The meeting this connection joined at connect time."""
-    return getattr(request, "environ", {}).get("kring.meeting")
-
+from circle.read.state import meeting_state
+from circle.steps import STEPS
+from circle.views.meeting_view import kind_of
 
 #: The most characters an event's payload may hold, as JSON. The largest valid payload, an
 #: `amend` with every text at its limit, holds about 24,500; the server's message limit
 #: (MAX_MESSAGE_BYTES) lies above this, so anything between gets `invalid`, not a closed
 #: connection. See docs/live-protocol.md, "Sizes".
 PAYLOAD_MAX_CHARS = 32_000
+#: The pages of Kring's own, by the `view` they connect with.
+VIEWS = ("phone", "console", "projector")
+
+
+def refusal(code: str, message: str | None = None) -> dict[str, Any]:
+    """A negative acknowledgement, in the user's language."""
+    return {"ok": False, "error": code, "message": message or gettext(MESSAGES[code])}
 
 
 def too_large(payload: Any) -> bool:
@@ -117,27 +52,32 @@ def too_large(payload: Any) -> bool:
         return False
 
 
+def _meeting_of_this_socket() -> int | None:
+    """The meeting this connection joined at connect time."""
+    return getattr(request, "environ", {}).get("kring.meeting")
+
+
 def handle(name: str, payload: Any) -> dict[str, Any]:
-    """Check the payload with the event's form, run its action, broadcast, acknowledge."""
+    """Check the payload with the step's form, run its action, tell the room, acknowledge."""
     meeting_id = _meeting_of_this_socket()
     if meeting_id is None or not current_user.is_authenticated:
         return refusal("not_allowed")
     if too_large(payload):
         return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
-    event = EVENTS[name]
+    step = STEPS[name]
     if name == "contribute" and isinstance(payload, dict):
         payload = {"member_id": current_user.id, **payload}  # one's own answer by default
-    form = forms.payload_form(event.form, payload)
+    form = forms.payload_form(step.form, payload)
     if not form.validate():
         return refusal("invalid", forms.first_error(form))
     try:
-        done = event.run(current_user._get_current_object(), meeting_id, form)
+        done = step.run(current_user._get_current_object(), meeting_id, form)
     except RuleBroken as refused:
         response = refusal(refused.code)
         if refused.code == "stale":
             response["state"] = meeting_state(meeting_id)
         return response
-    broadcast(done)
+    tell_the_room(done)
     return {"ok": True, "version": done.version, "duplicate": done.duplicate, "id": done.subject}
 
 
@@ -149,23 +89,33 @@ def _handler(name: str) -> Callable[..., dict[str, Any]]:
     return on_event
 
 
-for _name in EVENTS:
-    socketio.on_event(_name, _handler(_name))
+for _step in STEPS.values():
+    socketio.on_event(_step.name, _handler(_step.name))
 
 
 @socketio.on("connect")
 def connect(auth: Any = None):
-    """Accept only a signed-in member of the meeting's circle; send them the state."""
+    """Accept only a signed-in member of the meeting's circle; a program is sent the state at once."""
     meeting_id = auth.get("meeting") if isinstance(auth, dict) else None
-    if not current_user.is_authenticated or not isinstance(meeting_id, int):
+    view = auth.get("view") if isinstance(auth, dict) else None
+    if (not current_user.is_authenticated or not isinstance(meeting_id, int) or isinstance(meeting_id, bool)
+            or (view is not None and view not in VIEWS)):
         raise ConnectionRefusedError("not_allowed")
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.circle_id != current_user.circle_id:
         raise ConnectionRefusedError("not_found")
     request.environ["kring.meeting"] = meeting_id
     join_room(room(meeting_id))
-    presence.connect(request.sid, meeting_id, current_user.id)
-    socketio.emit("state", meeting_state(meeting_id), to=request.sid)
+    if view is None:
+        kind, lang = "json", str(get_locale())
+        join_room(program_room(meeting_id))
+    else:
+        kind, lang = kind_of(current_user._get_current_object(), view), str(get_locale())
+        join_room(page_room(meeting_id, kind, lang))
+    request.environ["kring.page"] = (kind, lang)
+    presence.connect(request.sid, meeting_id, current_user.id, kind, lang)
+    if view is None:
+        socketio.emit("state", meeting_state(meeting_id), to=request.sid)
     tell_presence(meeting_id)
 
 
@@ -189,6 +139,20 @@ def state(payload: Any = None) -> dict[str, Any]:
     if meeting_id is None or not current_user.is_authenticated:
         return refusal("not_allowed")
     return {"ok": True, "state": meeting_state(meeting_id), "you": current_user.id}
+
+
+@socketio.on("parts")
+def page_parts(payload: Any = None) -> dict[str, Any]:
+    """A page that missed a version, or (re)connected, asks for its parts as they are now."""
+    meeting_id = _meeting_of_this_socket()
+    page = request.environ.get("kring.page")
+    if meeting_id is None or not current_user.is_authenticated or page is None or page[0] == "json":
+        return refusal("not_allowed")
+    have = payload.get("version") if isinstance(payload, dict) else None
+    current = db.session.get(Meeting, meeting_id).version
+    if isinstance(have, int) and not isinstance(have, bool) and have >= current:
+        return {"ok": True, "version": current, "full": False, "ops": []}
+    return {"ok": True, **page_update(meeting_id, *page)}
 
 
 @socketio.on("*")

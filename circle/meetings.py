@@ -1,8 +1,9 @@
-"""Meeting actions: planning, attendance, and the rounds.
+"""Meeting actions: planning, attendance, taking up a proposal, and the rounds.
 
-One function per action; each asks circle/method.py whether it is allowed,
-writes its rows and one log entry in one transaction (see actions.py), and
-returns `Done`.
+One function per action; each gathers the facts (circle/facts.py), asks the
+method whether the step may be taken now (`method.check_step`, the same rule
+that decides which buttons a page shows), writes its rows and one log entry
+in one transaction (see actions.py), and returns `Done`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from circle import method
-from circle.actions import Done, allowed, lock_meeting, log, person, unit_of_work
+from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
+from circle.facts import open_round, round_facts
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
-    AgendaItem,
     Attendance,
     Contribution,
     Meeting,
@@ -28,15 +29,6 @@ from circle.models import (
     Seat,
     utcnow,
 )
-
-# --- Facts the method asks for ----------------------------------------------
-
-
-def open_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round; there is at most one."""
-    return db.session.scalar(
-        sa.select(Round).where(Round.meeting_id == meeting.id, Round.status == RoundStatus.OPEN)
-    )
 
 
 def present_seated(meeting: Meeting) -> list[Member]:
@@ -51,58 +43,6 @@ def present_seated(meeting: Meeting) -> list[Member]:
         )
         .order_by(Member.position, Member.id)
     ) if m.member_on(meeting.date)]
-
-
-def was_absent(member: Member, meeting: Meeting, present: bool) -> bool:
-    """Expected at the meeting (seated in the circle on its date), yet not there: listed as absent."""
-    return not present and member.expected_on(meeting.date)
-
-
-def round_facts(rnd: Round) -> method.RoundFacts:
-    """A round as the method sees it: its order, who answered, whether it is open."""
-    return method.RoundFacts(
-        kind=rnd.kind,
-        mode=rnd.mode,
-        seats=tuple(s.member_id for s in rnd.seats),
-        answered=frozenset(c.member_id for c in rnd.contributions),
-        open=rnd.status == RoundStatus.OPEN,
-    )
-
-
-def proposal_facts(proposal: Proposal, meeting: Meeting | None) -> method.ProposalFacts:
-    """A proposal as the method sees it."""
-    complete = db.session.scalar(
-        sa.select(sa.func.max(Round.proposal_version)).where(
-            Round.proposal_id == proposal.id,
-            Round.kind == RoundKind.CONSENT,
-            Round.status == RoundStatus.CLOSED,
-        )
-    )
-    standing = db.session.scalar(
-        sa.select(sa.func.count(Objection.id)).where(
-            Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
-        )
-    )
-    return method.ProposalFacts(
-        phase=proposal.phase,
-        version=proposal.current_version,
-        round_open=meeting is not None and open_round(meeting) is not None,
-        consent_complete_version=complete,
-        standing_objections=standing,
-    )
-
-
-def agenda_item(meeting: Meeting, proposal_id: int) -> AgendaItem:
-    """The proposal's open item on this meeting's agenda, or refuse."""
-    item = db.session.scalar(
-        sa.select(AgendaItem).where(
-            AgendaItem.meeting_id == meeting.id,
-            AgendaItem.proposal_id == proposal_id,
-            AgendaItem.outcome.is_(None),
-        )
-    )
-    require(item is not None, "not_on_agenda")
-    return item
 
 
 def member_of_circle(circle_id: int, member_id: int) -> Member:
@@ -134,7 +74,7 @@ def open_meeting(actor: Member, meeting_id: int, based_on: int | None = None) ->
     """Open a planned meeting: attendance and rounds can begin."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.OPEN_MEETING)
+        check_step(actor, meeting, Action.OPEN_MEETING)
         meeting.status = method.open_meeting(meeting.status)
         done = log(meeting.circle_id, actor, Action.OPEN_MEETING, {}, meeting)
     return done
@@ -144,8 +84,8 @@ def close_meeting(actor: Member, meeting_id: int, based_on: int | None = None) -
     """Close the meeting once no round is open; its record is then complete."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.CLOSE_MEETING)
-        meeting.status = method.close_meeting(meeting.status, open_round(meeting) is not None)
+        check_step(actor, meeting, Action.CLOSE_MEETING)
+        meeting.status = method.MeetingStatus.CLOSED
         meeting.current_proposal_id = None
         done = log(meeting.circle_id, actor, Action.CLOSE_MEETING, {}, meeting)
     return done
@@ -154,16 +94,14 @@ def close_meeting(actor: Member, meeting_id: int, based_on: int | None = None) -
 def mark_attendance(
     actor: Member, meeting_id: int, member_id: int, present: bool, based_on: int | None = None
 ) -> Done:
-    """Mark a member present or absent; who is present decides who answers in a round."""
+    """Mark a member present or absent; who is present decides who answers in a round.
+
+    The secretary and the facilitator mark anyone; anyone seated may say "I am here".
+    """
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        if present and actor.id == member_id:  # anyone in the circle may say "I am here"
-            require(actor.active, "not_allowed")
-        else:
-            allowed(actor, Action.MARK_ATTENDANCE)
-        method.check_meeting_open(meeting.status)
         member = member_of_circle(meeting.circle_id, member_id)
-        require(member.member_on(meeting.date), "not_a_member_then")
+        check_step(actor, meeting, Action.MARK_ATTENDANCE, member.id, present=present)
         row = db.session.scalar(
             sa.select(Attendance).where(
                 Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
@@ -183,6 +121,18 @@ def mark_attendance(
     return done
 
 
+def take_up(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None = None) -> Done:
+    """The meeting turns to another proposal on its agenda: every screen shows it from now on."""
+    with unit_of_work():
+        meeting = lock_meeting(actor, meeting_id, based_on)
+        check_step(actor, meeting, Action.TAKE_UP, proposal_id)
+        meeting.current_proposal_id = proposal_id
+        proposal = db.session.get(Proposal, proposal_id)
+        done = log(meeting.circle_id, actor, Action.TAKE_UP,
+                   {"proposal": proposal.id, "title": proposal.latest.title}, meeting)
+    return done
+
+
 # --- Rounds -------------------------------------------------------------------
 
 
@@ -192,12 +142,9 @@ def start_explanation(
     """The proposer explains the proposal before the first round."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.START_EXPLANATION)
-        method.check_meeting_open(meeting.status)
-        agenda_item(meeting, proposal_id)
+        check_step(actor, meeting, Action.START_EXPLANATION, proposal_id, proposal_id=proposal_id)
         proposal = db.session.get(Proposal, proposal_id)
-        require(open_round(meeting) is None, "round_open")
-        proposal.phase = method.start_explanation(proposal_facts(proposal, meeting))
+        proposal.phase = method.Phase.EXPLANATION
         meeting.current_proposal_id = proposal.id
         done = log(
             meeting.circle_id, actor, Action.START_EXPLANATION,
@@ -220,21 +167,15 @@ def start_round(
     """Start a round; who must answer is fixed now: the seated members present."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.START_ROUND)
-        method.check_meeting_open(meeting.status)
+        facts = check_step(actor, meeting, Action.START_ROUND, kind, proposal_id=proposal_id,
+                           mode=mode, reveal=reveal)
+        about_proposal = kind not in method.MEETING_ROUNDS
+        require(about_proposal or proposal_id is None, "wrong_phase")
         present = present_seated(meeting)
         proposal = None
-        if kind in method.MEETING_ROUNDS:
-            require(proposal_id is None, "wrong_phase")
-            method.start_meeting_round(kind, open_round(meeting) is not None, len(present))
-        else:
-            require(proposal_id is not None, "not_on_agenda")
-            agenda_item(meeting, proposal_id)
-            proposal = db.session.get(Proposal, proposal_id)
-            proposal.phase = method.start_round(
-                proposal_facts(proposal, meeting), kind, mode, reveal,
-                len(present), meeting.quorum,
-            )
+        if about_proposal:  # the proposal named, else the one the meeting took up
+            proposal = db.session.get(Proposal, facts.proposal_id)
+            proposal.phase = method.Phase(kind.value)
             meeting.current_proposal_id = proposal.id
         require(starter_id is None or any(m.id == starter_id for m in present), "not_present")
         order = method.seat_order([m.id for m in present], starter_id, clockwise)
@@ -264,21 +205,14 @@ def start_round(
     return done
 
 
-def _the_open_round(meeting: Meeting) -> Round:
-    rnd = open_round(meeting)
-    require(rnd is not None, "no_round")
-    return rnd
-
-
 def skip_speaker(actor: Member, meeting_id: int, based_on: int | None = None) -> Done:
     """Skip the current speaker in a round in turn; they come back at the end."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.SKIP_SPEAKER)
-        rnd = _the_open_round(meeting)
-        facts = round_facts(rnd)
-        skipped = facts.current_speaker
-        order = method.skip(facts)
+        facts = check_step(actor, meeting, Action.SKIP_SPEAKER, _current_speaker(meeting))
+        rnd = open_round(meeting)
+        skipped = facts.round.current_speaker
+        order = method.skip(facts.round)
         last = max(s.position for s in rnd.seats)
         for seat in rnd.seats:
             if seat.member_id == skipped:
@@ -291,15 +225,18 @@ def skip_speaker(actor: Member, meeting_id: int, based_on: int | None = None) ->
     return done
 
 
+def _current_speaker(meeting: Meeting) -> int | None:
+    rnd = open_round(meeting)
+    return round_facts(rnd).current_speaker if rnd is not None else None
+
+
 def add_seat(actor: Member, meeting_id: int, member_id: int, based_on: int | None = None) -> Done:
     """Add a late arrival to the open round, openly, at the end of the order."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.ADD_SEAT)
-        rnd = _the_open_round(meeting)
         member = member_of_circle(meeting.circle_id, member_id)
-        is_present = any(m.id == member.id for m in present_seated(meeting))
-        method.add_seat(round_facts(rnd), member.id, is_present)
+        check_step(actor, meeting, Action.ADD_SEAT, member.id)
+        rnd = open_round(meeting)
         last = max((s.position for s in rnd.seats), default=0)
         db.session.add(Seat(round_id=rnd.id, member_id=member.id, position=last + 1, added_late=True))
         done = log(
@@ -338,15 +275,13 @@ def contribute(
             require(same, "client_id_reused")
             version = db.session.get(Meeting, meeting_id).version
             return Done(str(Action.CONTRIBUTE), meeting_id, version, earlier.id, duplicate=True)
-        allowed(actor, Action.CONTRIBUTE)
-        method.check_meeting_open(meeting.status)
         member = member_of_circle(meeting.circle_id, member_id)
-        method.check_on_behalf(actor.role, actor.id, member.id)
-        rnd = _the_open_round(meeting)
+        facts = check_step(actor, meeting, Action.CONTRIBUTE, member.id)
+        rnd = open_round(meeting)
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
         method.check_text(workable, method.CONTRIBUTION_MAX)
-        method.check_contribution(round_facts(rnd), member.id, answer, text, reason=text)
+        method.check_contribution(facts.round, member.id, answer, text, reason=text)
         contribution = Contribution(
             round_id=rnd.id,
             position=len(rnd.contributions) + 1,
@@ -390,12 +325,10 @@ def close_round(actor: Member, meeting_id: int, based_on: int | None = None) -> 
     """Close the open round. A complete consent round decides where the proposal goes next."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.CLOSE_ROUND)
-        rnd = _the_open_round(meeting)
-        facts = round_facts(rnd)
-        method.check_close_round(facts)
+        facts = check_step(actor, meeting, Action.CLOSE_ROUND)
+        rnd = open_round(meeting)
         rnd.status, rnd.closed_at = RoundStatus.CLOSED, utcnow()
-        data: dict = {"round": rnd.id, "unanswered": facts.waiting}
+        data: dict = {"round": rnd.id, "unanswered": facts.round.waiting}
         if rnd.kind == RoundKind.CONSENT:
             data.update(_conclude_consent(rnd))
         done = log(meeting.circle_id, actor, Action.CLOSE_ROUND, data, meeting)

@@ -487,5 +487,10 @@ class Connection(db.Model):
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: The server process that holds it, as "host:pid"; its rows go when that host's server restarts.
     server: Mapped[str] = mapped_column(sa.String(80))
+    #: What it is sent: "json" (a program: the meeting state) or the kind of page it shows
+    #: ("console", "recorder", "member", "projector": the page's parts, circle/broadcast.py).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="json")
+    #: The language its page parts are drawn in.
+    lang: Mapped[str] = mapped_column(sa.String(8), default="nl")
     #: When it connected (UTC).
     connected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -24,9 +24,10 @@ def this_server() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
-def connect(sid: str, meeting_id: int, member_id: int) -> None:
-    """Note a new connection and commit."""
-    db.session.merge(Connection(sid=sid, meeting_id=meeting_id, member_id=member_id, server=this_server()))
+def connect(sid: str, meeting_id: int, member_id: int, kind: str = "json", lang: str = "nl") -> None:
+    """Note a new connection, and what it is sent (a program's state, or a page's parts), and commit."""
+    db.session.merge(Connection(sid=sid, meeting_id=meeting_id, member_id=member_id, server=this_server(),
+                                kind=kind, lang=lang))
     db.session.commit()
 
 
@@ -47,6 +48,12 @@ def connected(meeting_id: int) -> list[int]:
         sa.select(Connection.member_id).where(Connection.meeting_id == meeting_id)
         .distinct().order_by(Connection.member_id)
     ))
+
+
+def readers(meeting_id: int) -> set[tuple[str, str]]:
+    """What the meeting's connections are sent now, as (kind, language) pairs: what to draw after a change."""
+    return {tuple(row) for row in db.session.execute(
+        sa.select(Connection.kind, Connection.lang).where(Connection.meeting_id == meeting_id).distinct())}
 
 
 def forget_server(prefix: str) -> int:

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 
 from circle import method
-from circle.actions import Done, allowed, lock_meeting, log, person, unit_of_work
+from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
-from circle.meetings import agenda_item, open_round, proposal_facts
+from circle.facts import open_round, proposal_facts
 from circle.method import Action, Phase, require
 from circle.models import (
     AgendaItem,
@@ -90,7 +90,7 @@ def edit_draft(actor: Member, proposal_id: int, wording: Wording, note: str = ""
         allowed(actor, Action.WRITE_DRAFT)
         proposal = _proposal(actor, proposal_id)
         require(actor.id == proposal.proposer_id or actor.role in method.RECORDING_ROLES, "not_allowed")
-        method.edit_draft(proposal_facts(proposal, None))
+        method.edit_draft(proposal_facts(proposal, False))
         version = _new_version(proposal, wording, actor, note)
         done = log(actor.circle_id, actor, "edit_draft",
                    {"proposal": proposal.id, "version": version.number, "note": version.note,
@@ -105,7 +105,7 @@ def put_on_agenda(actor: Member, proposal_id: int, meeting_id: int, based_on: in
         allowed(actor, Action.PUT_ON_AGENDA)
         require(meeting.status != method.MeetingStatus.CLOSED, "meeting_closed")
         proposal = _proposal(actor, proposal_id)
-        facts = proposal_facts(proposal, None)
+        facts = proposal_facts(proposal, False)
         review = proposal.phase == Phase.ADOPTED
         proposal.phase = method.start_review(facts) if review else method.put_on_agenda(facts)
         require(_open_item(proposal) is None, "already_on_agenda")
@@ -123,11 +123,9 @@ def amend(
     """Write version n+1 in light of the rounds or to meet an objection."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.AMEND)
-        method.check_meeting_open(meeting.status)
-        agenda_item(meeting, proposal_id)
+        check_step(actor, meeting, Action.AMEND, proposal_id, proposal_id=proposal_id)
         proposal = _proposal(actor, proposal_id)
-        proposal.phase = method.amend(proposal_facts(proposal, meeting))
+        proposal.phase = Phase.AMENDING
         version = _new_version(proposal, wording, actor, note)
         meeting.current_proposal_id = proposal.id
         db.session.flush()  # the new version's row id is what the action returns
@@ -137,12 +135,10 @@ def amend(
     return done
 
 
-def _objection(actor: Member, meeting: Meeting, objection_id: int) -> Objection:
-    """An objection to a proposal on this open meeting's agenda, or refuse."""
+def _objection(actor: Member, objection_id: int) -> Objection:
+    """An objection to a proposal of the actor's circle, or refuse."""
     objection = db.session.get(Objection, objection_id)
     require(objection is not None and objection.proposal.circle_id == actor.circle_id, "not_found")
-    method.check_meeting_open(meeting.status)
-    agenda_item(meeting, objection.proposal_id)
     return objection
 
 
@@ -150,9 +146,8 @@ def mark_tested(actor: Member, meeting_id: int, objection_id: int, based_on: int
     """The facilitator marks an objection tested (getoetst); it still stands."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.MARK_TESTED)
-        objection = _objection(actor, meeting, objection_id)
-        require(objection.status == method.ObjectionStatus.STANDING, "objection_ended")
+        objection = _objection(actor, objection_id)
+        check_step(actor, meeting, Action.MARK_TESTED, objection.id, proposal_id=objection.proposal_id)
         objection.tested = True
         done = log(meeting.circle_id, actor, Action.MARK_TESTED,
                    {"objection": objection.id, "member": person(objection.member)}, meeting)
@@ -163,9 +158,8 @@ def withdraw_objection(actor: Member, meeting_id: int, objection_id: int) -> Don
     """Its maker withdraws an objection (the secretary may record it for them)."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, None)
-        allowed(actor, Action.WITHDRAW_OBJECTION)
-        objection = _objection(actor, meeting, objection_id)
-        method.check_withdraw_objection(objection.status, objection.member_id, actor.id, actor.role)
+        objection = _objection(actor, objection_id)
+        check_step(actor, meeting, Action.WITHDRAW_OBJECTION, objection.id, proposal_id=objection.proposal_id)
         objection.status = method.ObjectionStatus.WITHDRAWN
         objection.ended_at = utcnow()
         data = {"objection": objection.id, "proposal": objection.proposal_id,
@@ -186,14 +180,18 @@ def _decide(
     actor: Member, meeting: Meeting | None, proposal: Proposal, phase: Phase, action: Action,
     extra: dict,
 ) -> Done:
-    """Record the outcome on the proposal and on the agenda item it was on."""
+    """Record the outcome on the proposal and on the agenda item it was on.
+
+    In a meeting the proposal stays the one the meeting is about, so every
+    screen announces its outcome until the facilitator takes up the next.
+    """
     item = _open_item(proposal)
     proposal.phase = phase
     proposal.decided_at = utcnow()
     if item is not None:
         item.outcome, item.decided_at, item.version = phase, proposal.decided_at, proposal.current_version
-    if meeting is not None and meeting.current_proposal_id == proposal.id:
-        meeting.current_proposal_id = None
+    if meeting is not None:
+        meeting.current_proposal_id = proposal.id
     return log(proposal.circle_id, actor, action,
                {"proposal": proposal.id, "version": proposal.current_version, **extra}, meeting)
 
@@ -202,13 +200,10 @@ def adopt(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None
     """Adopt the proposal: its latest version had consent and no objection stands."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.ADOPT)
-        method.check_meeting_open(meeting.status)
-        agenda_item(meeting, proposal_id)
+        check_step(actor, meeting, Action.ADOPT, proposal_id, proposal_id=proposal_id)
         proposal = _proposal(actor, proposal_id)
-        phase = method.adopt(proposal_facts(proposal, meeting))
         latest = proposal.latest
-        done = _decide(actor, meeting, proposal, phase, Action.ADOPT, {
+        done = _decide(actor, meeting, proposal, Phase.ADOPTED, Action.ADOPT, {
             "title": latest.title,
             "review_date": latest.review_date.isoformat() if latest.review_date else None,
         })
@@ -219,16 +214,14 @@ def postpone(actor: Member, meeting_id: int, proposal_id: int, based_on: int | N
     """Take the proposal off today's agenda; an open round about it ends unfinished."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        allowed(actor, Action.POSTPONE)
-        method.check_meeting_open(meeting.status)
-        agenda_item(meeting, proposal_id)
+        check_step(actor, meeting, Action.POSTPONE, proposal_id, proposal_id=proposal_id)
         proposal = _proposal(actor, proposal_id)
-        phase = method.postpone(proposal_facts(proposal, meeting))
         rnd = open_round(meeting)
         abandoned = None
         if rnd is not None and rnd.proposal_id == proposal.id:
             rnd.status, rnd.closed_at, abandoned = RoundStatus.ABANDONED, utcnow(), rnd.id
-        done = _decide(actor, meeting, proposal, phase, Action.POSTPONE, {"abandoned_round": abandoned})
+        done = _decide(actor, meeting, proposal, Phase.POSTPONED, Action.POSTPONE,
+                       {"abandoned_round": abandoned})
     return done
 
 
@@ -246,14 +239,15 @@ def withdraw(
         item = _open_item(proposal)
         if meeting_id is None and item is not None and item.meeting.status == method.MeetingStatus.OPEN:
             meeting_id = item.meeting_id  # on a running meeting's agenda: withdrawn there
-        meeting = lock_meeting(actor, meeting_id, based_on) if meeting_id is not None else None
-        if meeting is not None:
-            method.check_meeting_open(meeting.status)
-            agenda_item(meeting, proposal_id)
-        by_proposer = actor.id == proposal.proposer_id or actor.role == method.Role.SECRETARY
-        phase = method.withdraw(proposal_facts(proposal, meeting), by_proposer)
+        meeting = None
+        if meeting_id is not None:
+            meeting = lock_meeting(actor, meeting_id, based_on)
+            check_step(actor, meeting, Action.WITHDRAW, proposal.id, proposal_id=proposal.id)
+        else:
+            by_proposer = actor.id == proposal.proposer_id or actor.role == method.Role.SECRETARY
+            method.withdraw(proposal_facts(proposal, False), by_proposer)
         data = {"proposer": person(proposal.proposer)}
         if actor.id != proposal.proposer_id:
             data["recorded_by"] = person(actor)
-        done = _decide(actor, meeting, proposal, phase, Action.WITHDRAW, data)
+        done = _decide(actor, meeting, proposal, Phase.WITHDRAWN, Action.WITHDRAW, data)
     return done

@@ -1,20 +1,18 @@
-// Kring live: keeps the server-drawn meeting page up to date over Socket.IO and sends its forms
-// as events. Without JavaScript (or without a connection) the page's forms simply post.
-// Protocol: see circle/live.py. No framework, no build step; window.io comes from static/vendor.
-import { answerFor, answerHtml, contributionsHtml, context, setLabels, stateHtml, statusHtml } from "./js/render.js";
-import { agendaHtml, attendanceHtml, proposalHtml, steerHtml } from "./js/parts.js";
+// Kring live: keeps the server-drawn meeting page up to date. The server draws every part of the
+// page, once for each kind of reader, and sends it to the room; this script swaps the parts in by
+// id and shows what is personal (your turn, your answer, your draft) from a few facts on the page.
+// It builds no markup of its own. Forms become Socket.IO events; without a connection they post.
+// See docs/live-page.md. No framework, no build step; window.io comes from static/vendor.
 
-const root = document.getElementById("kring");
-const json = (id) => JSON.parse(document.getElementById(id).textContent);
-const cfg = json("kring-settings");
-const L = json("kring-labels");
-setLabels(L, document.documentElement.lang);
-const meetingId = Number(root.dataset.meeting);
-const local = { version: Number(document.getElementById("meeting-state").dataset.version), state: null,
-  proposal: null };  // the latest proposal a state carried: still shown once it is decided
 const $ = (id) => document.getElementById(id);
+const root = $("kring");
+const cfg = JSON.parse($("kring-settings").textContent);
+const L = cfg.labels;
+const meetingId = Number(root.dataset.meeting);
+const local = { version: Number(root.dataset.version), connected: [] };
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
-// --- what this phone keeps: drafts of answers and answers not yet acknowledged --------------
+// --- what this phone keeps: drafts of answers, answers not yet acknowledged, answers that came too late
 
 const PREFIX = `kring:${meetingId}:`;
 const store = {
@@ -34,11 +32,11 @@ const draftKey = (form) => {
   return box && form.dataset.draft ? `draft:${box.dataset.round}:${form.dataset.draft}` : null;
 };
 
-/** Put a saved draft (text and client id) back into an answer form. */
+/** Put a saved draft (text and client id) back into an answer form; every answer form gets its client id. */
 function hydrate(form) {
   const key = draftKey(form);
-  const draft = key && store.get(key);
-  if (!draft) return;
+  if (!key) return;
+  const draft = store.get(key) || { client_id: newId() };
   for (const name of ["text", "workable"]) {
     const field = form.elements[name];
     if (field && !field.value && draft[name]) field.value = draft[name];
@@ -48,6 +46,7 @@ function hydrate(form) {
     const details = form.closest("details");
     if (details) details.open = true;
   }
+  if (!store.get(key)) store.set(key, draft);
 }
 
 /** Save what is typed, with the answer's client id (made once per answer). */
@@ -62,106 +61,131 @@ function saveDraft(form) {
   return draft;
 }
 
-document.addEventListener("input", (e) => {
-  const form = e.target.form;
-  if (form && form.dataset.event === "contribute") saveDraft(form);
-});
-
-// --- drawing ------------------------------------------------------------------------
-
-const drawn = new Map();
-/** Replace a part of the page when its drawing changed, keeping what was typed or chosen and the focus. */
-function put(id, html) {
-  const el = $(id);
-  if (!el || html == null || drawn.get(id) === html) return;
-  const kept = {};
-  for (const f of el.querySelectorAll("input[id], select[id], textarea[id]")) {
-    kept[f.id] = f.type === "checkbox" ? f.checked : f.value;
-  }
-  const open = [...el.querySelectorAll("details[open]")].map((d) => d.className);
-  const focused = el.contains(document.activeElement) && document.activeElement.id;
-  const round = () => el.querySelector("[data-round]")?.dataset.round;
-  const before = round();
-  el.innerHTML = html;
-  drawn.set(id, html);
-  if (round() !== before) Object.keys(kept).forEach((k) => delete kept[k]);  // a new round: a fresh box
-  for (const [fid, value] of Object.entries(kept)) {
-    const f = document.getElementById(fid);
-    if (!f || !el.contains(f)) continue;
-    if (f.type === "checkbox") f.checked = value;
-    else if (f.tagName !== "SELECT" || [...f.options].some((o) => o.value === value)) f.value = value;
-  }
-  for (const d of el.querySelectorAll("details")) if (open.includes(d.className)) d.open = true;
-  el.querySelectorAll("form[data-event=contribute]").forEach(hydrate);
-  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
-}
-
-function render() {
-  const c = context(local.state, cfg, local.proposal);
-  $("meeting-state").dataset.version = local.version;
-  put("meeting-status", statusHtml(c));
-  put("meeting-state", stateHtml(c));
-  put("meeting-contributions", contributionsHtml(c));
-  put("meeting-proposal", proposalHtml(c, $("meeting-proposal").querySelector("[data-proposal]")?.dataset.proposal));
-  if (cfg.view === "projector") return;
-  myTurn(c);
-  put("meeting-answer", answerHtml(c));
-  put("meeting-attendance", attendanceHtml(c));
-  put("meeting-agenda", agendaHtml(c));
-  if ($("meeting-steer")) put("meeting-steer", steerHtml(c));
-  forgetOldDrafts(c);
-}
-
-function forgetOldDrafts(c) {
-  const keep = `${PREFIX}draft:${c.r ? c.r.id : "-"}:`;
+function forgetOldDrafts() {
+  const box = document.querySelector("#meeting-answer [data-round]");
+  const keep = `${PREFIX}draft:${box ? box.dataset.round : "-"}:`;
   for (let i = localStorage.length - 1; i >= 0; i--) {
     const key = localStorage.key(i);
     if (key && key.startsWith(PREFIX + "draft:") && !key.startsWith(keep)) localStorage.removeItem(key);
   }
 }
 
-/** A whole state: drawn when it is newer than what the page shows (the server drew that one). */
-let heard = 0;
-function take(state) {
-  if (!state || typeof state.version !== "number") return;
-  heard += 1;
-  if (state.version < local.version || (state.version === local.version && local.state)) return;
-  const newer = state.version > local.version;
-  local.state = state;
-  local.version = state.version;
-  if (state.proposal) local.proposal = state.proposal;
-  if (newer) render();
-  else myTurn(context(state, cfg));
+document.addEventListener("input", (e) => {
+  const form = e.target.form;
+  if (form && form.dataset.event === "contribute") saveDraft(form);
+});
+
+// --- what is personal on this screen, from a few facts the server drew -------------------------
+
+/** The flags of meeting_view.flags, worked out from the ring and the list of who is here. */
+function flags() {
+  const found = new Set();
+  const ring = $("ring");
+  const seat = cfg.me != null ? $(`seat-${cfg.me}`) : null;
+  if (ring && ring.dataset.open === "1" && seat) {
+    const state = seat.classList;
+    if (state.contains("current")) { found.add("my-turn"); found.add("can-answer"); }
+    else if (state.contains("waiting")) found.add(ring.dataset.mode === "in_turn" ? "wait-turn" : "can-answer");
+    else found.add("answered");
+  }
+  if (!found.has("my-turn")) found.add("not-my-turn");
+  const row = cfg.me != null ? $(`person-${cfg.me}`) : null;
+  if (cfg.seated && row && !row.classList.contains("present")) found.add("not-present");
+  return found;
 }
 
-/** Say so (and buzz) when the answer box opens for this member. */
-let mine;
-function myTurn(c) {
-  const now = answerFor(c).some((p) => p.id === cfg.me);
-  if (mine === false && now) {
+let myTurn = null;
+/** Show what is this person's, fill in what the room's drawing leaves open, and say when it is your turn. */
+function personalize() {
+  const found = flags();
+  for (const el of document.querySelectorAll("[data-if]")) el.hidden = !found.has(el.dataset.if);
+  for (const el of document.querySelectorAll("[data-for]")) el.hidden = el.dataset.for !== String(cfg.me);
+  for (const el of document.querySelectorAll("input[data-me]")) el.value = cfg.me ?? "";
+  for (const el of document.querySelectorAll('input[name="csrf_token"]')) if (!el.value) el.value = csrf;
+  for (const el of document.querySelectorAll("[data-member]")) {
+    el.classList.toggle("online", local.connected.includes(Number(el.dataset.member)));
+  }
+  const now = found.has("my-turn");
+  if (myTurn === false && now) {
     say(L.your_turn);
     try { navigator.vibrate?.(200); } catch { /* not on this phone */ }
   }
-  mine = now;
+  myTurn = now;
+  remembered();
+  document.querySelectorAll("form[data-event=contribute]").forEach(hydrate);
+  forgetOldDrafts();
 }
 
-/** One new answer: applied when it is exactly the next version, else ask for the whole state. */
-function applyAnswer(change) {
-  const r = local.state && local.state.round;
-  if (change.version <= local.version) return;
-  if (!r || r.id !== change.round || change.version !== local.version + 1) { askState(); return; }
-  const i = r.seats.findIndex((x) => x.member === change.seat.member);
-  if (i < 0) { askState(); return; }
-  r.seats[i] = change.seat;
-  r.current = change.current;
-  r.complete = change.complete;
-  local.version = local.state.version = change.version;
-  render();
+/** A choice the facilitator made (the kind of round, how) stays chosen when the controls are drawn anew. */
+function remembered() {
+  for (const select of document.querySelectorAll("select[data-remember]")) {
+    const value = store.get(`remember:${select.dataset.remember}`);
+    if (value != null && [...select.options].some((o) => o.value === value)) select.value = value;
+  }
+}
+document.addEventListener("change", (e) => {
+  const el = e.target;
+  if (el.matches?.("select[data-remember]")) store.set(`remember:${el.dataset.remember}`, el.value);
+});
+
+// --- swapping in what the server drew -------------------------------------------------------
+
+/** Replace one element by the server's new drawing, keeping what was typed or chosen, what was open,
+ * and the keyboard focus. */
+function replace(id, html) {
+  const old = $(id);
+  if (!old) return;
+  const kept = {};
+  for (const f of old.querySelectorAll("input[id], select[id], textarea[id]")) {
+    kept[f.id] = f.type === "checkbox" ? f.checked : f.value;
+  }
+  const open = [...old.querySelectorAll("details")].filter((d) => d.open).map((d) => d.className);
+  const focused = old.contains(document.activeElement) ? document.activeElement.id : null;
+  const round = old.querySelector("[data-round]")?.dataset.round;
+  old.outerHTML = html;
+  const el = $(id);
+  if (!el) return;
+  const sameRound = el.querySelector("[data-round]")?.dataset.round === round;
+  for (const [fid, value] of Object.entries(kept)) {
+    const f = document.getElementById(fid);
+    if (!f || !el.contains(f) || (!sameRound && f.tagName === "TEXTAREA")) continue;
+    if (f.type === "checkbox") f.checked = value;
+    else if (f.type !== "hidden" && (f.tagName !== "SELECT" || [...f.options].some((o) => o.value === value))) {
+      f.value = value;
+    }
+  }
+  for (const d of el.querySelectorAll("details")) if (open.includes(d.className)) d.open = true;
+  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+}
+
+function append(containerId, html) {
+  const list = $(containerId);
+  if (!list) return;
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  const item = template.content.firstElementChild;
+  if (item && !(item.id && $(item.id))) list.append(item);
+}
+
+/** A message of parts: all of them (`full`), or one answer's changes on exactly the next version. */
+function take(msg) {
+  if (!msg || typeof msg.version !== "number" || !Array.isArray(msg.ops)) return;
+  if (msg.full ? msg.version < local.version : msg.version <= local.version) return;
+  if (!msg.full && msg.version !== local.version + 1) { askParts(); return; }
+  for (const op of msg.ops) {
+    if (op.append) append(op.append, op.html);
+    else replace(op.id, op.html);
+  }
+  if (msg.version > local.version) showError("");  // an error is about what the page showed before
+  local.version = msg.version;
+  root.dataset.version = local.version;
+  personalize();
 }
 
 // --- the connection -------------------------------------------------------------------
 
-const socket = window.io({ auth: { meeting: meetingId }, transports: ["websocket", "polling"], tryAllTransports: true });
+const socket = window.io({ auth: { meeting: meetingId, view: cfg.view }, transports: ["websocket", "polling"],
+  tryAllTransports: true });
 const conn = $("kring-conn");
 const showConn = (key) => { conn.hidden = false; conn.textContent = L[key]; conn.dataset.state = key; };
 const notice = $("kring-notice");
@@ -172,35 +196,55 @@ function showError(message) {
   box.hidden = !message;
 }
 
-function askState() {
+function askParts() {
   if (!socket.connected) return;
-  socket.timeout(8000).emit("state", {}, (err, ack) => { if (!err && ack && ack.ok) take(ack.state); });
+  socket.timeout(8000).emit("parts", { version: local.version }, (err, ack) => {
+    if (!err && ack && ack.ok) take({ ...ack, full: true });
+  });
 }
 
-socket.on("state", take);
-socket.on("answer", applyAnswer);
-/** Who is connected changed: not meeting state, so no new version; drawn at once. */
+socket.on("parts", take);
+/** Who is connected changed: not meeting state, so no new version; marked at once. */
 socket.on("presence", (p) => {
-  if (!local.state || !p || !Array.isArray(p.connected)) return;
-  local.state.connected = p.connected;
-  render();
+  if (!p || !Array.isArray(p.connected)) return;
+  local.connected = p.connected;
+  personalize();
 });
-let waiting;
-socket.on("connect", () => {
-  showConn("connected");
-  const before = heard;
-  clearTimeout(waiting);  // the server sends the state on connect; ask for it if it did not come
-  waiting = setTimeout(() => { if (heard === before) askState(); }, 3000);
-  flush();
-});
+socket.on("connect", () => { showConn("connected"); askParts(); flush(); });
 socket.on("disconnect", () => showConn("reconnecting"));
 socket.on("connect_error", () => showConn(socket.active ? "reconnecting" : "offline"));
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState !== "visible") return;
-  if (socket.connected) askState();
+  if (socket.connected) askParts();
   else if (!socket.active) socket.connect();
 });
-window.addEventListener("pageshow", (e) => { if (e.persisted) askState(); });
+window.addEventListener("pageshow", (e) => { if (e.persisted) askParts(); });
+
+// --- an answer that came too late: kept, and shown to its author with what they can do ---------
+
+const LATE = ["no_round", "meeting_closed", "meeting_not_open", "not_seated"];
+function showUnsent() {
+  const box = $("kring-unsent");
+  const item = store.get("unsent");
+  if (!box) return;
+  box.hidden = !item;
+  if (!item) return;
+  box.querySelector("[data-unsent-text]").textContent = [item.text, item.workable].filter(Boolean).join("\n\n");
+  box.querySelector("[data-unsent-why]").textContent = item.why || L.round_closed;
+}
+document.addEventListener("click", async (e) => {
+  if (e.target.closest("[data-unsent-dismiss]")) { store.set("unsent", null); showUnsent(); }
+  const copy = e.target.closest("[data-unsent-copy]");
+  if (copy) {
+    const item = store.get("unsent");
+    try { await navigator.clipboard.writeText(item ? item.text : ""); copy.textContent = L.copied; } catch {
+      const range = document.createRange();  // no clipboard here: select the text, so it can be copied
+      range.selectNodeContents($("kring-unsent").querySelector("[data-unsent-text]"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+    }
+  }
+});
 
 // --- sending: forms become events, answers wait in the outbox until acknowledged --------
 
@@ -217,21 +261,21 @@ function sendAnswer(item, button) {
     }
     const rest = outbox().filter((x) => x.payload.client_id !== id);
     store.set("outbox", rest.length ? rest : null);
+    if (button && button.isConnected) { button.disabled = false; button.textContent = button.dataset.label; }
     if (ack.ok) {
       if (item.key) store.set(item.key, null);
       for (const form of document.querySelectorAll("form[data-event=contribute]")) {
-        if (draftKey(form) === item.key) form.reset();  // the box stays when recording for others
-      }
-      if (button && button.isConnected) {
-        button.textContent = L.saved;
-        setTimeout(() => { button.disabled = false; button.textContent = button.dataset.label; }, 2000);
+        if (draftKey(form) === item.key) { form.reset(); hydrate(form); }  // the box stays when recording for others
       }
       say(L.saved);
       showError("");
+    } else if (LATE.includes(ack.error)) {
+      if (item.key) store.set(item.key, null);
+      store.set("unsent", { text: item.payload.text || "", workable: item.payload.workable || "", why: ack.message });
+      showUnsent();
     } else {
-      if (button && button.isConnected) { button.disabled = false; button.textContent = button.dataset.label; }
       showError(ack.message);
-      if (ack.state) take(ack.state);
+      if (ack.state) askParts();
     }
   });
 }
@@ -256,8 +300,7 @@ document.addEventListener("submit", (e) => {
   if (event === "contribute") {
     const draft = saveDraft(form);
     const payload = payloadOf(form, e.submitter);
-    if (draft) payload.client_id = draft.client_id;
-    else payload.client_id = payload.client_id || newId();
+    payload.client_id = draft ? draft.client_id : (payload.client_id || newId());
     item = { key: draftKey(form), payload };
     store.set("outbox", [...outbox().filter((x) => x.payload.client_id !== payload.client_id), item]);
   }
@@ -279,16 +322,16 @@ document.addEventListener("submit", (e) => {
     return;
   }
   const payload = payloadOf(form, e.submitter);
-  if (payload.based_on !== undefined) payload.based_on = local.version;
   socket.timeout(8000).emit(event, payload, (err, ack) => {
     if (button && button.isConnected) button.disabled = false;
     if (err) { showError(L.no_reply); return; }
     if (!ack.ok) {
       showError(ack.message);
-      if (ack.state) take(ack.state);
+      if (ack.state) askParts();
     }
   });
 });
 
-document.querySelectorAll("form[data-event=contribute]").forEach(hydrate);
+personalize();
+showUnsent();
 for (const el of document.querySelectorAll("[data-live]")) el.hidden = false;

@@ -151,7 +151,7 @@ def play_samen_vooruit(app) -> Played:
            {n: ("speak", f"Mening {i}: goed voor de straat.") for i, n in enumerate(names, 1)}, pid)
     wording = {"title": "Afvalcontainers vergroenen", "carried_out_by": CARRIED_OUT_BY,
                "success_criteria": SUCCESS, "review_date": review_date.isoformat()}
-    anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers, bewoners kiezen de planten.",
+    anna.post("/amend", proposal_id=pid, text="Plantenbakken rond de containers, bewoners kiezen de planten.",
               note="Na de meningsronde: bewoners kiezen zelf.", **wording)
 
     answers = {n: ("consent", "") for n in names}
@@ -160,7 +160,7 @@ def play_samen_vooruit(app) -> Played:
     hold_round(phones, "consent", answers, pid)
     assert refused(anna.post("/adopt", proposal_id=pid)), "no adoption while an objection stands"
 
-    anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers; een waterploeg van vier buren "
+    anna.post("/amend", proposal_id=pid, text="Plantenbakken rond de containers; een waterploeg van vier buren "
               "geeft om beurten water, ook in de zomer.", note="Bezwaar: de waterploeg.", **wording)
     answers = {n: ("consent", CONCERNS.get(n, "")) for n in names}
     hold_round(phones, "consent", answers, pid, mode="open", reveal=True)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from circle import corrections, record
+from circle.read import corrections as recorded
 from circle.extensions import db
 from circle.method import CONTRIBUTION_MAX, TITLE_MAX, RuleBroken
 from circle.models import Circle, Contribution, Correction, LogEntry, Meeting
@@ -181,7 +182,7 @@ def test_the_macro_shows_both_without_a_reader(app, played, mohamed_said):
 
         corrections.correct_contribution(db.session.get(Member, played.member_ids["Fatima"]),
                                          mohamed_said, FIXED, WHY)
-        found = corrections.for_contributions([mohamed_said])[mohamed_said]
+        found = recorded.for_contributions([mohamed_said])[mohamed_said]
         html = render_template_string(
             '{% from "_record.html" import contribution_text %}{{ contribution_text(c, found) }}',
             c=db.session.get(Contribution, mohamed_said), found=found)

@@ -289,7 +289,7 @@ def test_other_circles_cannot_read_it(app, made, sign_in):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from circle.textdiff import word_diff  # noqa: E402
+from circle.read.textdiff import word_diff  # noqa: E402
 
 
 def test_compare_two_versions_word_by_word(adopted, made, reader):

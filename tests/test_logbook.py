@@ -25,7 +25,8 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 
-from circle import create_app, meetings, proposals, search
+from circle import create_app, meetings, proposals
+from circle.read import search
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
@@ -416,7 +417,7 @@ def test_the_migration_made_the_triggers_search_py_describes_and_the_index_is_wh
         made = _triggers()
         assert set(made) == set(search.SQLITE_TRIGGERS), (
             "A batch migration that recreated proposal_version, contribution or correction dropped "
-            "their search triggers: end it with `search.index(op.get_bind())` (circle/search.py).")
+            "their search triggers: end it with `search.index(op.get_bind())` (circle/read/search.py).")
         for name, sql in made.items():
             assert " ".join(sql.split()) == " ".join(search.SQLITE_TRIGGERS[name].split())
         assert _index_is_whole()

@@ -18,6 +18,7 @@ from circle import meetings
 from circle.extensions import db
 from circle.method import Answer, MESSAGES, RoundKind, RoundMode
 from circle.models import Attendance, Contribution, Meeting, Objection, ProposalVersion, Round, Seat
+from tests.pages import shown
 from tests.scenario import PEOPLE, everyone_present, run_round, samen_vooruit
 
 ORDER = [name for name, _ in PEOPLE]  # the ring: Anna, Fatima, Joost, Aylin, ...
@@ -35,10 +36,10 @@ class Phone:
         self.csrf_token = csrf_token
 
     def page(self) -> str:
-        """The meeting page as the person sees it, entities decoded."""
+        """The meeting page as the person sees it without JavaScript (nothing hidden), entities decoded."""
         response = self.client.get(self.url)
         assert response.status_code == 200
-        return html.unescape(response.text)
+        return html.unescape(shown(response.text))
 
     def press(self, action: str, steer: bool = True, **data) -> str:
         """Post one step from the page (with its token and version) and read the page after it."""
@@ -65,7 +66,7 @@ def ring(page: str) -> str:
 def spoken_order(page: str) -> list[str]:
     """The speaking order as the screen-reader list tells it."""
     listing = re.search(r'<ol class="visually-hidden"[^>]*>(.*?)</ol>', page, re.S).group(1)
-    return re.findall(r"<li>([^:<]+):", listing)
+    return re.findall(r'<li id="seat-text-\d+"><bdi>([^<]+)</bdi>:', listing)
 
 
 def rows(app, model, **where) -> int:
@@ -126,7 +127,7 @@ def test_facilitator_opens_marks_attendance_and_starts_a_round(app, made, phone)
         rnd = db.session.scalar(sa.select(Round))
         assert (rnd.kind, rnd.mode) == (RoundKind.PICTURE_FORMING, RoundMode.IN_TURN)
         assert [s.member.name for s in rnd.seats] == ORDER[2:] + ORDER[:2]
-    assert "Now speaking: <strong>Joost</strong>" in page
+    assert "Now speaking: <strong><bdi>Joost</bdi></strong>" in page
     assert "Your turn!" in phone("Joost").page()
 
 
@@ -150,7 +151,7 @@ def test_members_answer_in_turn_and_out_of_turn_is_refused(app, picture_round, p
     assert rows(app, Contribution) == 3
     said = page.index("Hoeveel bakken zijn het?"), page.index("Wie geeft er water?")
     assert said[0] < said[1]
-    assert "Now speaking: <strong>Aylin</strong>" in page
+    assert "Now speaking: <strong><bdi>Aylin</bdi></strong>" in page
 
 
 def test_a_member_cannot_record_for_another(app, picture_round, phone):
@@ -194,7 +195,7 @@ def test_skip_puts_the_speaker_at_the_end(app, picture_round, phone):
     assert "Skip Anna" in page
     page = anna.press("round/skip")
     assert spoken_order(page) == ORDER[1:] + ORDER[:1]
-    assert "Now speaking: <strong>Fatima</strong>" in page
+    assert "Now speaking: <strong><bdi>Fatima</bdi></strong>" in page
     with app.app_context():
         seats = db.session.scalars(sa.select(Seat).order_by(Seat.position)).all()
         assert seats[-1].member_id == picture_round.member_ids["Anna"]
@@ -204,14 +205,15 @@ def test_the_ring_marks_the_current_speaker_and_the_answers(app, picture_round, 
     ids = picture_round.member_ids
     svg = ring(phone("Kees").page())
     assert svg.count('class="seat current"') == 1
-    assert re.search(rf'<g class="seat current" data-member="{ids["Anna"]}">.*?>Anna</text>', svg, re.S)
+    assert re.search(rf'<g class="seat current" id="seat-{ids["Anna"]}" data-member="{ids["Anna"]}">.*?>Anna</text>',
+                     svg, re.S)
     phone("Anna").press("contribute", steer=False, member_id=ids["Anna"], answer="pass")
     page = phone("Kees").page()
     svg = ring(page)
-    assert f'<g class="seat pass" data-member="{ids["Anna"]}">' in svg and ">–</text>" in svg
-    assert f'<g class="seat current" data-member="{ids["Fatima"]}">' in svg
+    assert f'<g class="seat pass" id="seat-{ids["Anna"]}" data-member="{ids["Anna"]}">' in svg and ">–</text>" in svg
+    assert f'<g class="seat current" id="seat-{ids["Fatima"]}" data-member="{ids["Fatima"]}">' in svg
     assert spoken_order(page) == ORDER
-    assert "<li>Fatima: speaking now</li>" in page and "<li>Anna: pass</li>" in page
+    assert "<bdi>Fatima</bdi>: speaking now</li>" in page and "<bdi>Anna</bdi>: pass</li>" in page
 
 
 def test_an_objection_needs_a_reason(app, made, phone):
@@ -296,7 +298,7 @@ def test_a_simultaneous_reveal_hides_answers_until_the_last(app, made, phone):
                          text="Te duur voor ons budget.")
     page = phone("Kees").page()
     assert "Te duur voor ons budget." not in page
-    assert f'<g class="seat answered" data-member="{ids["Joost"]}">' in ring(page)
+    assert f'<g class="seat answered" id="seat-{ids["Joost"]}" data-member="{ids["Joost"]}">' in ring(page)
     assert "The answers are hidden until everyone has answered." in page
     with app.app_context():
         for name in ORDER:
@@ -305,7 +307,7 @@ def test_a_simultaneous_reveal_hides_answers_until_the_last(app, made, phone):
                 meetings.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
     page = phone("Kees").page()
     assert "Te duur voor ons budget." in page
-    assert f'<g class="seat objection" data-member="{ids["Joost"]}">' in ring(page)
+    assert f'<g class="seat objection" id="seat-{ids["Joost"]}" data-member="{ids["Joost"]}">' in ring(page)
 
 
 def test_amend_writes_the_next_version(app, made, phone):
@@ -316,8 +318,8 @@ def test_amend_writes_the_next_version(app, made, phone):
     url = anna.url + f"amend/{made.proposal_id}"
     form = html.unescape(anna.client.get(url).text)
     assert "Afvalcontainers vergroenen" in form and "Version 1 becomes version 2" in form
-    response = anna.client.post(url, data={
-        "csrf_token": anna.csrf_token(form), "based_on": version(anna.page()),
+    response = anna.client.post(anna.url + "amend", data={
+        "csrf_token": anna.csrf_token(form), "based_on": version(anna.page()), "proposal_id": made.proposal_id,
         "title": "Afvalcontainers vergroenen", "text": "Vier kleine plantenbakken.",
         "note": "Kleiner, voor de stoep."})
     assert response.status_code == 303
@@ -334,6 +336,7 @@ def test_malformed_steps_are_refused_with_a_message(app, picture_round, phone):
     assert "Please check what you entered." in page
     page = anna.press("round/start", kind="debate", mode="in_turn")
     assert "Round: Not a valid choice." in page
-    assert anna.client.post(anna.url + f"objection/{10**20}/tested").status_code in (400, 404)
+    page = anna.press("objection/tested", objection_id=10**20)
+    assert "Please check what you entered." in page
     assert anna.client.get(anna.url.replace(f"/{picture_round.meeting_id}/", "/999/")).status_code == 404
     assert (rows(app, Attendance), rows(app, Round), version(anna.page())) == before

@@ -20,10 +20,10 @@ from circle import meetings, record
 from circle.circles import add_member, end_membership
 from circle.extensions import db
 from circle.method import RoundKind, RoundMode, RuleBroken
-from circle.minutes import gather_minutes
+from circle.read.minutes import gather_minutes
 from circle.models import LogEntry, Member
-from circle.state import meeting_state
-from circle.views.trace import load
+from circle.read.state import meeting_state
+from circle.read.trace import load
 from tests.days import TODAY, days
 from tests.scenario import PEOPLE, samen_vooruit
 from tests.test_decision_page import text

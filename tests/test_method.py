@@ -49,9 +49,9 @@ def rnd(kind=CONSENT, mode=IN_TURN, seats=(1, 2, 3), answered=(), open=True):
 
 
 def test_every_code_the_rules_raise_has_a_message():
-    """Every literal code given to require() or RuleBroken() anywhere in the package."""
+    """Every literal code given to require() or RuleBroken() anywhere in Kring."""
     codes = set()
-    for path in Path(m.__file__).parent.rglob("*.py"):
+    for path in Path(m.__file__).parent.parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 arg = {"require": node.args[1:2], "RuleBroken": node.args[:1]}.get(node.func.id)
@@ -70,8 +70,10 @@ def test_every_action_has_a_permission_entry_and_guests_neither_sit_nor_record()
     assert G not in m.SEATED_ROLES | m.RECORDING_ROLES
 
 
-MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW}
-RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.MARK_ATTENDANCE, Action.CORRECT}
+#: Members mark attendance only to say "I am here" (check_attendance); recorders mark anyone.
+MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW,
+              Action.MARK_ATTENDANCE}
+RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT}
 EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
 
 
@@ -100,6 +102,23 @@ def test_only_its_maker_or_the_secretary_withdraws_an_objection(status, actor, r
     assert m.may(role, Action.WITHDRAW_OBJECTION)  # the permission table lets all seats try...
     with breaks(code):  # ...the objection itself decides
         m.check_withdraw_objection(status, maker=1, actor=actor, actor_role=role)
+
+
+@pytest.mark.parametrize(
+    ("role", "actor", "present", "listed", "code"),
+    [
+        (M, 1, True, True, None),  # "I am here"
+        (M, 1, False, True, "not_allowed"),  # but not "I am not here": the recorders mark absence
+        (M, 2, True, True, "not_allowed"),  # nor someone else
+        (G, 1, True, True, "not_allowed"),  # guests are listed by the recorders
+        (S, 2, True, True, None),
+        (S, 2, False, True, None),
+        (F, 2, True, False, "not_a_member_then"),  # only who was a member on the meeting's date
+    ],
+)
+def test_who_marks_whom_present(role, actor, present, listed, code):
+    with breaks(code):
+        m.check_attendance(role, actor, 1, present, listed)
 
 
 def test_members_answer_for_themselves_the_secretary_records_for_others():
@@ -371,6 +390,9 @@ def test_answers_hidden_until_complete_with_reveal():
     assert m.answers_visible(reveal=False, complete=False)
     assert not m.answers_visible(reveal=True, complete=False)
     assert m.answers_visible(reveal=True, complete=True)
+    # A round that ended unfinished (its proposal postponed) shows what was given: the record holds it.
+    assert m.answers_visible(reveal=True, complete=False, open=False)
+    assert not RoundFacts(CONSENT, OPEN, (1, 2), frozenset({1}), open=True, reveal=True).visible
 
 
 # --- A whole proposal, by the rules -------------------------------------------------------

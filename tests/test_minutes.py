@@ -309,7 +309,7 @@ def test_a_public_record_is_readable_with_names_as_the_circle_chose(app, played,
 
 
 def test_what_people_write_cannot_change_the_markdown_around_it():
-    from circle.exports import md_text
+    from circle.read.exports import md_text
 
     assert md_text("# kop\n- punt\n12. twaalf *vet* [link](x) <b>") == (
         "\\# kop  \n   \\- punt  \n   12\\. twaalf \\*vet\\* \\[link\\](x) \\<b\\>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from circle import meetings, proposals
 from circle.extensions import db
 from circle.method import RoundKind
-from circle.minutes import gather_minutes
+from circle.read.minutes import gather_minutes
 from tests.days import days
 from tests.scenario import everyone_present, run_round, samen_vooruit
 

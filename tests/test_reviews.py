@@ -13,7 +13,7 @@ import re
 
 import sqlalchemy as sa
 
-from circle.exports import ics_fold, ics_text
+from circle.read.exports import ics_fold, ics_text
 from circle.extensions import db
 from circle.method import Phase
 from circle.models import AgendaItem, Circle, Meeting, Proposal
@@ -144,7 +144,7 @@ def test_a_due_decision_is_reviewed_and_adopted_again(app, played):
     page = phones["Samira"].page()
     assert "Evaluatie van een genomen besluit" in page and SUCCESS in page
     for who, text in CONCERNS.items():
-        assert f"<strong>{who}</strong>: {text}" in page
+        assert f'<strong><bdi>{who}</bdi></strong>: <span dir="auto">{text}</span>' in page
 
     # Rounds, an amended review date, consent: adopted again.
     phones["Anna"].post("/open")
@@ -155,7 +155,7 @@ def test_a_due_decision_is_reviewed_and_adopted_again(app, played):
     hold_round(phones, "opinion_forming", {n: ("speak", "Doorgaan.") for n in names}, pid)
     later = played.review_date + dt.timedelta(days=180)
     assert not refused(phones["Anna"].post(
-        f"/amend/{pid}", title="Afvalcontainers vergroenen", text="Doorgaan met de plantenbakken.",
+        "/amend", proposal_id=pid, title="Afvalcontainers vergroenen", text="Doorgaan met de plantenbakken.",
         success_criteria=SUCCESS, carried_out_by="Aylin", review_date=later.isoformat(),
         note="Evaluatie: het werkt; over een half jaar weer."))
     hold_round(phones, "consent", {n: ("consent", "") for n in names}, pid)

@@ -59,7 +59,7 @@ def test_a_whole_meeting_from_picture_forming_to_a_decision(app, runner, room):
     round_in_turn(phones, made, "opinion_forming", opinions)
     wording = {"title": "Afvalcontainers vergroenen", "carried_out_by": "Aylin en Kees",
                "success_criteria": "Minder zwerfafval na drie maanden."}
-    anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers, bewoners kiezen de planten.",
+    anna.post("/amend", proposal_id=pid, text="Plantenbakken rond de containers, bewoners kiezen de planten.",
               note="Na de meningsronde: bewoners kiezen zelf.", review_date=REVIEW_DATE.isoformat(), **wording)
 
     # Consent round: Dewi objects, with a reason.
@@ -80,7 +80,7 @@ def test_a_whole_meeting_from_picture_forming_to_a_decision(app, runner, room):
     assert refused(anna.post("/adopt", proposal_id=pid)), "no adoption while an objection stands"
 
     # Integrate: a second amendment meets the objection; a second consent round, all at once.
-    anna.post(f"/amend/{pid}", text="Plantenbakken rond de containers; een waterploeg van vier buren "
+    anna.post("/amend", proposal_id=pid, text="Plantenbakken rond de containers; een waterploeg van vier buren "
               "geeft om beurten water, ook in de zomer.", note="Bezwaar van Dewi: de waterploeg.",
               review_date=REVIEW_DATE.isoformat(), **wording)
     anna.post("/round/start", kind="consent", mode="open", proposal_id=pid, reveal="y")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from circle import meetings, proposals, record
+from circle import facts, meetings, proposals, record
 from circle.extensions import db
 from circle.method import Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken
 from circle.models import Circle, Contribution, Meeting, Member, Objection, Proposal, Round, RoundStatus
@@ -101,10 +101,10 @@ class Meeting_(RuleBasedStateMachine):
 
     @rule(answer=st.sampled_from(Answer), text=texts)
     def next_in_turn_answers(self, answer, text):
-        rnd = meetings.open_round(db.session.get(Meeting, self.made.meeting_id))
+        rnd = facts.open_round(db.session.get(Meeting, self.made.meeting_id))
         if rnd is None:
             return
-        waiting = meetings.round_facts(rnd).waiting
+        waiting = facts.round_facts(rnd).waiting
         if waiting:
             member = db.session.get(Member, waiting[0])
             self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
@@ -112,11 +112,11 @@ class Meeting_(RuleBasedStateMachine):
     @rule(objector=st.none() | st.sampled_from(NAMES))
     def everyone_answers(self, objector):
         """Everyone still waiting answers in turn; perhaps one of them objects."""
-        rnd = meetings.open_round(db.session.get(Meeting, self.made.meeting_id))
+        rnd = facts.open_round(db.session.get(Meeting, self.made.meeting_id))
         if rnd is None:
             return
         consent = rnd.kind == RoundKind.CONSENT
-        for member_id in meetings.round_facts(rnd).waiting:
+        for member_id in facts.round_facts(rnd).waiting:
             member = db.session.get(Member, member_id)
             if consent and member.name == objector:
                 answer, text = Answer.OBJECTION, "Dit schaadt ons doel."
@@ -131,7 +131,7 @@ class Meeting_(RuleBasedStateMachine):
         anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.made.proposal_id
         meeting = db.session.get(Meeting, mid)
         phase = db.session.get(Proposal, pid).phase
-        rnd = meetings.open_round(meeting)
+        rnd = facts.open_round(meeting)
         if meeting.status.value == "planned":
             self.attempt(meetings.open_meeting, anna, mid)
             self.everyone_here()

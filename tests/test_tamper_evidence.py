@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from circle import record, verification
+from circle import record
+from circle.read import verification
 from circle.extensions import db
 from circle.models import Circle, LogEntry
 from tests.conftest import find_csrf_token

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from circle.actions import Done
 from circle.extensions import db
 from circle.forms import KringForm, first_error
-from circle.live import broadcast
+from circle.broadcast import tell_the_room
 from circle.method import RuleBroken
 from circle.models import Circle
 
@@ -38,7 +38,7 @@ def act(form: KringForm | None, action: Callable[..., Done], *args: Any, **kwarg
     except RuleBroken as refused:
         flash(gettext(refused.message), "error")
         return None
-    broadcast(done)  # a form post changes every live screen of the meeting too
+    tell_the_room(done)  # a form post changes every live screen of the meeting too
     return done
 
 

@@ -19,6 +19,8 @@ from circle.extensions import db
 from circle.forms import KringForm
 from circle.method import CONTRIBUTION_MAX, TITLE_MAX, Action, may
 from circle.models import Contribution, Meeting, Member
+from circle.read import corrections as recorded
+from circle.read.rounds import round_view
 from circle.views.common import act, back
 
 bp = Blueprint("corrections", __name__)
@@ -66,9 +68,9 @@ def contribution(circle_id: int, contribution_id: int):
     """Correct what a contribution says; the original stays, the correction beside it."""
     me = _corrector(circle_id)
     found = db.session.get(Contribution, contribution_id)
-    if found is None or found.round.meeting.circle_id != circle_id or not corrections.visible(found):
+    if found is None or found.round.meeting.circle_id != circle_id or not round_view(found.round).visible:
         abort(404)
-    earlier = corrections.for_contributions([found.id]).get(found.id, [])
+    earlier = recorded.for_contributions([found.id]).get(found.id, [])
     form = CorrectionForm()
     status = 200
     if request.method == "POST":
@@ -92,7 +94,7 @@ def meeting(circle_id: int, meeting_id: int):
     found = db.session.get(Meeting, meeting_id)
     if found is None or found.circle_id != circle_id:
         abort(404)
-    earlier = corrections.for_meetings([found.id]).get(found.id, [])
+    earlier = recorded.for_meetings([found.id]).get(found.id, [])
     form = TitleCorrectionForm()
     status = 200
     if request.method == "POST":

@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from circle import verification
+from circle.read import verification
 from circle.extensions import db
 from circle.i18n import local_path
 from circle.method import Action, MeetingStatus, NameDisplay, Phase, may
 from circle.models import LogEntry
 from circle.record import canonical
-from circle.views import trace as traces
+from circle.read import trace as traces
 from circle.views.access import Reader, record_reader
 
 bp = Blueprint("decisions", __name__)

@@ -10,7 +10,7 @@ of it is a link:
 - `from`, `to`: a period (dates, both included) on the date each entry shows:
   when it was decided, or, for a proposal not decided yet, when it was written;
 - `q`: words to find in its titles and texts (every version) and in what was
-  said about it in its rounds (circle/search.py);
+  said about it in its rounds (circle/read/search.py);
 - `page`: 25 entries a page.
 
 The page runs the same few queries however long the record is: the reader,
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from circle import search
+from circle.read import search
 from circle.extensions import db
 from circle.method import Phase
 from circle.models import AgendaItem, Member, Proposal, ProposalVersion

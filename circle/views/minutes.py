@@ -25,10 +25,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from circle import clock, exports, minutes, reviews
+from circle import clock
+from circle.read import exports, minutes, reviews
 from circle.extensions import db
 from circle.method import Action, MeetingStatus, may
-from circle.models import Meeting, Member, Proposal
+from circle.models import Meeting, Member
 from circle.views.access import Reader, record_reader
 from circle.views.common import circle_or_404
 
@@ -166,10 +167,4 @@ def review_context(me: Member) -> dict:
         "reviews_ics_url": url_for("minutes.reviews_ics", circle_id=me.circle_id,
                                    token=ics_token(me.circle_id), _external=True),
     }
-
-
-@bp.app_template_global("review_notes")
-def review_notes(meeting: Meeting, proposal: Proposal) -> reviews.ReviewNotes | None:
-    """For the meeting page: the decision under review, its criteria and concerns (or None)."""
-    return reviews.review_notes(meeting, proposal)
 

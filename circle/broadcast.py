@@ -1,0 +1,76 @@
+"""After an action commits, everyone following the meeting learns what changed, in one message.
+
+Called by the pages and the live protocol alike, only after the commit. Who
+follows the meeting is in the database (circle/presence.py), so this works
+the same on any server process (several are joined by a Redis queue):
+
+- programs (docs/live-protocol.md) get the meeting `state`, or for one new
+  answer just that `answer`;
+- pages get `parts`: the parts of their page drawn by the server, once per
+  kind of reader (console, recorder, member, projector) and language, never
+  per phone (circle/views/parts.py, docs/live-page.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+from flask import current_app, has_request_context
+
+from circle import presence
+from circle.actions import Done
+from circle.extensions import socketio
+from circle.read.state import answer_change, meeting_state
+from circle.views import parts
+
+
+def room(meeting_id: int) -> str:
+    """Every connection to a meeting: who is connected (`presence`) goes here."""
+    return f"meeting:{meeting_id}"
+
+
+def program_room(meeting_id: int) -> str:
+    """The programs following a meeting: they are sent its state."""
+    return f"meeting:{meeting_id}:json"
+
+
+def page_room(meeting_id: int, kind: str, lang: str) -> str:
+    """The pages of one kind and language following a meeting: they are sent the same parts."""
+    return f"meeting:{meeting_id}:{kind}:{lang}"
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Where pages can be drawn: the request being answered, or, from a command, one made up."""
+    with nullcontext() if has_request_context() else current_app.test_request_context(
+            base_url=current_app.config.get("BASE_URL") or "http://localhost/"):
+        yield
+
+
+def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None) -> dict:
+    """The `parts` message for one kind of page: one answer's changes when that is enough, else everything."""
+    if done is not None and done.action == "contribute":
+        ops = parts.one_answer(meeting_id, kind, lang, done.subject)
+        if ops is not None:
+            return {"version": done.version, "full": False, "ops": ops}
+    version, ops = parts.whole(meeting_id, kind, lang)
+    return {"version": version, "full": True, "ops": ops}
+
+
+def tell_the_room(done: Done) -> None:
+    """Tell everyone following the meeting what `done` changed; nothing for a duplicate or a refusal."""
+    if done.meeting_id is None or done.duplicate:
+        return
+    readers = presence.readers(done.meeting_id)
+    if any(kind == "json" for kind, _ in readers):
+        change = answer_change(done.subject, done.version) if done.action == "contribute" else None
+        if change is not None:
+            socketio.emit("answer", change, to=program_room(done.meeting_id))
+        else:
+            socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
+    with drawing():
+        for kind, lang in sorted(readers):
+            if kind != "json":
+                socketio.emit("parts", page_update(done.meeting_id, kind, lang, done),
+                              to=page_room(done.meeting_id, kind, lang))

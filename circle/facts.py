@@ -1,0 +1,128 @@
+"""The facts the method's rules ask for, read from the database.
+
+Both sides use these: the actions, to check a step before they write it, and
+the pages and the live meeting, to offer exactly the steps the rules allow
+(`method.available`). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from circle import method
+from circle.extensions import db
+from circle.method import ObjectionStatus, RoundKind
+from circle.models import AgendaItem, Attendance, Meeting, Member, Objection, Proposal, Round, RoundStatus
+
+
+def round_facts(rnd: Round) -> method.RoundFacts:
+    """A round as the method sees it: its order, who answered, whether it is open."""
+    return method.RoundFacts(
+        kind=rnd.kind,
+        mode=rnd.mode,
+        seats=tuple(s.member_id for s in rnd.seats),
+        answered=frozenset(c.member_id for c in rnd.contributions),
+        open=rnd.status == RoundStatus.OPEN,
+        reveal=rnd.reveal,
+    )
+
+
+def open_round(meeting: Meeting) -> Round | None:
+    """The meeting's open round, with its seats and answers; there is at most one."""
+    return db.session.scalar(
+        sa.select(Round)
+        .where(Round.meeting_id == meeting.id, Round.status == RoundStatus.OPEN)
+        .options(selectinload(Round.seats), selectinload(Round.contributions))
+    )
+
+
+def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts:
+    """A proposal as the method sees it (two queries)."""
+    complete = db.session.scalar(
+        sa.select(sa.func.max(Round.proposal_version)).where(
+            Round.proposal_id == proposal.id,
+            Round.kind == RoundKind.CONSENT,
+            Round.status == RoundStatus.CLOSED,
+        )
+    )
+    standing = db.session.scalar(
+        sa.select(sa.func.count(Objection.id)).where(
+            Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
+        )
+    )
+    return method.ProposalFacts(
+        phase=proposal.phase,
+        version=proposal.current_version,
+        round_open=round_open,
+        consent_complete_version=complete,
+        standing_objections=standing,
+    )
+
+
+def focus_id(meeting: Meeting, waiting: list[int]) -> int | None:
+    """The proposal the meeting is about: the one it took up last, else the first waiting on its agenda."""
+    if meeting.current_proposal_id is not None:
+        return meeting.current_proposal_id
+    return waiting[0] if waiting else None
+
+
+def hidden_contributions(rnd: Round | None) -> set[int]:
+    """The answers of a round that may not be seen yet (a simultaneous reveal still waiting)."""
+    if rnd is None or round_facts(rnd).visible:
+        return set()
+    return {c.id for c in rnd.contributions}
+
+
+def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.MeetingFacts:
+    """Everything the method asks about a meeting now.
+
+    `proposal_id` names the proposal a step is about; without it, the
+    meeting's own focus (`focus_id`). A handful of queries, whatever the size
+    of the circle's record.
+    """
+    marked = dict(db.session.execute(
+        sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
+    ).all())
+    people = db.session.scalars(sa.select(Member).where(Member.circle_id == meeting.circle_id)).all()
+    listed = frozenset(m.id for m in people if m.member_on(meeting.date) or m.id in marked)
+    seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
+    items = db.session.execute(
+        sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
+        .where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    waiting = [pid for pid, outcome in items if outcome is None]
+    rnd = open_round(meeting)
+    target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
+    proposal = db.session.get(Proposal, target) if target is not None else None
+    if proposal is not None and proposal.circle_id != meeting.circle_id:
+        proposal = None
+    objections: tuple[method.ObjectionFacts, ...] = ()
+    if proposal is not None:
+        hidden = hidden_contributions(rnd)
+        objections = tuple(
+            method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
+            for o in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == proposal.id)
+                                        .order_by(Objection.id))
+            if o.contribution_id not in hidden
+        )
+    return method.MeetingFacts(
+        status=meeting.status,
+        listed=listed,
+        seated=seated,
+        present=frozenset(m for m, here in marked.items() if here),
+        quorum=meeting.quorum,
+        round=round_facts(rnd) if rnd is not None else None,
+        proposal_id=proposal.id if proposal is not None else target,
+        proposal=proposal_facts(proposal, rnd is not None) if proposal is not None else None,
+        proposer=proposal.proposer_id if proposal is not None else None,
+        on_agenda=proposal is not None and proposal.id in waiting,
+        objections=objections,
+        waiting=tuple(waiting),
+    )
+
+
+def actor_role(member: Member) -> method.Role | None:
+    """The role someone acts in now; None once they have left the circle."""
+    return member.role if member.active else None
+

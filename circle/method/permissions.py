@@ -1,0 +1,54 @@
+"""Who may do what: each action and the roles that may take it.
+
+Members act for themselves; the secretary and the facilitator may also record
+for a member without a phone (the record says so). Whether an action fits the
+moment (the phase, the round, the person's own answer) is for the other rules;
+this table only says which roles may ever take it.
+"""
+
+from __future__ import annotations
+
+from circle.method.refusals import require
+from circle.method.terms import RECORDING_ROLES, SEATED_ROLES, Action, Role
+
+__all__ = ["PERMISSIONS", "check_role", "may"]
+
+_STEER = frozenset({Role.FACILITATOR})
+_RECORD = RECORDING_ROLES
+
+#: Which roles may take each action.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.ADD_MEMBER: _STEER,
+    Action.END_MEMBERSHIP: _STEER,
+    Action.WRITE_DRAFT: SEATED_ROLES,
+    Action.PLAN_MEETING: _RECORD,
+    Action.PUT_ON_AGENDA: _RECORD,
+    Action.OPEN_MEETING: _STEER,
+    Action.CLOSE_MEETING: _STEER,
+    Action.MARK_ATTENDANCE: SEATED_ROLES,  # others only the recorders (meeting.py: check_attendance)
+    Action.TAKE_UP: _STEER,
+    Action.START_EXPLANATION: _STEER,
+    Action.START_ROUND: _STEER,
+    Action.ADD_SEAT: _STEER,
+    Action.SKIP_SPEAKER: _STEER,
+    Action.CLOSE_ROUND: _STEER,
+    Action.CONTRIBUTE: SEATED_ROLES,
+    Action.AMEND: _STEER,
+    Action.MARK_TESTED: _STEER,
+    Action.WITHDRAW_OBJECTION: SEATED_ROLES,
+    Action.ADOPT: _STEER,
+    Action.POSTPONE: _STEER,
+    Action.WITHDRAW: SEATED_ROLES,
+    Action.CORRECT: _RECORD,  # who may record for others may correct what was recorded
+    Action.SET_PUBLIC_RECORD: _STEER,
+}
+
+
+def check_role(role: Role, action: Action) -> None:
+    """Refuse an action that the person's role does not allow."""
+    require(role in PERMISSIONS[action], "not_allowed")
+
+
+def may(role: Role, action: Action) -> bool:
+    """Whether a role may take an action at all."""
+    return role in PERMISSIONS[action]

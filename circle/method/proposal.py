@@ -1,0 +1,152 @@
+"""How a proposal moves through its phases: the rounds, amendments and the outcome.
+
+A proposal is written as a draft and put on an agenda; the facilitator moves
+it on by starting rounds, amending it, and deciding. Each function here takes
+the facts about the proposal and answers with the phase it leads to, or raises
+`RuleBroken` when the method does not allow the step now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circle.method.refusals import require
+from circle.method.terms import FINAL_PHASES, Phase, RoundKind, RoundMode
+
+__all__ = [
+    "ROUND_STARTS", "AMENDABLE", "POSTPONABLE", "ProposalFacts", "edit_draft", "put_on_agenda",
+    "start_review", "start_explanation", "start_round", "amend", "adopt", "postpone", "withdraw",
+    "after_consent_round",
+]
+
+#: From which phases each round about a proposal may start, and the phase it leads to.
+#: A consent round follows an opinion round or an amendment; after objections,
+#: only a new version (AMENDING) gets a new consent round.
+ROUND_STARTS: dict[RoundKind, frozenset[Phase]] = {
+    RoundKind.PICTURE_FORMING: frozenset(
+        {Phase.DRAFT, Phase.EXPLANATION, Phase.PICTURE_FORMING, Phase.REVIEW}
+    ),
+    RoundKind.OPINION_FORMING: frozenset(
+        {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.REVIEW}
+    ),
+    RoundKind.CONSENT: frozenset({Phase.OPINION_FORMING, Phase.AMENDING}),
+}
+
+#: Phases in which the facilitator may write a new version of the proposal.
+AMENDABLE = frozenset(
+    {Phase.PICTURE_FORMING, Phase.OPINION_FORMING, Phase.AMENDING, Phase.CONSENT,
+     Phase.INTEGRATING, Phase.REVIEW}
+)
+
+#: Phases from which a proposal may be postponed (back to a later agenda).
+POSTPONABLE = frozenset(Phase) - FINAL_PHASES - {Phase.POSTPONED}
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What the rules need to know about a proposal right now."""
+
+    phase: Phase
+    version: int
+    #: A round is open in the meeting (one round at a time).
+    round_open: bool = False
+    #: The latest version whose consent round was complete (everyone seated answered).
+    consent_complete_version: int | None = None
+    #: Objections by anyone, on any version, that have not ended.
+    standing_objections: int = 0
+
+
+def _not_final(facts: ProposalFacts) -> None:
+    require(facts.phase not in FINAL_PHASES, "final")
+
+
+def edit_draft(facts: ProposalFacts) -> Phase:
+    """A draft is written in versions too; once the rounds start, only the facilitator amends."""
+    _not_final(facts)
+    require(facts.phase in (Phase.DRAFT, Phase.POSTPONED), "wrong_phase")
+    return facts.phase
+
+
+def put_on_agenda(facts: ProposalFacts) -> Phase:
+    """A draft, or a postponed proposal, goes on a meeting's agenda as a draft."""
+    _not_final(facts)
+    require(facts.phase in (Phase.DRAFT, Phase.POSTPONED), "wrong_phase")
+    return Phase.DRAFT
+
+
+def start_review(facts: ProposalFacts) -> Phase:
+    """An adopted decision goes back on an agenda to be looked back at (evaluatie).
+
+    The review runs like a proposal: rounds, perhaps an amendment, and a new
+    consent round before it is adopted again; or its proposer withdraws it.
+    """
+    require(facts.phase == Phase.ADOPTED, "wrong_phase")
+    return Phase.REVIEW
+
+
+def start_explanation(facts: ProposalFacts) -> Phase:
+    """The proposer explains before the first round; optional."""
+    _not_final(facts)
+    require(facts.phase == Phase.DRAFT, "wrong_phase")
+    return Phase.EXPLANATION
+
+
+def start_round(
+    facts: ProposalFacts,
+    kind: RoundKind,
+    mode: RoundMode,
+    reveal: bool,
+    present: int,
+    quorum: int,
+) -> Phase:
+    """Start a picture-forming, opinion or consent round on a proposal.
+
+    `present` counts the seated members present; `quorum` is how many must be.
+    """
+    _not_final(facts)
+    require(kind in ROUND_STARTS, "wrong_phase")
+    require(not facts.round_open, "round_open")
+    require(facts.phase in ROUND_STARTS[kind], "wrong_phase")
+    require(present > 0, "nobody_present")
+    require(not reveal or (kind == RoundKind.CONSENT and mode == RoundMode.OPEN), "reveal_needs_open")
+    if kind == RoundKind.CONSENT:
+        require(present >= quorum, "no_quorum")
+    return Phase(kind.value)
+
+
+def amend(facts: ProposalFacts) -> Phase:
+    """Write version n+1 in light of the rounds; never while a round is open."""
+    _not_final(facts)
+    require(not facts.round_open, "round_open")
+    require(facts.phase in AMENDABLE, "wrong_phase")
+    return Phase.AMENDING
+
+
+def adopt(facts: ProposalFacts) -> Phase:
+    """Adopt only the version that had a complete consent round, with no objection standing."""
+    _not_final(facts)
+    require(not facts.round_open, "round_open")
+    require(facts.phase in (Phase.CONSENT, Phase.INTEGRATING), "wrong_phase")
+    require(facts.standing_objections == 0, "objections_stand")
+    require(facts.consent_complete_version == facts.version, "no_consent_yet")
+    return Phase.ADOPTED
+
+
+def postpone(facts: ProposalFacts) -> Phase:
+    """Take the proposal off today's agenda; an open round about it ends unfinished."""
+    _not_final(facts)
+    require(facts.phase in POSTPONABLE, "wrong_phase")
+    return Phase.POSTPONED
+
+
+def withdraw(facts: ProposalFacts, by_proposer: bool) -> Phase:
+    """Only the proposer withdraws a proposal, and not in the middle of a round."""
+    _not_final(facts)
+    require(by_proposer, "not_proposer")
+    require(not facts.round_open, "round_open")
+    return Phase.WITHDRAWN
+
+
+def after_consent_round(objections: int) -> Phase:
+    """A complete consent round leads to adoption if nobody objects, else to integration."""
+    return Phase.INTEGRATING if objections else Phase.CONSENT

@@ -1,0 +1,86 @@
+"""What a broken rule says, and how long texts may be.
+
+Every rule of the method either answers or raises `RuleBroken` with a code;
+pages and the live protocol show the code's message in the reader's
+language (the Dutch is in the catalogue).
+"""
+
+from __future__ import annotations
+
+from circle.method.terms import N_
+
+__all__ = ["MESSAGES", "RuleBroken", "require", "TITLE_MAX", "TEXT_MAX", "CONTRIBUTION_MAX", "NAME_MAX",
+           "check_text"]
+
+#: Messages for every broken rule, by code. English here; Dutch in the catalogue.
+MESSAGES: dict[str, str] = {
+    "not_allowed": N_("Your role in this circle does not allow this."),
+    "wrong_phase": N_("This cannot be done in the proposal's current phase."),
+    "final": N_("This proposal has been decided; it can no longer change."),
+    "round_open": N_("Close the current round first."),
+    "no_round": N_("There is no open round."),
+    "meeting_not_open": N_("The meeting is not open."),
+    "meeting_closed": N_("This meeting is closed."),
+    "not_on_agenda": N_("This proposal is not on this meeting's agenda."),
+    "already_on_agenda": N_("This proposal is already on an agenda."),
+    "no_quorum": N_("Not enough members are present: no consent round without quorum."),
+    "nobody_present": N_("Nobody is marked present; take attendance first."),
+    "not_seated": N_("This person is not in this round."),
+    "already_seated": N_("This person is already in this round."),
+    "not_present": N_("Only members who are present can join a round."),
+    "not_your_turn": N_("It is not this person's turn yet."),
+    "already_answered": N_("This person has already answered in this round."),
+    "no_pass": N_("No pass in a consent round: everyone answers consent or objection."),
+    "consent_only": N_("In a consent round the answer is consent or objection."),
+    "no_consent_here": N_("Consent and objections belong in a consent round."),
+    "reason_required": N_("An objection needs a reason: what does this harm in our aim?"),
+    "text_required": N_("Please write something, or pass."),
+    "round_incomplete": N_("Not everyone has answered yet."),
+    "reveal_needs_open": N_("A simultaneous reveal needs an open round."),
+    "objections_stand": N_("Objections still stand: amend the proposal, postpone or withdraw it."),
+    "no_consent_yet": N_("This version has not had a complete consent round without objection."),
+    "objection_ended": N_("This objection has already ended."),
+    "already_tested": N_("This objection is already marked as tested."),
+    "not_your_objection": N_("Only its maker can withdraw an objection."),
+    "not_proposer": N_("Only the proposer can withdraw a proposal."),
+    "no_guest_round": N_("Guests follow the meeting; they do not speak in a round."),
+    "stale": N_("Someone else acted first; here is the current state."),
+    "not_found": N_("This does not exist, or is not part of your circle."),
+    "invalid": N_("Please check what you entered."),
+    "name_taken": N_("Someone in this circle already has that name."),
+    "already_left": N_("This person has already left the circle."),
+    "not_a_member_then": N_("This person was not a member of the circle on the meeting's day."),
+    "left_before_joined": N_("Someone cannot leave before the day they joined."),
+    "unknown_event": N_("Kring does not know this request."),
+    "client_id_reused": N_("This answer came with the id of an earlier, different answer; it was not "
+                           "stored. Send it with a new id."),
+    "server_error": N_("Something went wrong on the server; nothing was changed. Please try again."),
+}
+
+
+class RuleBroken(Exception):
+    """An action the method does not allow; `code` is a key of MESSAGES."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+        self.message = MESSAGES[code]
+
+
+def require(condition: bool, code: str) -> None:
+    """Raise `RuleBroken(code)` unless the condition holds."""
+    if not condition:
+        raise RuleBroken(code)
+
+
+# --- How long texts may be --------------------------------------------------
+#: Short enough to read on a phone, long enough for a real proposal.
+TITLE_MAX = 200  # a proposal's or meeting's title
+TEXT_MAX = 10_000  # a proposal's text or background
+CONTRIBUTION_MAX = 2_000  # a contribution, remark, reason or note
+NAME_MAX = 80  # a person's name
+
+
+def check_text(text: str, limit: int, required: bool = False) -> None:
+    """Refuse a missing required text, or one longer than its limit."""
+    require(len(text) <= limit and (bool(text.strip()) or not required), "invalid")

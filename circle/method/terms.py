@@ -1,0 +1,137 @@
+"""The words of the method: who takes part, where a proposal stands, the rounds, the answers.
+
+Every value here is also what the database stores and the live protocol
+sends, so it never changes once used.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "Role", "SEATED_ROLES", "RECORDING_ROLES", "Phase", "FINAL_PHASES", "RoundKind", "MEETING_ROUNDS",
+    "RoundMode", "Answer", "ObjectionStatus", "MeetingStatus", "NameDisplay", "Action", "N_",
+]
+
+
+def N_(text: str) -> str:
+    """Mark a message for translation; it is translated where it is shown."""
+    return text
+
+
+class Role(StrEnum):
+    """What a person is in a circle."""
+
+    FACILITATOR = "facilitator"  # gespreksleider: steers the rounds
+    SECRETARY = "secretary"  # notulist: records, also on behalf of members
+    MEMBER = "member"  # lid: speaks and consents
+    GUEST = "guest"  # gast: follows and reads, never speaks in a round
+
+
+#: Roles that sit in the circle: they take part in rounds and count for quorum.
+SEATED_ROLES = frozenset({Role.FACILITATOR, Role.SECRETARY, Role.MEMBER})
+#: Roles that may record a contribution on behalf of someone else.
+RECORDING_ROLES = frozenset({Role.FACILITATOR, Role.SECRETARY})
+
+
+class Phase(StrEnum):
+    """Where a proposal stands."""
+
+    DRAFT = "draft"  # concept: written, perhaps on an agenda
+    EXPLANATION = "explanation"  # toelichting: the proposer explains
+    PICTURE_FORMING = "picture_forming"  # beeldvormende ronde: what are we talking about?
+    OPINION_FORMING = "opinion_forming"  # meningsvormende ronde
+    AMENDING = "amending"  # voorstel aanpassen: a new version was written
+    CONSENT = "consent"  # consentronde
+    INTEGRATING = "integrating"  # bezwaren integreren: objections stand
+    ADOPTED = "adopted"  # besluit genomen
+    REVIEW = "review"  # evaluatie: an adopted decision back on an agenda to look back at
+    POSTPONED = "postponed"  # uitgesteld: back to an agenda later
+    WITHDRAWN = "withdrawn"  # ingetrokken by its proposer
+
+
+#: Phases a proposal never leaves (an adopted decision only for its review, see `start_review`).
+#: A postponed proposal is not final: it goes back on an agenda.
+FINAL_PHASES = frozenset({Phase.ADOPTED, Phase.WITHDRAWN})
+
+
+class RoundKind(StrEnum):
+    """The rounds of a meeting: two about the meeting itself, three about a proposal."""
+
+    OPENING = "opening"  # check-in
+    PICTURE_FORMING = "picture_forming"
+    OPINION_FORMING = "opinion_forming"
+    CONSENT = "consent"
+    CLOSING = "closing"  # how did this meeting go?
+
+
+#: Rounds about the meeting, not about a proposal.
+MEETING_ROUNDS = frozenset({RoundKind.OPENING, RoundKind.CLOSING})
+
+
+class RoundMode(StrEnum):
+    """How members take their turn."""
+
+    IN_TURN = "in_turn"  # one speaker at a time, in the order the facilitator chose
+    OPEN = "open"  # everyone may answer at once
+
+
+class Answer(StrEnum):
+    """What a member can give in a round."""
+
+    SPEAK = "speak"  # a question, information, an opinion
+    PASS = "pass"  # nothing to add (not in a consent round)
+    CONSENT = "consent"  # no overriding objection; may carry a remark (a concern)
+    OBJECTION = "objection"  # a reasoned objection: I cannot work with this
+
+
+class ObjectionStatus(StrEnum):
+    """How an objection stands; only its maker can end it."""
+
+    STANDING = "standing"
+    WITHDRAWN = "withdrawn"  # its maker withdrew it
+    MET = "met"  # its maker consented to a later version
+
+
+class MeetingStatus(StrEnum):
+    """A meeting is planned, then open while it runs, then closed."""
+
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class NameDisplay(StrEnum):
+    """How members' names appear in a circle's public record."""
+
+    FULL = "full"  # Fatima El Amrani
+    FIRST = "first"  # Fatima
+    INITIALS = "initials"  # F.E.A.
+
+
+class Action(StrEnum):
+    """Everything a person can do to a circle, a meeting or a proposal; each is logged under this name."""
+
+    ADD_MEMBER = "add_member"
+    END_MEMBERSHIP = "end_membership"  # someone leaves the circle; their record stays
+    WRITE_DRAFT = "write_draft"
+    PLAN_MEETING = "plan_meeting"
+    PUT_ON_AGENDA = "put_on_agenda"
+    OPEN_MEETING = "open_meeting"
+    CLOSE_MEETING = "close_meeting"
+    MARK_ATTENDANCE = "mark_attendance"
+    TAKE_UP = "take_up"  # the meeting turns to a proposal on its agenda
+    START_EXPLANATION = "start_explanation"
+    START_ROUND = "start_round"
+    ADD_SEAT = "add_seat"
+    SKIP_SPEAKER = "skip_speaker"
+    CLOSE_ROUND = "close_round"
+    CONTRIBUTE = "contribute"
+    AMEND = "amend"
+    MARK_TESTED = "mark_tested"
+    WITHDRAW_OBJECTION = "withdraw_objection"
+    ADOPT = "adopt"
+    POSTPONE = "postpone"
+    WITHDRAW = "withdraw"
+    CORRECT = "correct"  # correct a recorded contribution or a meeting's title: a new entry
+    SET_PUBLIC_RECORD = "set_public_record"  # open the record to the neighbourhood, or close it

@@ -1,0 +1,123 @@
+"""One view of a round: what anyone may see of it now.
+
+Every page, the projector, the minutes and their exports, the decision page,
+search and what the live meeting sends take a round through `round_view`, so
+whether answers are still hidden (a simultaneous reveal, method
+`answers_visible`), whose turn it is and who still has to answer are decided
+once. Nobody sees hidden answers, not the facilitator either: the view is
+the same for every reader; only how names read differs (the circle's choice
+for the public record), and that is the page's business.
+
+`shown` is the same rule as a condition for a query (search uses it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from circle import method
+from circle.facts import round_facts
+from circle.method import Answer
+from circle.models import Contribution, Member, Round, RoundStatus, Seat
+
+
+@dataclass(frozen=True)
+class SeatView:
+    """One seat of a round as it may be seen: who, where in the order, and how they stand."""
+
+    member: Member
+    #: Added after the round started (a late arrival, added openly).
+    late: bool
+    #: "current" (their turn), "waiting", "answered" (while answers are hidden), or the answer given.
+    state: str
+    #: Their contribution, when it may be seen.
+    contribution: Contribution | None
+
+    @property
+    def answered(self) -> bool:
+        return self.state not in ("current", "waiting")
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round as anyone may see it now."""
+
+    round: Round
+    facts: method.RoundFacts
+    #: The answers may be seen (no simultaneous reveal, or everyone answered, or the round ended).
+    visible: bool
+    #: Everyone in the round, in speaking order.
+    seats: list[SeatView]
+    #: The answers in the order they came in; empty while hidden.
+    contributions: list[Contribution]
+    #: Whose turn it is (an open round in turn), else None.
+    current: Member | None
+    #: Who still has to answer, in order.
+    waiting: list[Member]
+
+    @property
+    def hidden(self) -> bool:
+        """Answers withheld: a simultaneous reveal still waiting for answers."""
+        return not self.visible
+
+    @property
+    def open(self) -> bool:
+        return self.facts.open
+
+    @property
+    def answered(self) -> int:
+        """How many have answered (known even while the answers are hidden)."""
+        return len(self.facts.answered)
+
+    @property
+    def unanswered(self) -> list[Member]:
+        """Seated people who did not answer in a round that has ended (closed early, or abandoned)."""
+        return [] if self.facts.open else self.waiting
+
+    def count(self, answer: Answer) -> int:
+        """How many gave this answer (0 while hidden)."""
+        return sum(c.answer == answer for c in self.contributions)
+
+
+def round_view(rnd: Round) -> RoundView:
+    """A round as anyone may see it now. Its seats (with their members) and answers are read once."""
+    facts = round_facts(rnd)
+    visible = facts.visible
+    given = {c.member_id: c for c in rnd.contributions}
+    current = facts.current_speaker if facts.open else None
+    by_id: dict[int, Member] = {s.member_id: s.member for s in rnd.seats}
+    seats = []
+    for seat in rnd.seats:
+        contribution = given.get(seat.member_id)
+        if contribution is not None:
+            state = contribution.answer.value if visible else "answered"
+        else:
+            state = "current" if seat.member_id == current else "waiting"
+        seats.append(SeatView(seat.member, seat.added_late, state, contribution if visible else None))
+    return RoundView(
+        round=rnd,
+        facts=facts,
+        visible=visible,
+        seats=seats,
+        contributions=list(rnd.contributions) if visible else [],
+        current=by_id.get(current) if current is not None else None,
+        waiting=[by_id[m] for m in facts.waiting],
+    )
+
+
+def hidden_contribution_ids(rounds: list[Round]) -> set[int]:
+    """The answers of these rounds that nobody may see yet."""
+    return {c.id for r in rounds if not round_facts(r).visible for c in r.contributions}
+
+
+def shown() -> sa.ColumnElement[bool]:
+    """`Round` rows whose answers may be seen, as a query condition: the same rule as `round_view`."""
+    given, seat = aliased(Contribution), aliased(Seat)
+    answered = (sa.select(sa.func.count(given.id)).where(given.round_id == Round.id)
+                .correlate(Round).scalar_subquery())
+    seated = (sa.select(sa.func.count(seat.id)).where(seat.round_id == Round.id)
+              .correlate(Round).scalar_subquery())
+    return sa.or_(Round.reveal.is_(False), Round.status != RoundStatus.OPEN, answered >= seated)

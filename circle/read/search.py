@@ -1,0 +1,409 @@
+"""Full-text search of a circle's record: proposal titles and texts (every version),
+contributions, and corrections of contributions.
+
+On SQLite (the default) an FTS5 table, `search_text`, holds a copy of each
+text. Triggers on `proposal_version`, `contribution` and `correction` keep it
+in step inside the same transaction as the write; the migration that made
+them (173369abc3b2) also filled it with what the record held then. A row's
+id says where its text came from: the source row's id * 4 + 1 for a
+proposal version, + 2 for a contribution, + 3 for a correction. The
+triggers read only NEW and OLD, never another table, so a later batch
+migration of another table cannot trip over them.
+
+A batch migration (`render_as_batch`) that *recreates* one of those three
+tables on SQLite drops the table's triggers with it. Such a migration must
+end with::
+
+    from circle.read import search
+    search.index(op.get_bind())
+
+which puts back whatever is missing and fills the index anew. A test checks
+after every migration that the triggers are there and the index is complete.
+
+On PostgreSQL the database's own full-text search works on the tables
+themselves: `to_tsvector('dutch', ...)` with GIN expression indexes, so there
+is nothing to keep in step.
+
+What people type is never handed to the database as search syntax: it is cut
+into words (letters and digits only), each searched as a quoted prefix
+("contain" finds "containers"), and every word must occur in the same text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import aliased
+
+from circle.extensions import db
+from circle.read import rounds
+from circle.models import (
+    Contribution,
+    Correction,
+    Meeting,
+    Proposal,
+    ProposalVersion,
+    Round,
+)
+
+#: What a hit is, as the low bits of its row id in the SQLite index.
+VERSION, CONTRIBUTION, CORRECTION = 1, 2, 3
+KIND_NAMES = {VERSION: "version", CONTRIBUTION: "contribution", CORRECTION: "correction"}
+
+#: At most this many words are searched for, each at most this long; the rest of the input is ignored.
+MAX_WORDS = 8
+MAX_WORD = 40
+#: What the search reads of the input at all.
+MAX_QUERY = 200
+
+FTS_TABLE = "search_text"
+
+# --- The index's definitions (the migration holds a frozen copy; a test checks they agree) ------
+
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE search_text USING fts5("
+    "title, body, tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+#: (table, kind, title, body, when to index) of every source of text.
+_SOURCES = [
+    ("proposal_version", VERSION, "NEW.title", "NEW.text || char(10) || NEW.background", "1"),
+    ("contribution", CONTRIBUTION, "''", "NEW.text", "NEW.text <> ''"),
+    ("correction", CORRECTION, "''", "NEW.text", "NEW.text <> ''"),
+]
+
+
+def _sqlite_triggers() -> dict[str, str]:
+    """Trigger name -> its CREATE statement."""
+    triggers = {}
+    for table, kind, title, body, when in _SOURCES:
+        insert = (f"INSERT INTO search_text(rowid, title, body) "
+                  f"SELECT NEW.id * 4 + {kind}, {title}, {body} WHERE {when};")
+        delete = f"DELETE FROM search_text WHERE rowid = OLD.id * 4 + {kind};"
+        triggers[f"search_{table}_insert"] = (
+            f"CREATE TRIGGER search_{table}_insert AFTER INSERT ON {table} BEGIN {insert} END")
+        triggers[f"search_{table}_update"] = (
+            f"CREATE TRIGGER search_{table}_update AFTER UPDATE ON {table} BEGIN {delete} {insert} END")
+        triggers[f"search_{table}_delete"] = (
+            f"CREATE TRIGGER search_{table}_delete AFTER DELETE ON {table} BEGIN {delete} END")
+    return triggers
+
+
+SQLITE_TRIGGERS = _sqlite_triggers()
+
+
+def _sqlite_fill() -> list[str]:
+    """Statements that copy every text the tables hold into the index."""
+    statements = []
+    for table, kind, title, body, when in _SOURCES:
+        title, body, when = (s.replace("NEW.", "") for s in (title, body, when))
+        statements.append(f"INSERT INTO search_text(rowid, title, body) "
+                          f"SELECT id * 4 + {kind}, {title}, {body} FROM {table} WHERE {when}")
+    return statements
+
+
+#: GIN expression indexes on PostgreSQL; queries spell the same expressions (_PG_VECTORS).
+POSTGRESQL_INDEXES = {
+    "ix_search_proposal_version": (
+        "proposal_version", "to_tsvector('dutch'::regconfig, title || ' ' || text || ' ' || background)"),
+    "ix_search_contribution": ("contribution", "to_tsvector('dutch'::regconfig, text)"),
+    "ix_search_correction": ("correction", "to_tsvector('dutch'::regconfig, text)"),
+}
+
+
+def index(bind: sa.Connection | None = None) -> None:
+    """Make the full-text index whole: create what is missing and, on SQLite, fill it anew.
+
+    For a migration that recreated proposal_version, contribution or correction
+    (`search.index(op.get_bind())`), and for repairs. Runs in the caller's
+    transaction; the caller commits.
+    """
+    conn = bind if bind is not None else db.session.connection()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        present = set(conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").scalars())
+        if FTS_TABLE not in present:
+            conn.exec_driver_sql(SQLITE_TABLE)
+        for name, statement in SQLITE_TRIGGERS.items():
+            if name not in present:
+                conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("DELETE FROM search_text")
+        for statement in _sqlite_fill():
+            conn.exec_driver_sql(statement)
+    elif dialect == "postgresql":
+        for name, (table, expression) in POSTGRESQL_INDEXES.items():
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({expression}))")
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's filter: the search index is not in the models, so autogenerate leaves it alone."""
+    if type_ == "table" and name:
+        return not (name == FTS_TABLE or name.startswith(FTS_TABLE + "_"))
+    if type_ == "index" and name:
+        return not name.startswith("ix_search_")
+    return True
+
+
+# --- Reading what people typed -------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(query: str | None) -> list[str]:
+    """The words of a search: letters and digits only, lower case, at most MAX_WORDS, no repeats.
+
+    Quotes, stars, brackets, NEAR, AND, OR: nothing is read as search syntax.
+    """
+    found: list[str] = []
+    for word in _WORD.findall((query or "")[:MAX_QUERY]):
+        word = word.lower()[:MAX_WORD]
+        if word not in found:
+            found.append(word)
+    return found[:MAX_WORDS]
+
+
+def _fts_query(ws: list[str]) -> str:
+    """FTS5: each word a quoted prefix, all of them required ("a"* "b"*)."""
+    return " ".join(f'"{w}"*' for w in ws)
+
+
+def _ts_query(ws: list[str]) -> str:
+    """PostgreSQL to_tsquery: each word a quoted prefix, all of them required ('a':* & 'b':*)."""
+    return " & ".join(f"'{w}':*" for w in ws)
+
+
+# --- Finding -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A text of the record that matches a search."""
+
+    #: "version", "contribution" or "correction".
+    kind: str
+    #: Id of the proposal version, contribution or correction.
+    ref: int
+    #: The proposal it is about; None for a check-in or closing round, or a meeting's title.
+    proposal_id: int | None
+    #: The meeting it was said in (None for a proposal version).
+    meeting_id: int | None
+    #: Who wrote or said it.
+    member_id: int | None
+    #: The version of the proposal: the one found, or the one the round was about.
+    version: int | None
+    #: Lower is a better match.
+    rank: float
+    #: A piece of the text around the words found, the words marked with <mark>.
+    snippet: Markup = field(default_factory=Markup)
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of hits, best first."""
+
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _pg_query(ws: list[str]) -> sa.ColumnElement:
+    return sa.func.to_tsquery(sa.literal_column("'dutch'::regconfig"), _ts_query(ws))
+
+
+#: The indexed expressions as a query must spell them, for PostgreSQL to use its GIN indexes.
+_PG_VECTORS = {
+    VERSION: "to_tsvector('dutch'::regconfig, proposal_version.title || ' ' || proposal_version.text"
+             " || ' ' || proposal_version.background)",
+    CONTRIBUTION: "to_tsvector('dutch'::regconfig, contribution.text)",
+    CORRECTION: "to_tsvector('dutch'::regconfig, correction.text)",
+}
+
+_FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+
+
+def _fts_match(ws: list[str]) -> sa.ColumnElement:
+    return sa.literal_column(FTS_TABLE).op("MATCH")(_fts_query(ws))
+
+
+def _found(circle_id: int, ws: list[str], ranked: bool = True) -> sa.Subquery:
+    """Every text of the circle that matches: kind, ref, rank, proposal_id, meeting_id, member_id, version.
+
+    SQLite: the matching rows of the FTS table (once, a CTE), joined to their
+    source rows by id. PostgreSQL: the @@ condition on each table itself,
+    which its GIN index answers; ranking means reading every text found, so
+    `ranked=False` leaves it out (rank 0) where only the ids matter.
+    """
+    models = {VERSION: ProposalVersion, CONTRIBUTION: Contribution, CORRECTION: Correction}
+    sources: dict[int, tuple] = {}  # kind -> (from clause, rank, condition)
+    if _dialect() == "postgresql":
+        query = _pg_query(ws)
+        for kind, model in models.items():
+            vector = sa.literal_column(_PG_VECTORS[kind])
+            rank = -sa.func.ts_rank(vector, query) if ranked else sa.literal(0.0)
+            sources[kind] = (model.__table__, rank, vector.op("@@")(query))
+    else:
+        hits = (
+            sa.select(_FTS.c.rowid.label("r"),
+                      sa.func.bm25(sa.literal_column(FTS_TABLE), 4.0, 1.0).label("rank"))
+            .where(_fts_match(ws))
+            .cte("hits")
+        )
+        for kind, model in models.items():
+            sources[kind] = (hits.join(model.__table__, model.id == hits.c.r // 4),
+                             hits.c.rank, hits.c.r % 4 == kind)
+
+    source, rank, condition = sources[VERSION]
+    versions = (
+        sa.select(sa.literal(VERSION).label("kind"), ProposalVersion.id.label("ref"),
+                  rank.label("rank"), ProposalVersion.proposal_id.label("proposal_id"),
+                  sa.cast(sa.null(), sa.Integer).label("meeting_id"),
+                  ProposalVersion.written_by_id.label("member_id"),
+                  ProposalVersion.number.label("version"))
+        .select_from(source)
+        .join(Proposal, Proposal.id == ProposalVersion.proposal_id)
+        .where(condition, Proposal.circle_id == circle_id)
+    )
+    source, rank, condition = sources[CONTRIBUTION]
+    # Answers that may not be seen yet (a simultaneous reveal still waiting) stay hidden in search too.
+    visible = rounds.shown()
+    contributions = (
+        sa.select(sa.literal(CONTRIBUTION), Contribution.id, rank, Round.proposal_id, Round.meeting_id,
+                  Contribution.member_id, Round.proposal_version)
+        .select_from(source)
+        .join(Round, Round.id == Contribution.round_id)
+        .join(Meeting, Meeting.id == Round.meeting_id)
+        .where(condition, Meeting.circle_id == circle_id, visible)
+    )
+    source, rank, condition = sources[CORRECTION]
+    corrected = aliased(Contribution)
+    corrections = (
+        sa.select(sa.literal(CORRECTION), Correction.id, rank, Round.proposal_id,
+                  sa.func.coalesce(Round.meeting_id, Correction.meeting_id),
+                  corrected.member_id, Round.proposal_version)
+        .select_from(source)
+        .outerjoin(corrected, corrected.id == Correction.contribution_id)
+        .outerjoin(Round, Round.id == corrected.round_id)
+        .where(condition, Correction.circle_id == circle_id)
+    )
+    return sa.union_all(versions, contributions, corrections).subquery("found")
+
+
+def matching_proposals(circle_id: int, query: str | None) -> sa.Select | None:
+    """The ids of the circle's proposals with a text that matches (to use in `Proposal.id.in_(...)`).
+
+    None when the query holds no word to search for.
+    """
+    ws = words(query)
+    if not ws:
+        return None
+    found = _found(circle_id, ws, ranked=False)
+    return sa.select(found.c.proposal_id).where(found.c.proposal_id.is_not(None))
+
+
+def _hit(row, snippets: dict[tuple[int, int], Markup]) -> Hit:
+    return Hit(kind=KIND_NAMES[row.kind], ref=row.ref, proposal_id=row.proposal_id,
+               meeting_id=row.meeting_id, member_id=row.member_id, version=row.version,
+               rank=float(row.rank or 0), snippet=snippets.get((row.kind, row.ref), Markup("")))
+
+
+def search(circle_id: int, query: str | None, page: int = 1, per_page: int = 25) -> Results:
+    """One page of the texts of a circle's record that match, best first (three queries)."""
+    ws = words(query)
+    if not ws:
+        return Results([], 0, 1, per_page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(_found(circle_id, ws, ranked=False))) or 0
+    found = _found(circle_id, ws)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.execute(
+        sa.select(found).order_by(found.c.rank, found.c.kind, found.c.ref)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    marked = snippets(ws, [(r.kind, r.ref) for r in rows])
+    return Results([_hit(r, marked) for r in rows], total, page, per_page)
+
+
+def best_hits(circle_id: int, query: str | None, proposal_ids: list[int]) -> dict[int, Hit]:
+    """For each of these proposals, its best-matching text with a snippet (two queries).
+
+    A text of the proposal itself wins over what was said about it when both match.
+    """
+    ws = words(query)
+    if not ws or not proposal_ids:
+        return {}
+    found = _found(circle_id, ws)
+    rows = db.session.execute(
+        sa.select(found).where(found.c.proposal_id.in_(proposal_ids))
+        .order_by(found.c.proposal_id, found.c.kind, found.c.rank, found.c.ref.desc())
+    ).all()
+    best: dict[int, sa.Row] = {}
+    for row in rows:
+        best.setdefault(row.proposal_id, row)
+    marked = snippets(ws, [(r.kind, r.ref) for r in best.values()])
+    return {pid: _hit(row, marked) for pid, row in best.items()}
+
+
+def snippets(ws: list[str], refs: list[tuple[int, int]]) -> dict[tuple[int, int], Markup]:
+    """A marked piece of text around the words, for each (kind, ref) (one query)."""
+    if not ws or not refs:
+        return {}
+    start, stop = "\x02", "\x03"
+    if _dialect() == "postgresql":
+        query = _pg_query(ws)
+        options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=8, MaxFragments=2"
+        parts = []
+        for kind, model, text in (
+            (VERSION, ProposalVersion, sa.literal_column(
+                "proposal_version.title || ' · ' || proposal_version.text"
+                " || ' ' || proposal_version.background")),
+            (CONTRIBUTION, Contribution, Contribution.text),
+            (CORRECTION, Correction, Correction.text),
+        ):
+            ids = [ref for k, ref in refs if k == kind]
+            if ids:
+                parts.append(sa.select(sa.literal(kind), model.id,
+                                       sa.func.ts_headline(sa.literal_column("'dutch'::regconfig"), text,
+                                                           query, options))
+                             .where(model.id.in_(ids)))
+        rows = db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
+        return {(kind, ref): _marked(text) for kind, ref, text in rows}
+    rowids = [ref * 4 + kind for kind, ref in refs]
+    rows = db.session.execute(
+        sa.select(_FTS.c.rowid,
+                  sa.func.snippet(sa.literal_column(FTS_TABLE), -1, start, stop, "…", 16))
+        .where(_fts_match(ws), _FTS.c.rowid.in_(rowids))
+    ).all()
+    return {(rowid % 4, rowid // 4): _marked(text) for rowid, text in rows}
+
+
+def _marked(text: str | None) -> Markup:
+    """Escape a snippet and turn its markers into <mark> elements (balanced, whatever the text)."""
+    out, open_ = [], False
+    for part in re.split("([\x02\x03])", text or ""):
+        if part == "\x02":
+            if not open_:
+                out.append("<mark>")
+                open_ = True
+        elif part == "\x03":
+            if open_:
+                out.append("</mark>")
+                open_ = False
+        else:
+            out.append(str(escape(part)))
+    if open_:
+        out.append("</mark>")
+    return Markup("".join(out))

@@ -1,0 +1,208 @@
+"""The meeting state: small, complete, the same for everyone in the room.
+
+What travels to phones holds the meeting, who is present, the agenda, the
+proposal under discussion (its current version only) and the latest round
+with its seats and answers: not the history, which the record pages hold.
+It also says whose phones are connected now (`connected`), which changes
+without a new version: see circle/presence.py.
+With a simultaneous reveal, answers stay out of the state until the last
+one is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from circle import method, presence
+from circle.extensions import db
+from circle.read.rounds import RoundView, SeatView, round_view
+from circle.models import (
+    AgendaItem,
+    Attendance,
+    Contribution,
+    Meeting,
+    Objection,
+    Proposal,
+    Round,
+    Seat,
+)
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def latest_round(meeting: Meeting) -> Round | None:
+    """The meeting's open round, or else the one that closed last."""
+    return db.session.scalar(
+        sa.select(Round)
+        .where(Round.meeting_id == meeting.id)
+        .order_by(Round.number.desc())
+        .limit(1)
+        .options(
+            selectinload(Round.seats).selectinload(Seat.member),
+            selectinload(Round.contributions).selectinload(Contribution.recorded_by),
+        )
+    )
+
+
+def seat_state(seat: SeatView) -> dict[str, Any]:
+    """One seat of the ring: who, whether they answered, and (when visible) what."""
+    out: dict[str, Any] = {
+        "member": seat.member.id,
+        "late": seat.late,
+        "answered": seat.answered,
+    }
+    c = seat.contribution
+    if c is not None:
+        out.update(
+            answer=c.answer.value,
+            text=c.text,
+            position=c.position,
+            recorded_by=c.recorded_by_id if c.on_behalf else None,
+        )
+    return out
+
+
+def round_state(rv: RoundView) -> dict[str, Any]:
+    """A round as the ring shows it: the order, the current speaker, the answers."""
+    rnd = rv.round
+    return {
+        "id": rnd.id,
+        "number": rnd.number,
+        "kind": rnd.kind.value,
+        "mode": rnd.mode.value,
+        "reveal": rnd.reveal,
+        "status": rnd.status.value,
+        "proposal": rnd.proposal_id,
+        "version": rnd.proposal_version,
+        "current": rv.current.id if rv.current else None,
+        "complete": rv.facts.complete,
+        "visible": rv.visible,
+        "seats": [seat_state(s) for s in rv.seats],
+    }
+
+
+def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[str, Any]:
+    """The proposal under discussion, at its current version.
+
+    Objections raised in `hidden_round` (a simultaneous reveal still waiting
+    for answers) stay out, with their makers and reasons, until it completes.
+    """
+    latest = proposal.latest
+    return {
+        "id": proposal.id,
+        "phase": proposal.phase.value,
+        "version": latest.number,
+        "proposer": proposal.proposer_id,
+        "title": latest.title,
+        "text": latest.text,
+        "note": latest.note,
+        "background": latest.background,
+        "review_date": _date(latest.review_date),
+        "success_criteria": latest.success_criteria,
+        "carried_out_by": latest.carried_out_by,
+        "objections": [
+            {
+                "id": o.id,
+                "member": o.member_id,
+                "version": o.version,
+                "reason": o.contribution.text,
+                "workable": o.workable,
+                "tested": o.tested,
+                "status": o.status.value,
+                "met_by_version": o.met_by_version,
+            }
+            for o in proposal.objections
+            if o.contribution.round_id != hidden_round
+        ],
+    }
+
+
+def meeting_state(meeting_id: int) -> dict[str, Any]:
+    """Everything a phone, the console or the projector needs to draw the meeting now."""
+    meeting = db.session.get(Meeting, meeting_id)
+    marked = {
+        row.member_id: row
+        for row in db.session.execute(
+            sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
+                Attendance.meeting_id == meeting.id
+            )
+        )
+    }
+    present = {member_id: row.late for member_id, row in marked.items() if row.present}
+    members = meeting.people(set(marked))
+    agenda = db.session.scalars(
+        sa.select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.position)
+        .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions))
+    ).all()
+    proposal = None
+    if meeting.current_proposal_id is not None:
+        proposal = db.session.scalar(
+            sa.select(Proposal)
+            .where(Proposal.id == meeting.current_proposal_id)
+            .options(
+                selectinload(Proposal.versions),
+                selectinload(Proposal.objections).selectinload(Objection.contribution),
+            )
+        )
+    rnd = latest_round(meeting)
+    rv = round_view(rnd) if rnd is not None else None
+    hidden = rnd.id if rv is not None and rv.hidden else None
+    return {
+        "version": meeting.version,
+        "meeting": {
+            "id": meeting.id,
+            "circle": meeting.circle_id,
+            "title": meeting.title,
+            "date": _date(meeting.date),
+            "status": meeting.status.value,
+            "quorum": meeting.quorum,
+        },
+        "members": [
+            {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,
+             "late": bool(present.get(m.id)), "marked": m.id in marked}
+            for m in members
+        ],
+        "agenda": [
+            {"proposal": item.proposal_id, "title": item.proposal.latest.title,
+             "phase": item.proposal.phase.value,
+             "outcome": item.outcome.value if item.outcome else None}
+            for item in agenda
+        ],
+        "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
+        "round": round_state(rv) if rv is not None else None,
+        "connected": presence.connected(meeting.id),
+    }
+
+
+def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
+    """What one new answer changes, to send instead of the whole state.
+
+    Everyone receives one small message per answer, so an open round with N
+    answers costs each phone O(N), not O(N^2). `version` is the meeting
+    version this answer made. None means: send the whole state instead,
+    because the answer completes a hidden (simultaneous reveal) round, which
+    now reveals every answer at once, or because it is an objection, which
+    the proposal's list of objections must show too.
+    """
+    contribution = db.session.get(Contribution, contribution_id)
+    rnd = contribution.round
+    if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
+        return None
+    rv = round_view(rnd)
+    if rnd.reveal and rv.facts.complete:
+        return None
+    seat = next(s for s in rv.seats if s.member.id == contribution.member_id)
+    return {
+        "version": version,
+        "round": rnd.id,
+        "seat": seat_state(seat),
+        "current": rv.current.id if rv.current else None,
+        "complete": rv.facts.complete,
+    }

@@ -1,0 +1,231 @@
+"""The live meeting as the server draws it: one context, the same for a first load and for the room.
+
+The meeting page, the console and the projector are drawn from templates
+only, at first load and live (docs/live-page.md). What goes to the room is
+drawn once per kind of reader (`KINDS`: the console, a secretary's phone, a
+member's or guest's phone, the projector), not per phone, so nothing in it
+may depend on who exactly looks. What does (your turn, your own objection,
+"I am here", your draft) is marked in the markup (`data-if`, `data-for`) and
+shown by the page's script from a few facts; a first load, which knows who
+looks, shows the same directly, so a page without JavaScript works too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import selectinload
+
+from circle import method, steps
+from circle.extensions import db
+from circle.facts import meeting_facts
+from circle.method import Action, Answer, Role
+from circle.models import AgendaItem, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
+from circle.read.rounds import RoundView, SeatView, round_view
+from circle.read.reviews import review_notes
+
+#: The kinds of reader the room is drawn for, and the role each stands for.
+KINDS = {"console": Role.FACILITATOR, "recorder": Role.SECRETARY, "member": Role.MEMBER, "projector": None}
+
+#: The mark on a seat of the ring for each answer; "•" too while answers are hidden.
+MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "answered": "•"}
+#: The ring's drawing area (SVG user units): its size and radius.
+RING_SIZE, RING_RADIUS = 360, 120
+
+
+def kind_of(member: Member | None, view: str) -> str:
+    """The kind of reader a screen is: the projector, the console (facilitator), a recorder or a member."""
+    if view == "projector" or member is None:
+        return "projector"
+    if member.active and member.role == Role.FACILITATOR:
+        return "console"
+    if member.active and member.role == Role.SECRETARY:
+        return "recorder"
+    return "member"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who the meeting is drawn for: a kind of reader, and on a first load the person too."""
+
+    kind: str
+    #: The person, on a first load; None for what is drawn once for the whole room.
+    member: Member | None = None
+
+    @property
+    def role(self) -> Role | None:
+        return KINDS[self.kind]
+
+    @property
+    def id(self) -> int | None:
+        return self.member.id if self.member is not None else None
+
+
+@dataclass(frozen=True)
+class PlacedSeat:
+    """One seat of the ring as drawn: where, who, and how they stand in the round."""
+
+    seat: SeatView
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+    #: The seat's size (it shrinks as the ring fills).
+    r: int
+
+    @property
+    def member(self) -> Member:
+        return self.seat.member
+
+    @property
+    def state(self) -> str:
+        return self.seat.state
+
+    @property
+    def mark(self) -> str:
+        return MARKS.get(self.seat.state, "")
+
+
+def first_name(name: str) -> str:
+    """The short name the ring shows."""
+    return (name.split() or [name])[0][:12]
+
+
+def ring(rv: RoundView) -> list[PlacedSeat]:
+    """Place the round's seats on a circle, in speaking order, clockwise from the top."""
+    n = max(len(rv.seats), 1)
+    dot = max(7, min(18, 260 // n))
+    centre = RING_SIZE / 2
+    placed = []
+    for i, seat in enumerate(rv.seats):
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        cos, sin = math.cos(angle), math.sin(angle)
+        placed.append(PlacedSeat(
+            seat=seat,
+            x=round(centre + RING_RADIUS * cos, 1),
+            y=round(centre + RING_RADIUS * sin, 1),
+            label_x=round(centre + (RING_RADIUS + 30) * cos, 1),
+            label_y=round(centre + (RING_RADIUS + 30) * sin + 7, 1),
+            anchor="start" if cos > 0.3 else "end" if cos < -0.3 else "middle",
+            r=dot + 5 if seat.state == "current" else dot,
+        ))
+    return placed
+
+
+def load_meeting(meeting_id: int) -> Meeting | None:
+    """The meeting with its agenda, attendance and rounds, loaded at once."""
+    return db.session.get(Meeting, meeting_id, options=[
+        selectinload(Meeting.agenda).selectinload(AgendaItem.proposal).selectinload(Proposal.versions),
+        selectinload(Meeting.attendance),
+    ])
+
+
+def latest_round(meeting: Meeting) -> Round | None:
+    """The meeting's open round, or else the one that ended last, with its seats and answers."""
+    return db.session.scalar(
+        sa.select(Round).where(Round.meeting_id == meeting.id).order_by(Round.number.desc()).limit(1)
+        .options(selectinload(Round.seats).selectinload(Seat.member),
+                 selectinload(Round.contributions).selectinload(Contribution.recorded_by)))
+
+
+def context(meeting: Meeting, viewer: Viewer) -> dict:
+    """Everything the meeting's templates draw, for one kind of reader (and, on a first load, one person)."""
+    facts = meeting_facts(meeting)
+    role = viewer.role
+    offers = method.available(facts, role, None)  # what the kind may do, whoever holds it
+    people = {m.id: m for m in meeting.circle.members}
+    attendance = {a.member_id: a for a in meeting.attendance}
+    listed = [m for m in meeting.circle.members if m.id in facts.listed]
+    present = [m for m in listed if m.id in facts.present_seated]
+    focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
+    rnd = latest_round(meeting)
+    rv = round_view(rnd) if rnd is not None else None
+    hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
+    objections = []
+    if focus is not None:
+        objections = [o for o in db.session.scalars(
+            sa.select(Objection).where(Objection.proposal_id == focus.id).order_by(Objection.id)
+            .options(selectinload(Objection.contribution))) if o.contribution_id not in hidden]
+    item = next((i for i in meeting.agenda if focus is not None and i.proposal_id == focus.id), None)
+
+    def offered(action: Action, target=None) -> bool:
+        """Whether this kind of reader may take the step (for `target`) now."""
+        return target in offers.get(action, ())
+
+    def offered_to(person_id: int, action: Action, target=None) -> bool:
+        """Whether one person may take a step that is theirs alone (their own objection, their proposal).
+
+        Drawn for the whole room with `data-for`, so only that person's screen shows it.
+        """
+        person = people.get(person_id)
+        if person is None or role is None or not person.active:
+            return False
+        return target in method.available(facts, person.role, person_id).get(action, ())
+
+    answering = rv is not None and rv.open and facts.status == method.MeetingStatus.OPEN
+    return {
+        "meeting": meeting,
+        "circle": meeting.circle,
+        "viewer": viewer,
+        "me": viewer.member,
+        "facts": facts,
+        "offers": offers,
+        "offered": offered,
+        "offered_to": offered_to,
+        "people": listed,
+        "attendance": attendance,
+        "present": present,
+        "quorum": facts.quorum,
+        "focus": focus,
+        "item": item,
+        "outcome": item.outcome if item is not None else None,
+        "objections": objections,
+        "rv": rv,
+        "ring": ring(rv) if rv is not None else [],
+        "ring_size": RING_SIZE,
+        "ring_radius": RING_RADIUS,
+        "answering": answering,
+        "flags": flags(viewer, rv, answering, facts),
+        "steps": steps,
+        "Action": Action,
+        "Answer": Answer,
+        "method": method,
+        "first_name": first_name,
+        "review": review_notes(meeting, focus) if focus is not None else None,
+        "csrf": generate_csrf() if viewer.member is not None else "",
+    }
+
+
+def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.MeetingFacts) -> set[str]:
+    """What is personal on this screen, for the person on a first load (the script works out the same).
+
+    - `my-turn`: it is my turn in a round in turn;
+    - `can-answer`: I may answer now (my turn, or an open round I have not answered yet);
+    - `answered`: I have answered in the open round;
+    - `wait-turn`: I am in a round in turn and it is not my turn yet;
+    - `not-my-turn`: anyone else's screen while someone speaks (also what the room is sent);
+    - `not-present`: the meeting is open, I sit in the circle and I am not marked present.
+    """
+    me = viewer.id
+    found: set[str] = set()
+    if me is None:
+        return {"not-my-turn"}
+    seat = next((s for s in rv.seats if s.member.id == me), None) if rv is not None else None
+    if answering and seat is not None:
+        in_turn = rv.round.mode == method.RoundMode.IN_TURN
+        if seat.state == "current":
+            found |= {"my-turn", "can-answer"}
+        elif seat.state == "waiting":
+            found.add("wait-turn" if in_turn else "can-answer")
+        else:
+            found.add("answered")
+    if "my-turn" not in found:
+        found.add("not-my-turn")
+    if (facts.status == method.MeetingStatus.OPEN and viewer.member.role in method.SEATED_ROLES
+            and me not in facts.present):
+        found.add("not-present")
+    return found

@@ -1,0 +1,93 @@
+"""The parts of the meeting page the room is sent: drawn by the same templates as the first load.
+
+After a change the server draws the parts once per kind of reader and
+language (circle/broadcast.py) and every screen of that kind swaps them in by
+id. One new answer sends only what it changed (its seat, its line in the
+list, the count), so what a phone receives grows with the number of answers,
+not with its square. docs/live-page.md describes the messages.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+
+from circle.extensions import db
+from circle.method import Answer
+from circle.models import Contribution
+from circle.views.meeting_view import Viewer, context, load_meeting
+
+#: The parts each kind of reader has, in page order, with the template that draws each.
+PARTS = {
+    "status": "meetings/parts/status.html",
+    "outcome": "meetings/parts/outcome.html",
+    "answer": "meetings/parts/answer.html",
+    "steer": "meetings/parts/steer.html",
+    "round": "meetings/parts/round.html",
+    "contributions": "meetings/parts/contributions.html",
+    "proposal": "meetings/parts/proposal.html",
+    "attendance": "meetings/parts/attendance.html",
+    "agenda": "meetings/parts/agenda.html",
+}
+KIND_PARTS = {
+    "console": list(PARTS),
+    "recorder": [p for p in PARTS if p != "steer"],
+    "member": [p for p in PARTS if p != "steer"],
+    "projector": ["status", "outcome", "round", "contributions", "proposal"],
+}
+
+
+def _draw(template: str, ctx: dict, **more) -> str:
+    return render_template(template, **ctx, **more).strip()
+
+
+def whole(meeting_id: int, kind: str, lang: str) -> tuple[int, list[dict]]:
+    """Every part of a kind's page, as replacements by id, with the meeting version they show."""
+    with force_locale(lang):
+        meeting = load_meeting(meeting_id)
+        ctx = context(meeting, Viewer(kind))
+        return meeting.version, [{"id": f"meeting-{name}", "html": _draw(PARTS[name], ctx)}
+                                 for name in KIND_PARTS[kind]]
+
+
+def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int) -> list[dict] | None:
+    """What one new answer changes on a kind's page.
+
+    Its seat and the next speaker's on the ring (and in the list a screen
+    reader reads), the count, whose turn it is, its line in what was said
+    (when answers may be seen), and the recorders' answer box and the
+    console's controls. None when the whole page must go instead: the round
+    ended meanwhile, the answer revealed a round, or it is an objection, which
+    the proposal's objections show too.
+    """
+    with force_locale(lang):
+        meeting = load_meeting(meeting_id)
+        ctx = context(meeting, Viewer(kind))
+        rv = ctx["rv"]
+        given = db.session.get(Contribution, contribution_id)
+        if rv is None or not rv.open or given.round_id != rv.round.id:
+            return None
+        if (given.answer == Answer.OBJECTION and rv.visible) or (rv.round.reveal and rv.facts.complete):
+            return None
+        changed = {given.member_id} | ({rv.current.id} if rv.current else set())
+        ops = []
+        for placed in ctx["ring"]:
+            if placed.member.id in changed:
+                ops.append({"id": f"seat-{placed.member.id}",
+                            "html": _draw("meetings/parts/seat.html", ctx, s=placed)})
+                ops.append({"id": f"seat-text-{placed.member.id}",
+                            "html": _draw("meetings/parts/seat_text.html", ctx, s=placed)})
+        for name in ("speaker", "progress", "centre"):
+            ops.append({"id": _IDS[name], "html": _draw(f"meetings/parts/{name}.html", ctx)})
+        if rv.visible:
+            ops.append({"append": "contributions-list",
+                        "html": _draw("meetings/parts/contribution.html", ctx, c=given)})
+        if kind in ("console", "recorder"):
+            ops.append({"id": "meeting-answer", "html": _draw(PARTS["answer"], ctx)})
+        if kind == "console":
+            ops.append({"id": "meeting-steer", "html": _draw(PARTS["steer"], ctx)})
+        return ops
+
+
+#: The ids of the small parts of a round that one answer changes.
+_IDS = {"speaker": "round-speaker", "progress": "round-progress", "centre": "ring-centre"}

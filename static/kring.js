@@ -42,9 +42,11 @@ function hydrate(form) {
     if (field && !field.value && draft[name]) field.value = draft[name];
   }
   if (form.elements.client_id) form.elements.client_id.value = draft.client_id;
-  if (draft.workable || (form.dataset.draft === "objection" && draft.text)) {
-    const details = form.closest("details");
-    if (details) details.open = true;
+  for (const name of ["text", "workable"]) {  // what was typed shows: open what folds it away
+    const field = form.elements[name];
+    for (let d = field && field.value ? field.closest("details") : null; d; d = d.parentElement.closest("details")) {
+      d.open = true;
+    }
   }
   if (!store.get(key)) store.set(key, draft);
 }
@@ -102,6 +104,8 @@ function personalize() {
   for (const el of document.querySelectorAll("[data-for]")) el.hidden = el.dataset.for !== String(cfg.me);
   for (const el of document.querySelectorAll("input[data-me]")) el.value = cfg.me ?? "";
   for (const el of document.querySelectorAll('input[name="csrf_token"]')) if (!el.value) el.value = csrf;
+  // every step is decided on what the page shows now: parts one answer left alone show this version too
+  for (const el of document.querySelectorAll('input[name="based_on"]')) el.value = local.version;
   for (const el of document.querySelectorAll("[data-member]")) {
     el.classList.toggle("online", local.connected.includes(Number(el.dataset.member)));
   }
@@ -109,6 +113,7 @@ function personalize() {
   if (myTurn === false && now) {
     say(L.your_turn);
     try { navigator.vibrate?.(200); } catch { /* not on this phone */ }
+    bringIntoView($("meeting-answer"));
   }
   myTurn = now;
   remembered();
@@ -128,6 +133,13 @@ document.addEventListener("change", (e) => {
   if (el.matches?.("select[data-remember]")) store.set(`remember:${el.dataset.remember}`, el.value);
 });
 
+/** Show what just became the moment (your turn, the outcome) when it is off screen, unless someone is typing. */
+function bringIntoView(el) {
+  if (!el || el.hidden || /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName || "")) return;
+  const box = el.getBoundingClientRect();
+  if (box.height && (box.top < 0 || box.top > window.innerHeight - 60)) el.scrollIntoView({ block: "start" });
+}
+
 // --- swapping in what the server drew -------------------------------------------------------
 
 /** Replace one element by the server's new drawing, keeping what was typed or chosen, what was open,
@@ -139,7 +151,10 @@ function replace(id, html) {
   for (const f of old.querySelectorAll("input[id], select[id], textarea[id]")) {
     kept[f.id] = f.type === "checkbox" ? f.checked : f.value;
   }
-  const open = [...old.querySelectorAll("details")].filter((d) => d.open).map((d) => d.className);
+  // What someone opened stays open (a confirmation by its id: only that one); what the server opened
+  // (`data-opened`) is the server's to close.
+  const key = (d) => d.id || d.className;
+  const open = [...old.querySelectorAll("details")].filter((d) => d.open && !("opened" in d.dataset)).map(key);
   const focused = old.contains(document.activeElement) ? document.activeElement.id : null;
   const round = old.querySelector("[data-round]")?.dataset.round;
   old.outerHTML = html;
@@ -154,7 +169,7 @@ function replace(id, html) {
       f.value = value;
     }
   }
-  for (const d of el.querySelectorAll("details")) if (open.includes(d.className)) d.open = true;
+  for (const d of el.querySelectorAll("details")) if (open.includes(key(d))) d.open = true;
   if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
 }
 
@@ -172,6 +187,7 @@ function take(msg) {
   if (!msg || typeof msg.version !== "number" || !Array.isArray(msg.ops)) return;
   if (msg.full ? msg.version < local.version : msg.version <= local.version) return;
   if (!msg.full && msg.version !== local.version + 1) { askParts(); return; }
+  const outcomeBefore = Boolean(document.querySelector("#meeting-outcome .outcome"));
   for (const op of msg.ops) {
     if (op.append) append(op.append, op.html);
     else replace(op.id, op.html);
@@ -180,6 +196,7 @@ function take(msg) {
   local.version = msg.version;
   root.dataset.version = local.version;
   personalize();
+  if (!outcomeBefore) bringIntoView(document.querySelector("#meeting-outcome .outcome"));
 }
 
 // --- the connection -------------------------------------------------------------------
@@ -222,7 +239,9 @@ window.addEventListener("pageshow", (e) => { if (e.persisted) askParts(); });
 
 // --- an answer that came too late: kept, and shown to its author with what they can do ---------
 
-const LATE = ["no_round", "meeting_closed", "meeting_not_open", "not_seated"];
+/** Refusals that mean the moment for this answer passed (the round closed, someone else recorded it, the
+ * turn went by): the answer is kept and shown with the reason, never dropped. */
+const LATE = ["no_round", "meeting_closed", "meeting_not_open", "not_seated", "already_answered", "not_your_turn"];
 function showUnsent() {
   const box = $("kring-unsent");
   const item = store.get("unsent");
@@ -233,6 +252,11 @@ function showUnsent() {
   box.querySelector("[data-unsent-why]").textContent = item.why || L.round_closed;
 }
 document.addEventListener("click", async (e) => {
+  const cancel = e.target.closest("[data-cancel]");  // "Cancel" in a confirmation: fold it again
+  if (cancel) {
+    const details = cancel.closest("details");
+    if (details) { details.open = false; details.querySelector("summary")?.focus(); }
+  }
   if (e.target.closest("[data-unsent-dismiss]")) { store.set("unsent", null); showUnsent(); }
   const copy = e.target.closest("[data-unsent-copy]");
   if (copy) {
@@ -332,6 +356,7 @@ document.addEventListener("submit", (e) => {
   });
 });
 
+root.dataset.js = "";  // what needs the script (`.needs-js`) shows from now on
 personalize();
 showUnsent();
 for (const el of document.querySelectorAll("[data-live]")) el.hidden = false;

@@ -212,6 +212,7 @@ function showError(message) {
   box.textContent = message;
   box.hidden = !message;
 }
+$("kring-error").addEventListener("click", () => showError(""));  // read: tapped away
 
 function askParts() {
   if (!socket.connected) return;
@@ -227,7 +228,12 @@ socket.on("presence", (p) => {
   local.connected = p.connected;
   personalize();
 });
-socket.on("connect", () => { showConn("connected"); askParts(); flush(); });
+socket.on("connect", () => {
+  showConn("connected");
+  if ($("kring-error").textContent === L.reconnecting) showError("");  // that one is over now
+  askParts();
+  flush();
+});
 socket.on("disconnect", () => showConn("reconnecting"));
 socket.on("connect_error", () => showConn(socket.active ? "reconnecting" : "offline"));
 document.addEventListener("visibilitychange", () => {
@@ -295,7 +301,8 @@ function sendAnswer(item, button) {
       showError("");
     } else if (LATE.includes(ack.error)) {
       if (item.key) store.set(item.key, null);
-      store.set("unsent", { text: item.payload.text || "", workable: item.payload.workable || "", why: ack.message });
+      const why = ack.error === "no_round" ? L.round_closed : ack.message;
+      store.set("unsent", { text: item.payload.text || "", workable: item.payload.workable || "", why });
       showUnsent();
     } else {
       showError(ack.message);

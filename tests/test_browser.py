@@ -59,6 +59,13 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 _CATALOGUE = Translations.load(str(ROOT / "circle" / "translations"), ["nl"])
 
 
+def expect(*args, **kwargs):
+    """Playwright's `expect`, imported when first used (so the module loads without Playwright and skips)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
+
 def nl(msgid: str, **values: object) -> str:
     """A text as the Dutch pages show it: its translation, or the English itself while it has none."""
     text = _CATALOGUE.gettext(msgid)
@@ -252,14 +259,10 @@ class View:
 
     def live(self) -> None:
         """The page is connected (before a click, so steps travel as events, not as posts)."""
-        from playwright.sync_api import expect
-
         expect(self.page.locator("#kring-conn")).to_have_attribute("data-state", "connected")
 
     def at(self, version: int) -> None:
         """Wait until the page shows `version` of the meeting."""
-        from playwright.sync_api import expect
-
         expect(self.page.locator("#kring"), f"version {version} must reach the {self.name} live") \
             .to_have_attribute("data-version", str(version))
 
@@ -317,6 +320,24 @@ def meeting_path(seeded: Seeded, meeting: int) -> str:
     return f"/c/{seeded.circle}/meetings/{meeting}/"
 
 
+def on_first_screen(view: View, *selectors: str, tap: bool = False) -> None:
+    """Each element is on the first screen: visible, wholly within the viewport with the page at its top.
+
+    `tap`: each is also a tap target of at least 44x44 CSS pixels.
+    """
+    page = view.page
+    page.evaluate("window.scrollTo(0, 0)")
+    height = page.evaluate("window.innerHeight")
+    for selector in selectors:
+        element = page.locator(selector)
+        expect(element, f"{selector} on {view.name}").to_be_visible()
+        box = element.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, \
+            f"{view.name}: {selector} reaches down to {box['y'] + box['height']:.0f}px; the screen is {height}px high"
+        if tap:
+            assert box["height"] >= 44 and box["width"] >= 44, f"{view.name}: {selector} is {box} (44x44 at least)"
+
+
 def shoot(view: View, filename: str, down_to: str | None = None) -> None:
     """Save the screen for the README (only with KRING_SCREENSHOTS=1), from the top of the page.
 
@@ -341,8 +362,6 @@ def shoot(view: View, filename: str, down_to: str | None = None) -> None:
 
 
 def test_a_proposal_from_first_round_to_decision_live_on_phones(playwright_chromium, kring) -> None:
-    from playwright.sync_api import expect
-
     p, browser = playwright_chromium
     server, seeded = kring
     ids = seeded.members

@@ -31,5 +31,5 @@ socketio = SocketIO()
 login = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
-#: Pages, scripts and styles travel compressed: a member's first load stays within 60 KB.
+#: Pages, scripts and styles travel compressed: a member's first load stays within 45 KB.
 compress = Compress()

@@ -3,7 +3,11 @@
 A hypothesis state machine drives the real application layer on a real SQLite
 file: any member, of any role, tries any action with any arguments. Refusals
 are fine and must change nothing; after every step the invariants of the
-method must hold for what is stored.
+method must hold for what is stored. And what the pages offer is what the
+actions accept: before each step the rule that decides which buttons show
+(`method.check_step`, behind `method.available`) is asked too; a step it
+refuses is refused by the action with the same code, and a step the action
+takes is one it allowed.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from circle import facts, meetings, proposals, record
+from circle import facts, meetings, method, proposals, record
 from circle.extensions import db
-from circle.method import Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken
+from circle.method import (
+    MEETING_ROUNDS, Action, Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken,
+)
 from circle.models import Circle, Contribution, Meeting, Member, Objection, Proposal, Round, RoundStatus
 from tests.scenario import PEOPLE, samen_vooruit
 from tests.days import days
@@ -49,47 +55,77 @@ class Meeting_(RuleBasedStateMachine):
     def who(self, name):
         return self.made.member(name)
 
-    def attempt(self, action, *args, **kwargs):
-        """Run an action; a refusal must leave the log and the meeting version untouched."""
+    def predicted(self, step, actor) -> str | None:
+        """What the pages' rule says of this step now: None (offered) or the code it is refused with."""
+        if step is None:
+            return None
+        action, target, proposal_id, details = step
+        meeting = db.session.get(Meeting, self.made.meeting_id)
+        found = facts.meeting_facts(meeting, proposal_id)
+        try:
+            method.check_step(found, facts.actor_role(actor), actor.id, action, target, **details)
+        except RuleBroken as refused:
+            return refused.code
+        finally:
+            db.session.rollback()
+        return None
+
+    def attempt(self, action, *args, step=None, **kwargs):
+        """Run an action; a refusal must leave the log and the meeting version untouched.
+
+        `step` is (Action, target, proposal_id, details) to compare with what the pages would offer.
+        """
         circle = db.session.get(Circle, self.made.circle_id)
         before = (circle.log_length, db.session.get(Meeting, self.made.meeting_id).version)
+        offered = self.predicted(step, args[0]) if step else None
         try:
             action(*args, **kwargs)
-        except RuleBroken:
+        except RuleBroken as refused:
             self.refused += 1
             db.session.expire_all()
             circle = db.session.get(Circle, self.made.circle_id)
             after = (circle.log_length, db.session.get(Meeting, self.made.meeting_id).version)
             assert after == before, "a refused action changed something"
+            if offered is not None:
+                assert refused.code == offered, (step, refused.code, offered)
         else:
             self.done += 1
+            assert offered is None, f"{step} was taken although the pages' rule refuses it: {offered}"
+            self.phases_seen.add(db.session.get(Proposal, self.made.proposal_id).phase)
 
     # --- rules: anyone tries anything ----------------------------------------
 
     @rule(actor=st.sampled_from(NAMES))
     def open_meeting(self, actor):
-        self.attempt(meetings.open_meeting, self.who(actor), self.made.meeting_id)
+        self.attempt(meetings.open_meeting, self.who(actor), self.made.meeting_id,
+                     step=(Action.OPEN_MEETING, None, None, {}))
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), present=st.booleans())
     def attendance(self, actor, member, present):
         self.attempt(meetings.mark_attendance, self.who(actor), self.made.meeting_id,
-                     self.made.member_ids[member], present)
+                     self.made.member_ids[member], present,
+                     step=(Action.MARK_ATTENDANCE, self.made.member_ids[member], None, {"present": present}))
 
     @rule(actor=st.sampled_from(NAMES))
     def explanation(self, actor):
-        self.attempt(meetings.start_explanation, self.who(actor), self.made.meeting_id, self.made.proposal_id)
+        pid = self.made.proposal_id
+        self.attempt(meetings.start_explanation, self.who(actor), self.made.meeting_id, pid,
+                     step=(Action.START_EXPLANATION, pid, pid, {}))
 
     @rule(actor=st.sampled_from(NAMES), kind=st.sampled_from(RoundKind), mode=st.sampled_from(RoundMode),
           reveal=st.booleans(), about=st.booleans())
     def start_round(self, actor, kind, mode, reveal, about):
+        pid = self.made.proposal_id if about else None
+        step = (Action.START_ROUND, kind, pid, {"mode": mode, "reveal": reveal})
         self.attempt(meetings.start_round, self.who(actor), self.made.meeting_id, kind, mode,
-                     proposal_id=self.made.proposal_id if about else None, reveal=reveal)
+                     proposal_id=pid, reveal=reveal, step=step if about or kind in MEETING_ROUNDS else None)
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), answer=st.sampled_from(Answer),
           text=texts)
     def contribute(self, actor, member, answer, text):
         self.attempt(meetings.contribute, self.who(actor), self.made.meeting_id,
-                     self.made.member_ids[member], answer, text, workable="Een waterploeg")
+                     self.made.member_ids[member], answer, text, workable="Een waterploeg",
+                     step=(Action.CONTRIBUTE, self.made.member_ids[member], None, {}))
 
     # --- rules that move a meeting on, so deep states are reached too --------
 
@@ -150,22 +186,41 @@ class Meeting_(RuleBasedStateMachine):
         elif phase == Phase.CONSENT:
             self.attempt(proposals.adopt, anna, mid, pid)
 
+    @rule(mode=st.sampled_from(RoundMode), objector=st.none() | st.sampled_from(NAMES))
+    def the_facilitator_carries_it_through(self, mode, objector):
+        """The method's usual path as far as it goes from here (bounded), so every run can reach a decision;
+        with an objector, the first consent round meets an objection that an amendment then integrates."""
+        for _ in range(14):
+            phase = db.session.get(Proposal, self.made.proposal_id).phase
+            if phase in (Phase.ADOPTED, Phase.WITHDRAWN):
+                return
+            self.facilitator_moves_on(amend_first=False, mode=mode, reveal=False, objector=objector)
+            if db.session.get(Proposal, self.made.proposal_id).phase == Phase.INTEGRATING:
+                objector = None  # the amended version gets everyone's consent
+
     @rule(actor=st.sampled_from(NAMES))
     def skip(self, actor):
-        self.attempt(meetings.skip_speaker, self.who(actor), self.made.meeting_id)
+        rnd = facts.open_round(db.session.get(Meeting, self.made.meeting_id))
+        speaker = facts.round_facts(rnd).current_speaker if rnd is not None else None
+        self.attempt(meetings.skip_speaker, self.who(actor), self.made.meeting_id,
+                     step=(Action.SKIP_SPEAKER, speaker, None, {}))
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES))
     def add_seat(self, actor, member):
-        self.attempt(meetings.add_seat, self.who(actor), self.made.meeting_id, self.made.member_ids[member])
+        self.attempt(meetings.add_seat, self.who(actor), self.made.meeting_id, self.made.member_ids[member],
+                     step=(Action.ADD_SEAT, self.made.member_ids[member], None, {}))
 
     @rule(actor=st.sampled_from(NAMES))
     def close_round(self, actor):
-        self.attempt(meetings.close_round, self.who(actor), self.made.meeting_id)
+        self.attempt(meetings.close_round, self.who(actor), self.made.meeting_id,
+                     step=(Action.CLOSE_ROUND, None, None, {}))
 
     @rule(actor=st.sampled_from(NAMES), n=st.integers(1, 9))
     def amend(self, actor, n):
         wording = proposals.Wording(title=f"Vergroenen v{n}", text="Plantenbakken.", review_date=days(98))
-        self.attempt(proposals.amend, self.who(actor), self.made.meeting_id, self.made.proposal_id, wording, "")
+        pid = self.made.proposal_id
+        self.attempt(proposals.amend, self.who(actor), self.made.meeting_id, pid, wording, "",
+                     step=(Action.AMEND, pid, pid, {}))
 
     @rule(actor=st.sampled_from(NAMES), data=st.data())
     def objection_step(self, actor, data):
@@ -175,19 +230,24 @@ class Meeting_(RuleBasedStateMachine):
             return
         objection = data.draw(st.sampled_from(ids))
         step = data.draw(st.sampled_from([proposals.withdraw_objection, proposals.mark_tested]))
-        self.attempt(step, self.who(actor), self.made.meeting_id, objection)
+        action = Action.WITHDRAW_OBJECTION if step is proposals.withdraw_objection else Action.MARK_TESTED
+        self.attempt(step, self.who(actor), self.made.meeting_id, objection,
+                     step=(action, objection, self.made.proposal_id, {}))
 
     @rule(actor=st.sampled_from(NAMES), step=st.sampled_from(["adopt", "postpone", "withdraw"]))
     def decide(self, actor, step):
+        pid = self.made.proposal_id
+        check = (Action(step), pid, pid, {})
         if step == "withdraw":
-            self.attempt(proposals.withdraw, self.who(actor), self.made.proposal_id, self.made.meeting_id)
+            self.attempt(proposals.withdraw, self.who(actor), pid, self.made.meeting_id, step=check)
         else:
-            self.attempt(getattr(proposals, step), self.who(actor), self.made.meeting_id, self.made.proposal_id)
+            self.attempt(getattr(proposals, step), self.who(actor), self.made.meeting_id, pid, step=check)
 
     @precondition(lambda self: self.done > 0)
     @rule(actor=st.sampled_from(NAMES))
     def close_meeting(self, actor):
-        self.attempt(meetings.close_meeting, self.who(actor), self.made.meeting_id)
+        self.attempt(meetings.close_meeting, self.who(actor), self.made.meeting_id,
+                     step=(Action.CLOSE_MEETING, None, None, {}))
 
     # --- what must always hold -----------------------------------------------
 
@@ -246,7 +306,7 @@ class Meeting_(RuleBasedStateMachine):
 def test_random_meetings_keep_the_method(app):
     Meeting_.app = app
     run = Meeting_.TestCase
-    run.settings = settings(max_examples=40, stateful_step_count=60, deadline=None, derandomize=True,
+    run.settings = settings(max_examples=25, stateful_step_count=50, deadline=None, derandomize=True,
                             suppress_health_check=[HealthCheck.too_slow])
     run().runTest()
     assert {Phase.OPINION_FORMING, Phase.CONSENT, Phase.INTEGRATING, Phase.ADOPTED} <= Meeting_.phases_seen

@@ -13,15 +13,17 @@ for the public record), and that is the page's business.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from circle import method
+from circle.extensions import db
 from circle.facts import round_facts
 from circle.method import Answer
-from circle.models import Contribution, Member, Round, RoundStatus, Seat
+from circle.models import Contribution, LogEntry, Meeting, Member, Round, RoundStatus, Seat
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,19 @@ def shown() -> sa.ColumnElement[bool]:
     seated = (sa.select(sa.func.count(seat.id)).where(seat.round_id == Round.id)
               .correlate(Round).scalar_subquery())
     return sa.or_(Round.reveal.is_(False), Round.status != RoundStatus.OPEN, answered >= seated)
+
+
+def log_hidden_from(circle_id: int) -> int:
+    """The first entry of a circle's log that may not be read yet: where the earliest round whose
+    answers are still hidden started (its answers are in the entries after it); else past the end."""
+    hidden = set(db.session.scalars(
+        sa.select(Round.id).join(Meeting, Meeting.id == Round.meeting_id)
+        .where(Meeting.circle_id == circle_id, Round.status == RoundStatus.OPEN, sa.not_(shown()))))
+    if hidden:
+        for seq, data in db.session.execute(
+                sa.select(LogEntry.seq, LogEntry.data)
+                .where(LogEntry.circle_id == circle_id, LogEntry.action == "start_round")
+                .order_by(LogEntry.seq)):
+            if json.loads(data).get("round") in hidden:
+                return seq
+    return 2**62

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import method, presence
 from circle.extensions import db
+from circle.facts import focus_id
 from circle.read.rounds import RoundView, SeatView, round_view
 from circle.models import (
     AgendaItem,
@@ -142,10 +143,11 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions))
     ).all()
     proposal = None
-    if meeting.current_proposal_id is not None:
+    focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
+    if focus is not None:
         proposal = db.session.scalar(
             sa.select(Proposal)
-            .where(Proposal.id == meeting.current_proposal_id)
+            .where(Proposal.id == focus)
             .options(
                 selectinload(Proposal.versions),
                 selectinload(Proposal.objections).selectinload(Objection.contribution),

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from circle.read import verification
+from circle.read import rounds, verification
 from circle.extensions import db
 from circle.i18n import local_path
 from circle.method import Action, MeetingStatus, NameDisplay, Phase, may
@@ -95,9 +95,12 @@ def _may_download(reader: Reader) -> bool:
 
 @bp.get("/c/<int:circle_id>/log.jsonl")
 def log_jsonl(circle_id: int):
-    """The circle's whole log as JSON Lines: one entry per line, in canonical form (docs/record-format.md).
+    """The circle's log as JSON Lines: one entry per line, in canonical form (docs/record-format.md).
 
-    Streamed in batches, so memory stays bounded however long the log.
+    Streamed in batches, so memory stays bounded however long the log. While a
+    simultaneous reveal still hides its answers, the log ends just before that
+    round started: the answers are in the entries after it, and a chain checks
+    just as well up to any entry.
     """
     reader = record_reader(circle_id)
     if not _may_download(reader):
@@ -108,6 +111,7 @@ def log_jsonl(circle_id: int):
         ), 403
 
     app = current_app._get_current_object()
+    until = rounds.log_hidden_from(circle_id)
 
     def lines() -> Iterator[str]:
         # Its own app context (and so its own session), opened and closed while the body is sent:
@@ -116,7 +120,7 @@ def log_jsonl(circle_id: int):
             rows = db.session.execute(
                 sa.select(LogEntry.seq, LogEntry.at, LogEntry.actor_id, LogEntry.action,
                           LogEntry.data, LogEntry.prev_hash, LogEntry.hash)
-                .where(LogEntry.circle_id == circle_id)
+                .where(LogEntry.circle_id == circle_id, LogEntry.seq < until)
                 .order_by(LogEntry.seq)
                 .execution_options(yield_per=BATCH)
             )

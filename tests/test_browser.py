@@ -176,11 +176,19 @@ class Room:
         return Steer(self.server, self.seeded, self.meetings[meeting].meeting)
 
 
+#: The migrated database with Samen Vooruit, made once per run and copied for each module's server.
+_prepared: list[tuple[Path, Seeded]] = []
+
+
 def open_room(tmp_path_factory: pytest.TempPathFactory,
               plan: dict[str, list[tuple[str, dict]]]) -> Iterator[Room]:
     """Samen Vooruit with one meeting per entry of `plan` (name: [(proposer, wording), ...]), served."""
+    if not _prepared:
+        folder = tmp_path_factory.mktemp("kring-browser-template")
+        _prepared.append((folder / "kring.sqlite3", KringServer(folder).prepare()))
+    template, seeded = _prepared[0]
     server = KringServer(tmp_path_factory.mktemp("kring-room"))
-    seeded = server.prepare()
+    server.copy_database(template)
     made = plan_meetings(server, seeded, list(plan.items()))
     server.start()
     try:

@@ -101,12 +101,19 @@ def test_your_turn_the_question_and_the_answers_fill_the_first_screen(playwright
     expect(joost.page.locator("#meeting-answer [data-if=answered]")).to_have_text(nl("You have answered. Thank you."))
     steer("close_round")
 
-    # An open round: everyone answers at once.
+    # An open round: everyone answers at once. Samira stepped out and comes back late: not in this round,
+    # and her phone shows no empty answer box.
+    steer("mark_attendance", member_id=seeded.members["Samira"], present=False)
     steer.round("opinion_forming", mode="open", proposal=greening)
     everywhere()
-    for view in screens.values():
-        expect(view.page.locator("#answer-title")).to_have_text(nl("Your answer"))
-        on_first_screen(view, "#answer-title", "#meeting-answer .question", "#do-speak", "#do-pass")
+    expect(joost.page.locator("#answer-title")).to_have_text(nl("Your answer"))
+    on_first_screen(joost, "#answer-title", "#meeting-answer .question", "#do-speak", "#do-pass")
+    on_first_screen(samira, "#meeting-answer .i-am-here button", tap=True)
+    expect(samira.page.locator("#meeting-answer .answer")).to_be_hidden()
+    steer.present("Samira")
+    everywhere()
+    expect(samira.page.locator("#meeting-answer .i-am-here")).to_be_hidden()
+    expect(samira.page.locator("#meeting-answer .answer")).to_be_hidden()
     steer("close_round")
 
     # The consent round: consent and objection first; the proposal opens in place, in the answer box.

@@ -254,7 +254,9 @@ function showUnsent() {
   if (!box) return;
   box.hidden = !item;
   if (!item) return;
-  box.querySelector("[data-unsent-text]").textContent = [item.text, item.workable].filter(Boolean).join("\n\n");
+  const words = JSON.parse(box.dataset.answers || "{}");  // a pass, consent or objection says which it was
+  box.querySelector("[data-unsent-text]").textContent = [words[item.answer], item.text, item.workable]
+    .filter(Boolean).join("\n\n");
   box.querySelector("[data-unsent-why]").textContent = item.why || L.round_closed;
 }
 document.addEventListener("click", async (e) => {
@@ -302,7 +304,8 @@ function sendAnswer(item, button) {
     } else if (LATE.includes(ack.error)) {
       if (item.key) store.set(item.key, null);
       const why = ack.error === "no_round" ? L.round_closed : ack.message;
-      store.set("unsent", { text: item.payload.text || "", workable: item.payload.workable || "", why });
+      store.set("unsent", { answer: item.payload.answer, text: item.payload.text || "",
+        workable: item.payload.workable || "", why });
       showUnsent();
     } else {
       showError(ack.message);

@@ -94,10 +94,11 @@ def playwright_chromium() -> Iterator[tuple]:
 
 
 @pytest.fixture
-def kring(tmp_path: Path) -> Iterator[tuple[KringServer, Seeded]]:
+def kring(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[tuple[KringServer, Seeded]]:
     """The real server on a fresh database with the Samen Vooruit meeting planned."""
+    template, seeded = prepared_once(tmp_path_factory)
     server = KringServer(tmp_path)
-    seeded = server.prepare()
+    server.copy_database(template)
     server.start()
     try:
         yield server, seeded
@@ -176,17 +177,22 @@ class Room:
         return Steer(self.server, self.seeded, self.meetings[meeting].meeting)
 
 
-#: The migrated database with Samen Vooruit, made once per run and copied for each module's server.
+#: The migrated database with Samen Vooruit, made once per run and copied for each server.
 _prepared: list[tuple[Path, Seeded]] = []
+
+
+def prepared_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    """The migrations and the Samen Vooruit scenario, run once for all the browser tests of a run."""
+    if not _prepared:
+        folder = tmp_path_factory.mktemp("kring-browser-template")
+        _prepared.append((folder / "kring.sqlite3", KringServer(folder).prepare()))
+    return _prepared[0]
 
 
 def open_room(tmp_path_factory: pytest.TempPathFactory,
               plan: dict[str, list[tuple[str, dict]]]) -> Iterator[Room]:
     """Samen Vooruit with one meeting per entry of `plan` (name: [(proposer, wording), ...]), served."""
-    if not _prepared:
-        folder = tmp_path_factory.mktemp("kring-browser-template")
-        _prepared.append((folder / "kring.sqlite3", KringServer(folder).prepare()))
-    template, seeded = _prepared[0]
+    template, seeded = prepared_once(tmp_path_factory)
     server = KringServer(tmp_path_factory.mktemp("kring-room"))
     server.copy_database(template)
     made = plan_meetings(server, seeded, list(plan.items()))

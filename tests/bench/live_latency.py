@@ -1,33 +1,52 @@
 """Benchmark: how fast a change reaches every phone, per server kind, beside a bare python-socketio server.
 
     .venv/bin/python tests/bench/live_latency.py [--members 50] [--modes eventlet,gevent,threading]
-        [--cycles 30] [--budget 300]
+        [--clients programs,pages] [--cycles 30] [--budget 300] [--no-4n] [--keep]
 
 For each member count (N, 2N and, while the time budget allows, 4N with a
-third of the cycles) and each
-async mode, this starts the real Kring server (`python -m circle` with
-KRING_ASYNC_MODE, through tests/server.py's KringServer) on a fresh, migrated
-SQLite file and a free 127.0.0.1 port, with one circle: a facilitator and N
-seated members, the meeting open, everyone present. Every person signs in
-through their personal link over HTTP (tests/server.py's `sign_in`) and
-connects a python-socketio client (asyncio, websocket transport only). Then:
+third of the cycles), each async mode and each kind of client, this starts
+the real Kring server (`python -m circle` with KRING_ASYNC_MODE, through
+tests/server.py's KringServer, on the suite's clock of tests/days.py) on a
+fresh, migrated SQLite file and a free 127.0.0.1 port, with one circle: a
+facilitator and N seated members, the meeting (dated TODAY) open, everyone
+present. Every person signs in through their personal link over HTTP
+(tests/server.py's `sign_in`) and connects a python-socketio client (asyncio,
+websocket transport only), as one of two kinds of client (--clients):
+
+  programs: auth {"meeting": id}; they follow the JSON `state` and, for one
+     new answer, the small `answer` change (docs/live-protocol.md).
+  pages: Kring's own pages, auth {"meeting": id, "view": "phone"} (the
+     facilitator "console"); they follow `parts` messages as static/kring.js
+     does (docs/live-page.md): ask `parts` with their version on connecting,
+     take a full message whose version is not older, a one-answer message only
+     on exactly the next version, and on any gap ask `parts` again. The ops
+     are applied to a model of the page (parts by id, appended lines), and
+     after everyone answered each page must show every answer.
+
+Then, for each:
 
   a. steps: the facilitator starts and closes an open round, --cycles times
      (2 x cycles steps, after one warm-up cycle). For each step, the time from
-     just before the emit to each client's receipt of the `state` with the new
-     version: p50/p99 over all (client, step) pairs.
+     just before the emit until each client has the new version (a program:
+     the `state` with it; a page: the parts with it): p50/p99 over all
+     (client, step) pairs.
   b. all at once: an open round; all N members send their answer at the same
-     moment. The time until every client has seen every answer (from `answer`
-     changes or a `state`), and the Socket.IO bytes each client received
-     meanwhile (the encoded packets: events and its own acknowledgement).
-     Per-client bytes must grow linearly with N (ratio ~2 from N to 2N), not
-     quadratically (~4).
+     moment. The time until any client had any answer, and until every client
+     has every answer (a program: from `answer` changes or a `state`; a page:
+     the final version), and the
+     Socket.IO bytes each client received meanwhile (the encoded packets:
+     events, its own acknowledgement, and a page's answers to its own `parts`
+     requests), mean and max. Per-client bytes must grow linearly with N
+     (ratio ~2 from N to 2N), not quadratically (~4). A client that loses its
+     connection meanwhile (python-engineio drops it after 15 s without a ping)
+     ends the wait and is reported, with what the clients' library logged.
 
-In the same run, per member count, a bare python-socketio server (eventlet
-WSGI, this file started with --bare-server) gets the same clients and the same
-patterns, broadcasting a copy of the very `state` (and `answer`) JSON that
-Kring sent, so payload size and shape match: its p50/p99 is the floor that
-Kring's own work (SQL, state building) adds to.
+In the same run, per member count and kind of client, a bare python-socketio
+server (eventlet WSGI, this file started with --bare-server) gets the same
+clients and the same patterns, broadcasting a copy of the very `state` (and
+`answer`), or full `parts` (and one-answer `parts`), that Kring sent, so payload
+size and shape match: its p50/p99 is the floor that Kring's own work (SQL,
+state building, drawing the parts) adds to.
 
 A mode whose server does not start or whose WebSockets do not connect here
 (gevent not installed, say) is reported with the reason and skipped; gevent
@@ -35,9 +54,9 @@ serves WebSockets through gevent-websocket when installed, else through
 simple-websocket, and the output says which. Only 127.0.0.1 is
 used; every wait is bounded; every server process is stopped at the end, also
 on Ctrl+C or an error. Not a test (pytest collects test_*.py only): timings
-belong in a benchmark, never in a timed unit test (DESIGN.md, "Budgets").
+belong in a benchmark, never in a timed unit test.
 Optional packages: `pip install -e '.[test,bench]'` (gevent, gevent-websocket,
-and python-socketio's asyncio client, which needs aiohttp).
+and python-socketio's asyncio client, which needs aiohttp). See tests/bench/README.md.
 """
 
 import sys
@@ -53,11 +72,14 @@ if __name__ == "__main__" and "--bare-server" in sys.argv:
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import copy  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -76,11 +98,14 @@ from typing import Any  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 MODES = ("eventlet", "gevent", "threading")
+CLIENTS = ("programs", "pages")
 
-#: Run inside the server's environment (tests/server.py's KringServer._run): a circle of a
-#: facilitator and N members, a meeting opened with everyone present, and everyone's sign-in token.
+#: Run inside the server's environment (tests/server.py's KringServer._run), on the suite's clock
+#: (tests/days.py: memberships begin on TODAY, the day of the meeting): a circle of a facilitator
+#: and N members, a meeting opened with everyone present, and everyone's sign-in token.
 SEED = """
 import datetime as dt, json
+{clock}
 from circle import create_app, meetings
 from circle.auth import sign_in_token
 from circle.circles import add_member, create_circle
@@ -95,7 +120,7 @@ with app.app_context():
     for i in range({n}):
         add_member(None, circle_id, f"Lid {{i + 1:03d}}", Role.MEMBER)
     fac = lambda: db.session.get(Member, fac_id)
-    meeting = meetings.plan_meeting(fac(), "Benchmark", dt.date(2026, 11, 23)).subject
+    meeting = meetings.plan_meeting(fac(), "Benchmark", dt.date.fromisoformat("{day}")).subject
     meetings.open_meeting(fac(), meeting)
     people = db.session.scalars(
         db.select(Member).where(Member.circle_id == circle_id).order_by(Member.position)).all()
@@ -140,6 +165,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Tally(logging.Handler):
+    """Counts what the clients' python-socketio and python-engineio log, instead of printing it.
+
+    "packet queue is empty, aborting": a client heard no ping from the server for
+    ping_interval + 5 s and dropped its connection (a browser does the same after
+    pingInterval + pingTimeout): the server was too busy to ping.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: Counter = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen[record.getMessage()[:120]] += 1
+
+    def take(self) -> str:
+        """What was logged since the last call, as one line ('' for nothing)."""
+        said = "; ".join(f"{n} x {message!r}" for message, n in self.seen.most_common(3))
+        self.seen.clear()
+        return said
+
+
+CLIENT_LOG = logging.getLogger("kring.bench.clients")
+TALLY = Tally()
+CLIENT_LOG.addHandler(TALLY)
+CLIENT_LOG.setLevel(logging.WARNING)
+CLIENT_LOG.propagate = False
+
+
 # --- Every process this run starts, to stop them all whatever happens ----------------
 
 STARTED: list[subprocess.Popen] = []
@@ -171,9 +225,11 @@ def stop_everything() -> None:
 def serve_bare(port: int, template_path: str | None) -> None:
     """A python-socketio server on eventlet's WSGI server: one room, one version counter.
 
-    `step` broadcasts a `state`, `answer` broadcasts an `answer`; both are copies of
-    what Kring sent in this run (from `template_path`) with the version (and member)
-    put in, so the bare server sends documents of the same size and shape.
+    For programs, `step` broadcasts a `state` and `answer` an `answer`; for pages
+    (payload `parts: true`) `step` broadcasts a full `parts` message and `answer`
+    a one-answer `parts` message, and `parts` answers with the full one. All are
+    copies of what Kring sent in this run (from `template_path`) with the version
+    (and member) put in, so the bare server sends documents of the same size and shape.
     """
     import eventlet.wsgi
     import socketio
@@ -182,29 +238,48 @@ def serve_bare(port: int, template_path: str | None) -> None:
     state_template = templates.get("state") or {"version": 0, "pad": ""}
     answer_template = templates.get("answer") or {
         "version": 0, "round": 1, "seat": {"member": 0, "answered": True}, "current": None, "complete": False}
+    full_template = templates.get("parts_full") or {"version": 0, "full": True, "ops": []}
+    ops_template = templates.get("parts_answer") or {"version": 0, "full": False, "ops": []}
     sio = socketio.Server(async_mode="eventlet", ping_interval=10, ping_timeout=10)
     meeting = {"version": 0}
+
+    def full() -> dict:
+        return dict(full_template, version=meeting["version"], full=True)
 
     @sio.on("connect")
     def connect(sid, environ, auth=None):
         sio.enter_room(sid, "meeting")
-        sio.emit("state", dict(state_template, version=meeting["version"]), to=sid)
+        if not (isinstance(auth, dict) and auth.get("view")):  # a page asks for its parts itself
+            sio.emit("state", dict(state_template, version=meeting["version"]), to=sid)
 
     @sio.on("step")
     def step(sid, payload=None):
         meeting["version"] += 1
-        sio.emit("state", dict(state_template, version=meeting["version"]), to="meeting")
+        if (payload or {}).get("parts"):
+            sio.emit("parts", full(), to="meeting")
+        else:
+            sio.emit("state", dict(state_template, version=meeting["version"]), to="meeting")
         return {"ok": True, "version": meeting["version"]}
 
     @sio.on("answer")
     def answer(sid, payload=None):
         meeting["version"] += 1
+        if (payload or {}).get("parts"):
+            sio.emit("parts", dict(ops_template, version=meeting["version"], full=False), to="meeting")
+            return {"ok": True, "version": meeting["version"]}
         change = copy.deepcopy(answer_template)
         change["version"] = meeting["version"]
         change["round"] = (payload or {}).get("round", change.get("round"))
         change["seat"]["member"] = (payload or {}).get("member")
         sio.emit("answer", change, to="meeting")
         return {"ok": True, "version": meeting["version"]}
+
+    @sio.on("parts")
+    def parts(sid, payload=None):
+        have = (payload or {}).get("version")
+        if isinstance(have, int) and have >= meeting["version"]:
+            return {"ok": True, "version": meeting["version"], "full": False, "ops": []}
+        return {"ok": True, **full()}
 
     print("bare server ready", flush=True)
     eventlet.wsgi.server(eventlet.listen((HOST, port)), socketio.WSGIApp(sio), log_output=False, max_size=8192)
@@ -265,11 +340,14 @@ def client_class():
 
 
 class Phone:
-    """One person's phone: its first receipt time per state version, and what answers it has seen."""
+    """A program's phone (docs/live-protocol.md): its first receipt time per state version, and what answers it has seen."""
+
+    kind = "programs"
 
     def __init__(self, url: str, cookie: str | None = None, meeting: int | None = None, member: int = 0):
         self.url, self.cookie, self.meeting, self.member = url, cookie, meeting, member
-        self.sio = client_class()(reconnection=False, handle_sigint=False)
+        self.sio = client_class()(reconnection=False, handle_sigint=False, logger=CLIENT_LOG,
+                                  engineio_logger=CLIENT_LOG)
         self.sio.bench = self
         self.rx_t = 0.0
         self.rx_len = 0
@@ -284,8 +362,10 @@ class Phone:
         self.round_id: int | None = None
         self.answered: dict[int, float] = {}  # member -> when this phone first saw their answer
         self.answer_sizes: list[int] = []
+        self.last_answer: dict | None = None
         self.sio.on("state", self.on_state)
         self.sio.on("answer", self.on_answer)
+        self.sio.on("presence", self.on_presence)
 
     def on_state(self, state: dict) -> None:
         v = state.get("version")
@@ -309,20 +389,168 @@ class Phone:
             if change.get("round") == self.round_id and change["seat"].get("answered"):
                 self.answered.setdefault(change["seat"]["member"], self.rx_t)
 
-    def has_seen(self, expected: frozenset) -> bool:
+    def on_presence(self, change: dict) -> None:
+        if self.counting:
+            self.kinds["presence"] += 1
+
+    # What the measurements ask of every kind of client -------------------------------
+
+    def has_version(self, version: int) -> bool:
+        """Whether this client has had the change that made `version`."""
+        return version in self.received
+
+    def reached(self, version: int) -> float | None:
+        """When this client first had `version`."""
+        return self.received.get(version)
+
+    def caught_up(self, expected: frozenset, final: int | None) -> bool:
+        """After everyone answered: whether this client has every answer the server took."""
         return len(self.answered) >= len(expected) and expected <= self.answered.keys()
+
+    def caught_up_at(self, expected: frozenset, final: int | None) -> float:
+        return max(self.answered[m] for m in expected)
+
+    def behind(self, expected: frozenset, final: int | None) -> int:
+        """How many answers this client still misses."""
+        return len(expected - self.answered.keys())
+
+    def sample_change(self) -> dict | None:
+        """One of the small one-answer messages it received, to copy in the bare server."""
+        return self.last_answer
 
     def watch_round(self, round_id: int) -> None:
         self.round_id, self.answered = round_id, {}
         self.rx_bytes, self.kinds, self.answer_sizes = 0, Counter(), []
+        self.watched_from = self.version or 0
         self.counting = True
+
+    def first_news(self) -> float | None:
+        """When this client first had any of the answers (None: none came)."""
+        return min(self.answered.values(), default=None)
+
+    def auth(self) -> dict | None:
+        return {"meeting": self.meeting} if self.meeting is not None else None
 
     async def connect(self) -> None:
         await self.sio.connect(
             self.url, headers={"Cookie": self.cookie} if self.cookie else {},
-            auth={"meeting": self.meeting} if self.meeting is not None else None,
-            transports=["websocket"], wait_timeout=10,
+            auth=self.auth(), transports=["websocket"], wait_timeout=10,
         )
+
+
+class PagePhone(Phone):
+    """One of Kring's own pages (docs/live-page.md): follows `parts` with the rules of static/kring.js.
+
+    `version` is what the page shows. A full message is taken when its version
+    is not older; a one-answer message only on exactly the next version (an
+    older one is ignored); on a gap the page emits `parts` with its version and
+    takes the acknowledgement as a full message. The ops are applied to a model
+    of the page: parts by id, and the lines appended to a list.
+    """
+
+    kind = "pages"
+
+    def __init__(self, url: str, cookie: str | None = None, meeting: int | None = None, member: int = 0,
+                 view: str = "phone"):
+        super().__init__(url, cookie, meeting, member)
+        self.view = view
+        self.parts: dict[str, str] = {}  # element id -> its outer HTML
+        self.appended: dict[str, list[str]] = {}  # list id -> lines appended since it was last replaced
+        self.last_full: dict | None = None
+        self.last_ops: dict | None = None
+        self.asks = 0
+        self.sio.on("parts", self.on_parts)
+
+    def auth(self) -> dict | None:
+        return {**(super().auth() or {}), "view": self.view}
+
+    def on_state(self, state: dict) -> None:  # not meant for a page
+        if self.counting:
+            self.kinds["state (unexpected)"] += 1
+
+    def on_answer(self, change: dict) -> None:  # not meant for a page
+        if self.counting:
+            self.kinds["answer (unexpected)"] += 1
+
+    async def on_parts(self, message: dict) -> None:
+        t, size = self.rx_t, self.rx_len  # read before any await: the next packet may come meanwhile
+        if self.counting:
+            self.kinds["parts/full" if isinstance(message, dict) and message.get("full") else "parts/ops"] += 1
+        if self.take(message, t, size) == "gap":
+            await self.ask()
+
+    def take(self, message: Any, t: float, size: int) -> str:
+        """static/kring.js's `take`: 'taken', 'old', 'gap' (ask for the parts) or 'bad'."""
+        if not (isinstance(message, dict) and isinstance(message.get("version"), int)
+                and isinstance(message.get("ops"), list)):
+            return "bad"
+        v, full = message["version"], bool(message.get("full"))
+        have = -1 if self.version is None else self.version
+        if (v < have) if full else (v <= have):
+            return "old"
+        if not full and v != have + 1:
+            return "gap"
+        for op in message["ops"]:
+            if "append" in op:
+                self.appended.setdefault(op["append"], []).append(op["html"])
+            else:
+                self.parts[op["id"]] = op["html"]
+                if op["id"] == "meeting-contributions":  # the list is inside: replaced with it
+                    self.appended.pop("contributions-list", None)
+        self.version = v
+        self.received.setdefault(v, t)
+        if full and message["ops"]:
+            self.last_full, self.state_bytes = message, size
+        elif not full:
+            self.last_ops = message
+        return "taken"
+
+    async def ask(self) -> None:
+        """Emit `parts` with the version shown; the acknowledgement counts as a full message."""
+        self.asks += 1
+        if self.counting:
+            self.kinds["asks"] += 1
+
+        def got(ack: Any) -> None:
+            if isinstance(ack, dict) and ack.get("ok"):
+                self.take({**ack, "full": True}, self.rx_t, self.rx_len)
+
+        try:
+            await self.sio.emit("parts", {"version": self.version if self.version is not None else 0}, callback=got)
+        except Exception:  # noqa: BLE001 - not connected: nothing to ask now, the wait reports it
+            pass
+
+    async def connect(self) -> None:
+        await super().connect()
+        await self.ask()  # as the page does on connecting (a page loaded cold: version 0, the whole page)
+
+    # What the measurements ask -----------------------------------------------------
+
+    def has_version(self, version: int) -> bool:
+        return self.version is not None and self.version >= version
+
+    def reached(self, version: int) -> float | None:
+        return min((t for v, t in self.received.items() if v >= version), default=None)
+
+    def caught_up(self, expected: frozenset, final: int | None) -> bool:
+        return final is None or self.has_version(final)
+
+    def caught_up_at(self, expected: frozenset, final: int | None) -> float:
+        return self.reached(final)
+
+    def behind(self, expected: frozenset, final: int | None) -> int:
+        return 0 if final is None or self.version is None else max(0, final - self.version)
+
+    def sample_change(self) -> dict | None:
+        return self.last_ops
+
+    def first_news(self) -> float | None:
+        return min((t for v, t in self.received.items() if v > self.watched_from), default=None)
+
+    def answers_shown(self) -> set[str]:
+        """The contributions this page shows now: in its list of what was said, and appended to it."""
+        html = self.parts.get("meeting-contributions", "") + "".join(self.appended.get("contributions-list", ()))
+        return set(re.findall(r'id="contribution-(\d+)"', html))
 
 
 async def connect_all(phones: list[Phone], parallel: int = 16) -> None:
@@ -333,7 +561,7 @@ async def connect_all(phones: list[Phone], parallel: int = 16) -> None:
             await asyncio.wait_for(p.connect(), 20)
 
     await asyncio.gather(*(one(p) for p in phones))
-    await wait_until(lambda: all(p.version is not None for p in phones), 20, "every first state")
+    await wait_until(lambda: all(p.version is not None for p in phones), 20, "every first state (or parts)")
 
 
 async def hang_up(phones: list[Phone]) -> None:
@@ -352,10 +580,15 @@ async def hang_up(phones: list[Phone]) -> None:
 
 @dataclass
 class Result:
-    """What one server (a mode, or the bare one) measured with one member count."""
+    """What one server (a mode, or the bare one) measured with one member count and kind of client."""
 
     steps: list[float] = field(default_factory=list)
+    #: per measured step: whether it started a round, and its latency to the first and the last client
+    step_spread: list[tuple[bool, float, float]] = field(default_factory=list)
     all_answer: float | None = None
+    #: the first moment any client had any of the answers (with eventlet, the server sends hardly
+    #: anything until it has stored them all: compare with all_answer)
+    first_answer: float | None = None
     bytes_per_client: float | None = None
     max_bytes: int | None = None
     kinds: str = ""
@@ -363,6 +596,23 @@ class Result:
     state_bytes: int | None = None
     error: str | None = None
     templates: dict = field(default_factory=dict)
+    #: what the clients' Socket.IO libraries logged (dropped connections): Tally.take()
+    client_log: str = ""
+    #: pages: what one message holds, by part (`what_is_in`), for a member's page and the console
+    anatomy: dict = field(default_factory=dict)
+
+
+def what_is_in(message: dict | None) -> str:
+    """The size of each op of a `parts` message (its HTML, in UTF-8 bytes), largest first, and the whole."""
+    if not message:
+        return "-"
+    sizes = Counter()
+    for op in message.get("ops", ()):
+        name = op.get("id") or f"append {op.get('append')}"
+        name = re.sub(r"-\d+$", "-<id>", name)
+        sizes[name] += len(op.get("html", "").encode())
+    whole = len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+    return f"{whole:,} B JSON: " + ", ".join(f"{k} {v:,}" for k, v in sizes.most_common())
 
 
 async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Result) -> None:
@@ -374,46 +624,73 @@ async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Resu
         if not (isinstance(ack, dict) and ack.get("ok")):
             raise RuntimeError(f"step {i} refused: {ack}")
         target = ack["version"]
-        await wait_until(lambda: all(target in p.received for p in phones), 15, f"every phone at version {target}")
+        await wait_until(lambda: all(p.has_version(target) for p in phones), 15, f"every phone at version {target}")
         if i >= 2:
-            result.steps.extend(p.received[target] - t0 for p in phones)
-    result.state_bytes = fac.state_bytes
+            times = [p.reached(target) - t0 for p in phones]
+            result.steps.extend(times)
+            result.step_spread.append((i % 2 == 0, min(times), max(times)))
+    result.state_bytes = next(p for p in phones if p is not fac).state_bytes  # a member's (the console's is larger)
+
+
+async def while_connected(p: Phone, coro, timeout: float):
+    """Await `coro` (a call of this client's) at most `timeout` seconds, and only while the client is connected:
+    an acknowledgement never comes over a connection that dropped."""
+    task = asyncio.ensure_future(coro)
+    deadline = time.monotonic() + timeout
+    try:
+        while not task.done():
+            if not p.sio.connected:
+                raise ConnectionError("the connection dropped before the acknowledgement came")
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no acknowledgement within {timeout} s")
+            await asyncio.wait({task}, timeout=0.2)
+        return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 async def all_at_once(phones: list[Phone], answerers: list[Phone], round_id: int, answer, result: Result) -> None:
-    """Every answerer sends at the same moment; until every phone has seen every answer."""
+    """Every answerer sends at the same moment; until every phone has every answer."""
     for p in phones:
         p.watch_round(round_id)
     t0 = time.perf_counter()
-    acks = await asyncio.gather(*(asyncio.wait_for(answer(p), 60) for p in answerers), return_exceptions=True)
+    acks = await asyncio.gather(*(while_connected(p, answer(p), 60) for p in answerers), return_exceptions=True)
     ok = [isinstance(a, dict) and a.get("ok") for a in acks]
     # Only the answers the server took can reach the phones; a refused one is reported as an error.
     expected = frozenset(p.member for p, took in zip(answerers, ok) if took)
+    final = max((a["version"] for a, took in zip(acks, ok) if took), default=None)
     result.acks_failed = len(acks) - len(expected)
     if result.acks_failed:
         bad = next(a for a, took in zip(acks, ok) if not took)
         result.error = f"{result.acks_failed}/{len(acks)} answers refused or failed, e.g. {bad!r}"[:300]
     try:
-        await wait_until(lambda: all(p.has_seen(expected) for p in phones), 60, "every phone to see every answer",
-                         interval=0.01)
+        await wait_until(lambda: all(p.caught_up(expected, final) for p in phones)
+                         or any(not p.sio.connected for p in phones), 60,
+                         "every phone to have every answer", interval=0.01)
     except TimeoutError as timeout:
-        missing = [len(expected - p.answered.keys()) for p in phones]
-        result.error = (result.error or "") + f" {timeout} (answers missing per phone: max {max(missing)})"
+        missing = [p.behind(expected, final) for p in phones]
+        result.error = (result.error or "") + f" {timeout} (missing per phone: max {max(missing)})"
+    dropped = sum(not p.sio.connected for p in phones)
+    if dropped:
+        result.error = (result.error or "") + f" {dropped}/{len(phones)} clients lost their connection"
     await asyncio.sleep(0.05)  # stragglers after the last answer count too
     for p in phones:
         p.counting = False
-    if expected and all(p.has_seen(expected) for p in phones):
-        result.all_answer = max(p.answered[m] for p in phones for m in expected) - t0
+    if expected and all(p.caught_up(expected, final) for p in phones):
+        result.all_answer = max(p.caught_up_at(expected, final) for p in phones) - t0
+    firsts = [t for p in phones if (t := p.first_news()) is not None]
+    result.first_answer = min(firsts) - t0 if firsts else None
     sizes = [p.rx_bytes for p in phones]
     result.bytes_per_client = statistics.mean(sizes)
     result.max_bytes = max(sizes)
     kinds = Counter()
     for p in phones:
         kinds.update(p.kinds)
-    result.kinds = " ".join(f"{k} {v / len(phones):.0f}" for k, v in sorted(kinds.items()))
-    sample = next((p for p in phones if p.answer_sizes), None)
-    if sample is not None and hasattr(sample, "last_answer"):
-        result.templates["answer"] = sample.last_answer
+    result.kinds = " ".join(f"{k} {v / len(phones):.1f}" for k, v in sorted(kinds.items()))
+    sample = next((p.sample_change() for p in answerers if p.sample_change()), None)
+    if sample is not None:
+        result.templates["parts_answer" if phones[0].kind == "pages" else "answer"] = sample
 
 
 # --- Kring in one async mode -------------------------------------------------------
@@ -425,6 +702,9 @@ class Seeded:
     facilitator: int
     ids: list[int]
     tokens: list[str]
+    #: time.monotonic() when the seeding server's clock stood at tests/days.py's NOW: the servers
+    #: of this member count run on from there (KringServer.born), so the record's moments go forward.
+    born: float = 0.0
 
 
 def migrated(folder: Path) -> Path:
@@ -438,12 +718,13 @@ def migrated(folder: Path) -> Path:
 
 def prepare(n: int, folder: Path, empty: Path) -> tuple[Path, Seeded]:
     """A copy of the migrated database with the bench circle of a facilitator and `n` members."""
-    from tests.server import KringServer
+    from tests.days import TODAY
+    from tests.server import KringServer, clock_code
 
     server = KringServer(folder)
     server.copy_database(empty)
-    out = server._run("-c", SEED.format(n=n), timeout=300)
-    return server.database, Seeded(**json.loads(out.strip().splitlines()[-1]))
+    out = server._run("-c", SEED.format(n=n, clock=clock_code(server.now()), day=TODAY.isoformat()), timeout=300)
+    return server.database, Seeded(**json.loads(out.strip().splitlines()[-1]), born=server.born)
 
 
 def mode_unavailable(mode: str) -> str | None:
@@ -456,11 +737,15 @@ def mode_unavailable(mode: str) -> str | None:
     return None
 
 
-def run_kring(mode: str, n: int, template: Path, seeded: Seeded, folder: Path, cycles: int) -> Result:
+def run_kring(mode: str, clients: str, n: int, template: Path, seeded: Seeded, folder: Path,
+              cycles: int) -> Result:
+    """Kring in one async mode with one kind of client (programs or pages) on a copy of `template`."""
     from tests.server import KringServer, sign_in
 
     result = Result()
+    TALLY.take()
     server = KringServer(folder)
+    server.born = seeded.born  # the clock runs on from the seed's moments
     server.env["KRING_ASYNC_MODE"] = mode
     server.copy_database(template)
     try:
@@ -472,8 +757,13 @@ def run_kring(mode: str, n: int, template: Path, seeded: Seeded, folder: Path, c
         STARTED.append(server.process)
         with ThreadPoolExecutor(8) as pool:
             cookies = list(pool.map(lambda token: sign_in(server.port, token), seeded.tokens))
-        phones = [Phone(server.url, cookie, seeded.meeting, member)
-                  for cookie, member in zip(cookies, seeded.ids)]
+        if clients == "pages":
+            phones = [PagePhone(server.url, cookie, seeded.meeting, member,
+                                view="console" if member == seeded.facilitator else "phone")
+                      for cookie, member in zip(cookies, seeded.ids)]
+        else:
+            phones = [Phone(server.url, cookie, seeded.meeting, member)
+                      for cookie, member in zip(cookies, seeded.ids)]
         fac = phones[seeded.ids.index(seeded.facilitator)]
         members = [p for p in phones if p is not fac]
 
@@ -496,14 +786,30 @@ def run_kring(mode: str, n: int, template: Path, seeded: Seeded, folder: Path, c
                     result.error = f"WebSocket clients could not connect: {type(failed).__name__}: {failed}"
                     return
                 await steps(fac, phones, cycles, step, result)
-                result.templates["state"] = fac.last_state
+                if clients == "pages":
+                    result.templates["parts_full"] = members[0].last_full
+                else:
+                    result.templates["state"] = fac.last_state
                 ack = await step(True, fac.version)
-                assert ack.get("ok"), ack
-                await wait_until(lambda: all(ack["version"] in p.received for p in phones), 15, "the open round")
-                await all_at_once(phones, members, fac.last_state["round"]["id"], answer, result)
+                assert isinstance(ack, dict) and ack.get("ok"), ack
+                await wait_until(lambda: all(p.has_version(ack["version"]) for p in phones), 15, "the open round")
+                await all_at_once(phones, members, ack["id"], answer, result)
+                if clients == "pages":
+                    result.anatomy = {"member, one answer": what_is_in(members[0].last_ops),
+                                      "console, one answer": what_is_in(fac.last_ops),
+                                      "member, full": what_is_in(result.templates.get("parts_full"))}
+                if clients == "pages" and result.all_answer is not None:
+                    short = [p for p in phones if len(p.answers_shown()) < n - result.acks_failed]
+                    if short:
+                        result.error = (result.error or "") + (
+                            f" {len(short)} page(s) at the final version show fewer than the {n - result.acks_failed} "
+                            f"answers, e.g. "
+                            f"{len(short[0].answers_shown())} (member {short[0].member})")
                 await step(False, fac.version)
             finally:
+                result.client_log = TALLY.take()  # what hanging up logs is no news
                 await hang_up(phones)
+                TALLY.take()
 
         asyncio.run(asyncio.wait_for(session(), 600))
     except Exception as failed:  # noqa: BLE001 - one mode failing must not stop the others
@@ -519,7 +825,7 @@ def run_kring(mode: str, n: int, template: Path, seeded: Seeded, folder: Path, c
 
 
 def server_said(log: Path, whole: bool) -> str:
-    """The exceptions in a server's log (or, when nothing was measured, its last lines)."""
+    """The exceptions in a server's log, with where the first came from (or, when nothing was measured, its last lines)."""
     try:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
@@ -527,24 +833,40 @@ def server_said(log: Path, whole: bool) -> str:
     errors = Counter(line.strip() for line in lines
                      if line[:1].isalpha() and ("Error:" in line or "Exception:" in line))
     if errors:
-        return " | server log: " + "; ".join(f"{n} x {line[:200]}" for line, n in errors.most_common(3))
+        first = next(i for i, line in enumerate(lines) if line.strip() in errors)
+        begin = next((i for i in range(first, -1, -1) if lines[i].startswith("Traceback")), first)
+        frames = [re.sub(r'^File "(?:.*/site-packages/|.*/main/)?([^"]+)", line (\d+), in (\S+)', r"\1:\2 \3",
+                         line.strip()) for line in lines[begin:first] if line.strip().startswith("File ")]
+        where = " <- ".join(reversed(frames[-4:])) + (
+            f" <- ... <- {' <- '.join(reversed(frames[:3]))}" if len(frames) > 7 else
+            (" <- " + " <- ".join(reversed(frames[:-4])) if len(frames) > 4 else ""))
+        repeated = [f"{frame} x{n}" for frame, n in Counter(frames).most_common(3) if n > 3]
+        return (" | server log: " + "; ".join(f"{n} x {line[:200]}" for line, n in errors.most_common(3))
+                + (f" (the first at {where})" if where else "")
+                + (f" (frames repeated in it: {', '.join(repeated)})" if repeated else ""))
     if whole and lines:
         return " | server said: " + " / ".join(line[:160] for line in lines[-3:])
     return ""
 
 
-def run_bare(n: int, templates: dict, folder: Path, cycles: int) -> Result:
+def run_bare(n: int, clients: str, templates: dict, folder: Path, cycles: int) -> Result:
+    """The bare server with the same clients (programs or pages) and the same patterns."""
     result = Result()
+    TALLY.take()
     bare = BareServer(folder, templates)
+    pages = clients == "pages"
     try:
-        phones = [Phone(bare.url, member=i + 1) for i in range(n + 1)]
+        if pages:
+            phones = [PagePhone(bare.url, member=i + 1, view="console" if i == 0 else "phone") for i in range(n + 1)]
+        else:
+            phones = [Phone(bare.url, member=i + 1) for i in range(n + 1)]
         fac, members = phones[0], phones[1:]
 
         async def step(start: bool, based_on: int) -> dict:
-            return await fac.sio.call("step", {"based_on": based_on}, timeout=15)
+            return await fac.sio.call("step", {"based_on": based_on, "parts": pages}, timeout=15)
 
         async def answer(p: Phone) -> dict:
-            return await p.sio.call("answer", {"member": p.member, "round": 1}, timeout=60)
+            return await p.sio.call("answer", {"member": p.member, "round": 1, "parts": pages}, timeout=60)
 
         async def session() -> None:
             try:
@@ -552,7 +874,9 @@ def run_bare(n: int, templates: dict, folder: Path, cycles: int) -> Result:
                 await steps(fac, phones, cycles, step, result)
                 await all_at_once(phones, members, 1, answer, result)
             finally:
+                result.client_log = TALLY.take()  # what hanging up logs is no news
                 await hang_up(phones)
+                TALLY.take()
 
         asyncio.run(asyncio.wait_for(session(), 600))
     except Exception as failed:  # noqa: BLE001
@@ -580,16 +904,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=50, help="N: seated members besides the facilitator")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated: eventlet,gevent,threading")
+    parser.add_argument("--clients", default=",".join(CLIENTS),
+                        help="comma-separated: programs (JSON state, python-socketio), pages (Kring's own "
+                             "pages: parts messages); default both")
     parser.add_argument("--cycles", type=int, default=30, help="start/close cycles measured (2 steps each)")
     parser.add_argument("--budget", type=float, default=300,
                         help="seconds: the 4N run (with a third of the cycles) is done only if N and 2N "
                              "took less than 60%% of this")
     parser.add_argument("--no-4n", action="store_true", help="measure N and 2N only")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (databases, server logs) and print where it is")
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         parser.error(f"unknown mode(s): {', '.join(unknown)}")
+    kinds = [c.strip() for c in args.clients.split(",") if c.strip()]
+    unknown = [c for c in kinds if c not in CLIENTS]
+    if unknown or not kinds:
+        parser.error(f"--clients: {', '.join(unknown) or 'none given'}: choose from {', '.join(CLIENTS)}")
     if args.members < 1 or args.cycles < 1:
         parser.error("--members and --cycles must be at least 1")
 
@@ -602,7 +935,8 @@ def main() -> int:
     started = time.monotonic()
     say(f"Kring live latency: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {load()} at start; {versions()}")
-    say(f"modes {', '.join(modes)}; members {', '.join(map(str, sizes))} (+1 facilitator, all connected); "
+    say(f"modes {', '.join(modes)}; clients {', '.join(kinds)}; members {', '.join(map(str, sizes))} "
+        f"(+1 facilitator, all connected); "
         f"{args.cycles} start/close cycles = {2 * args.cycles} steps after 1 warm-up cycle"
         + ("" if args.no_4n else f" ({big_cycles} cycles with {sizes[-1]} members)"))
     if "gevent" in modes:
@@ -614,9 +948,13 @@ def main() -> int:
     skipped = {m: why for m in modes if (why := mode_unavailable(m))}
     for m, why in skipped.items():
         say(f"  {m}: skipped: {why}")
-    rows: list[tuple[str, int, Result, Result]] = []
+    gave_up: dict[tuple[str, str], str] = {}  # (mode, clients) that measured nothing: not tried with more
+    rows: list[tuple[str, str, int, Result, Result]] = []
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="kring-live-bench-") as tmp:
+    if args.keep:
+        kept = tempfile.mkdtemp(prefix="kring-live-bench-")
+        say(f"keeping databases and server logs in {kept}")
+    with contextlib.nullcontext(kept) if args.keep else tempfile.TemporaryDirectory(prefix="kring-live-bench-") as tmp:
         (Path(tmp) / "empty").mkdir()
         empty = migrated(Path(tmp) / "empty")
         for n in sizes:
@@ -639,36 +977,49 @@ def main() -> int:
                 continue
             say(f"[{time.monotonic() - started:5.0f} s] {n} members: database seeded in {time.monotonic() - t:.1f} s")
             templates: dict = {}
-            results: dict[str, Result] = {}
+            results: dict[tuple[str, str], Result] = {}
             for mode in modes:
                 if mode in skipped:
                     continue
-                (folder / mode).mkdir()
-                r = run_kring(mode, n, template, seeded, folder / mode, cycles)
-                results[mode] = r
-                if r.error:
-                    say(f"    {mode}: {r.error.strip()}")
-                if r.error and not r.steps:  # nothing measured: do not try again with more members
-                    skipped[mode] = r.error.strip()
-                for key, value in r.templates.items():
-                    templates.setdefault(key, value)
-                say(f"[{time.monotonic() - started:5.0f} s] {n} members, {mode}: step p50 {ms(_p(r.steps, 50))} ms, "
-                    f"all answers {ms(r.all_answer)} ms")
-            (folder / "bare").mkdir()
-            bare = run_bare(n, templates, folder / "bare", cycles)
-            if bare.error:
-                say(f"    bare: {bare.error}")
-            say(f"[{time.monotonic() - started:5.0f} s] {n} members, bare: step p50 {ms(_p(bare.steps, 50))} ms, "
-                f"all answers {ms(bare.all_answer)} ms")
-            for mode, r in results.items():
-                rows.append((mode, n, r, bare))
+                for clients in kinds:
+                    if (mode, clients) in gave_up:
+                        continue
+                    (folder / f"{mode}-{clients}").mkdir()
+                    r = run_kring(mode, clients, n, template, seeded, folder / f"{mode}-{clients}", cycles)
+                    results[mode, clients] = r
+                    if r.error:
+                        say(f"    {mode}, {clients}: {r.error.strip()}")
+                    if r.error and not r.steps:  # nothing measured: do not try again with more members
+                        gave_up[mode, clients] = r.error.strip()
+                    for key, value in r.templates.items():
+                        if value:
+                            templates.setdefault(key, value)
+                    say(f"[{time.monotonic() - started:5.0f} s] {n} members, {mode}, {clients}: "
+                        f"step p50 {ms(_p(r.steps, 50))} ms, first answer {ms(r.first_answer)} ms, "
+                        f"all answers {ms(r.all_answer)} ms, {_int(r.bytes_per_client)} B/phone")
+                    if r.client_log:
+                        say(f"    {mode}, {clients}: the clients logged {r.client_log}")
+            bare: dict[str, Result] = {}
+            for clients in kinds:
+                (folder / f"bare-{clients}").mkdir()
+                b = bare[clients] = run_bare(n, clients, templates, folder / f"bare-{clients}", cycles)
+                if b.error:
+                    say(f"    bare, {clients}: {b.error}")
+                if b.client_log:
+                    say(f"    bare, {clients}: the clients logged {b.client_log}")
+                say(f"[{time.monotonic() - started:5.0f} s] {n} members, bare, {clients}: "
+                    f"step p50 {ms(_p(b.steps, 50))} ms, all answers {ms(b.all_answer)} ms, "
+                    f"{_int(b.bytes_per_client)} B/phone")
+            for (mode, clients), r in results.items():
+                rows.append((mode, clients, n, r, bare[clients]))
             if not results:
-                rows.append(("(none)", n, Result(), bare))
+                for clients in kinds:
+                    rows.append(("(none)", clients, n, Result(), bare[clients]))
 
-    table(rows, sizes, modes, skipped, notes)
+    table(rows, sizes, modes, kinds, skipped, gave_up, notes)
     say(f"total {time.monotonic() - started:.0f} s; load average {load()} at the end "
         f"(other work on this machine shows up as noise, mostly in p99)")
-    return 0 if all(not r.error for _, _, r, _ in rows) else 1
+    return 0 if all(not r.error for *_, r, _ in rows) else 1
 
 
 def load() -> str:
@@ -682,47 +1033,91 @@ def _p(values: list[float], p: float) -> float | None:
     return percentile(values, p) if values else None
 
 
-def table(rows, sizes, modes, skipped, notes) -> None:
+def table(rows, sizes, modes, kinds, skipped, gave_up, notes) -> None:
     say("")
-    say("step = facilitator starts/closes an open round; latency from emit to each phone's receipt of that "
-        "state version, over all (phone, step) pairs.")
-    say("all-ans = N members answer at once: until every phone has seen every answer. "
-        "bytes/phone = Socket.IO bytes each phone received meanwhile (mean).")
-    say("bare = python-socketio on eventlet, same clients, broadcasting copies of the same JSON. "
-        "received per phone = events of each kind (mean).")
-    head = (f"{'mode':<10} {'members':>7} {'step p50':>9} {'step p99':>9} {'bare p50':>9} {'bare p99':>9} "
-            f"{'all-ans':>9} {'bare all':>9} {'bytes/phone':>12} {'state B':>8}  received per phone")
+    say("step = facilitator starts/closes an open round; latency from emit until each client has that version "
+        "(a program: the `state`; a page: the `parts`), over all (client, step) pairs.")
+    say("all-ans = N members answer at once: until every client has every answer (a page: the final version); "
+        "first = until any client had any answer. B/phone, max B = Socket.IO bytes each client received "
+        "meanwhile (mean, max).")
+    say("bare = python-socketio on eventlet, same clients, broadcasting copies of the same JSON (state/answer "
+        "or parts). full B = one full `state` (programs) or one full `parts` message of a member's page (pages).")
+    head = (f"{'mode':<10} {'clients':<8} {'members':>7} {'step p50':>9} {'step p99':>9} {'bare p50':>9} "
+            f"{'bare p99':>9} {'first':>8} {'all-ans':>9} {'bare all':>9} {'B/phone':>9} {'max B':>9} {'bare B':>9} "
+            f"{'full B':>8}  received per phone (mean)")
     say(head)
     say("-" * len(head))
-    for mode, n, r, bare in rows:
-        say(f"{mode:<10} {n:>7} {ms(_p(r.steps, 50)):>9} {ms(_p(r.steps, 99)):>9} "
-            f"{ms(_p(bare.steps, 50)):>9} {ms(_p(bare.steps, 99)):>9} {ms(r.all_answer) + ('!' if r.acks_failed else ''):>9} "
-            f"{ms(bare.all_answer):>9} {_int(r.bytes_per_client):>12} {_int(r.state_bytes):>8}  {r.kinds}")
-    say("(times in ms; state B = bytes of one full `state` packet; ! = some answers failed, see the errors below)")
+    order = {m: i for i, m in enumerate(modes)}
+    for mode, clients, n, r, bare in sorted(rows, key=lambda row: (order.get(row[0], -1), row[2], row[1] != "programs")):
+        say(f"{mode:<10} {clients:<8} {n:>7} {ms(_p(r.steps, 50)):>9} {ms(_p(r.steps, 99)):>9} "
+            f"{ms(_p(bare.steps, 50)):>9} {ms(_p(bare.steps, 99)):>9} {ms(r.first_answer):>8} "
+            f"{ms(r.all_answer) + ('!' if r.acks_failed else ''):>9} {ms(bare.all_answer):>9} "
+            f"{_int(r.bytes_per_client):>9} {_int(r.max_bytes):>9} {_int(bare.bytes_per_client):>9} "
+            f"{_int(r.state_bytes):>8}  {r.kinds}")
+    say("(times in ms; ! = some answers failed, see the errors below)")
     say("")
-    say("Growth of what each phone receives when everyone answers at once (linear: x2 per doubling; N^2: x4).")
-    say("(The time is another matter: N answers to N+1 phones are N(N+1) messages for the server to send,")
+    say("Growth of what each client receives when everyone answers at once (linear: x2 per doubling; N^2: x4).")
+    say("(The time is another matter: N answers to N+1 clients are N(N+1) messages for the server to send,")
     say(" so even the bare server's time grows towards x4 per doubling once sending dominates.)")
     for mode in [*modes, "bare"]:
         if mode in skipped:
             continue
-        per = {n: (bare if mode == "bare" else r) for m, n, r, bare in rows if m == mode or mode == "bare"}
-        got = [(n, per[n].bytes_per_client, per[n].all_answer) for n in sizes
-               if n in per and per[n].bytes_per_client]
-        if len(got) < 2:
-            continue
-        parts = [f"{n}: {b:,.0f} B ({b / n:,.0f} B/answer)" for n, b, _ in got]
-        ratios = [f"x{b2 / b1:.2f} bytes, " + (f"x{t2 / t1:.2f}" if t1 and t2 else "-") + f" time ({n1}->{n2})"
-                  for (n1, b1, t1), (n2, b2, t2) in zip(got, got[1:])]
-        say(f"  {mode:<10} " + "; ".join(parts))
-        say(f"  {'':<10} " + "; ".join(ratios))
-    for mode, why in skipped.items():
-        say(f"  {mode}: skipped: {why}")
+        for clients in kinds:
+            per = {n: (bare if mode == "bare" else r) for m, c, n, r, bare in rows
+                   if c == clients and (m == mode or mode == "bare")}
+            got = [(n, per[n].bytes_per_client, per[n].max_bytes, per[n].all_answer) for n in sizes
+                   if n in per and per[n].bytes_per_client]
+            if len(got) < 2:
+                continue
+            parts = [f"{n}: {b:,.0f} B mean, {mx:,} max ({b / n:,.0f} B/answer)" for n, b, mx, _ in got]
+            ratios = [f"x{b2 / b1:.2f} mean, x{m2 / m1:.2f} max bytes, "
+                      + (f"x{t2 / t1:.2f}" if t1 and t2 else "-") + f" time ({n1}->{n2})"
+                      for (n1, b1, m1, t1), (n2, b2, m2, t2) in zip(got, got[1:])]
+            say(f"  {mode + ', ' + clients:<18} " + "; ".join(parts))
+            say(f"  {'':<18} " + "; ".join(ratios))
+    say("")
+    say("Steps by kind: latency until every client had the new version (each step's last client), p50/p99 over "
+        "the steps; the slowest step, and its first client.")
+    head = (f"{'mode':<10} {'clients':<8} {'members':>7} {'start p50':>10} {'start p99':>10} {'close p50':>10} "
+            f"{'close p99':>10}  slowest step")
+    say(head)
+    say("-" * len(head))
+    for mode, clients, n, r, bare in sorted(rows, key=lambda row: (order.get(row[0], -1), row[2], row[1] != "programs")):
+        for name, res in ((mode, r), ("bare", bare)):
+            if not res.step_spread:
+                continue
+            start = [last for is_start, _, last in res.step_spread if is_start]
+            close = [last for is_start, _, last in res.step_spread if not is_start]
+            i, (is_start, first, last) = max(enumerate(res.step_spread), key=lambda x: x[1][2])
+            say(f"{name:<10} {clients:<8} {n:>7} {ms(_p(start, 50)):>10} {ms(_p(start, 99)):>10} "
+                f"{ms(_p(close, 50)):>10} {ms(_p(close, 99)):>10}  #{i + 1} ({'start' if is_start else 'close'}): "
+                f"first client {ms(first)}, last {ms(last)}")
+    say("")
+    biggest = {}
+    for m, c, n, r, _ in rows:
+        if r.anatomy:
+            biggest[m] = (n, r.anatomy)
+    for m, (n, anatomy) in biggest.items():
+        say(f"What a page's `parts` messages hold, {m} with {n} members (HTML bytes per part, largest first):")
+        for what, inside in anatomy.items():
+            say(f"  {what:<20} {inside}")
+    for m, why in skipped.items():
+        say(f"  {m}: skipped: {why}")
+    for (m, c), why in gave_up.items():
+        say(f"  {m}, {c}: gave up after the first failure: {why[:300]}")
     for note in notes:
         say(f"  note: {note}")
-    errors = [(m, n, r.error.strip()) for m, n, r, _ in rows if r.error]
-    for m, n, e in errors:
-        say(f"  error: {m} with {n} members: {e}")
+    for m, c, n, r, bare in rows:
+        if r.client_log:
+            say(f"  clients' log: {m}, {c} with {n} members: {r.client_log}")
+        if bare.client_log and m == rows[0][0]:
+            say(f"  clients' log: bare, {c} with {n} members: {bare.client_log}")
+    errors = [(m, c, n, r.error.strip()) for m, c, n, r, _ in rows if r.error]
+    for m, c, n, e in errors:
+        say(f"  error: {m}, {c} with {n} members: {e}")
+    for m, c, n, _, bare in rows:
+        if bare.error and m == rows[0][0]:
+            say(f"  error: bare, {c} with {n} members: {bare.error.strip()}")
 
 
 def _int(value: float | None) -> str:

@@ -56,6 +56,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 365,
         PREFERRED_URL_SCHEME="http",
+        # Behind a reverse proxy: how many proxies stand in front (circle/headers.py); 0 trusts no X-Forwarded-*.
+        PROXY_FIX=0,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KRING")
@@ -96,6 +98,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     auth.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    from circle import headers
+
+    headers.init_app(app)  # last: its wrapping (and ProxyFix's) must be outermost
     return app
 
 

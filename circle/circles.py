@@ -16,25 +16,27 @@ from circle import clock, method
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
 from circle.method import NAME_MAX, TITLE_MAX, Action, NameDisplay, Role, check_text, require
-from circle.models import Circle, Member
+from circle.models import Circle, Member, Person
 
 
 def create_circle(name: str, facilitator: str, quorum: int | None = None,
-                  since: dt.date | None = None) -> tuple[Circle, Member]:
+                  since: dt.date | None = None, person_id: int | None = None) -> tuple[Circle, Member]:
     """Found a circle with its first facilitator (a member from `since`, default today).
 
-    Run by an administrator, so no actor.
+    Run by an administrator, so no actor. The facilitator is a new person, or,
+    with `person_id`, someone who already signs in to another circle.
     """
     name, facilitator = name.strip(), facilitator.strip()
     check_text(name, TITLE_MAX, required=True)
     check_text(facilitator, NAME_MAX, required=True)
     since = since or clock.today()
     with unit_of_work():
+        who = _existing_person(person_id)
         circle = Circle(name=name, quorum=quorum)
         db.session.add(circle)
         db.session.flush()
-        first = Member(circle_id=circle.id, name=facilitator, role=Role.FACILITATOR, position=1,
-                       joined_on=since)
+        first = Member(circle_id=circle.id, role=Role.FACILITATOR, position=1, joined_on=since)
+        _name_membership(first, who, facilitator)
         db.session.add(first)
         db.session.flush()
         log(circle.id, None, "create_circle",
@@ -44,11 +46,14 @@ def create_circle(name: str, facilitator: str, quorum: int | None = None,
 
 
 def add_member(actor: Member | None, circle_id: int, name: str, role: Role = Role.MEMBER,
-               since: dt.date | None = None) -> Done:
+               since: dt.date | None = None, person_id: int | None = None) -> Done:
     """Add a person to the circle, at the end of its ring; the facilitator or an administrator.
 
     `since` is the first day of their membership (default today); it may lie in
-    the past, for someone who joined before the circle used Kring.
+    the past, for someone who joined before the circle used Kring. The person is
+    new, named `name`; only an administrator may add, with `person_id`, someone
+    who already signs in to another circle (a facilitator does not see other
+    circles' people, so cannot pick one).
     """
     name = name.strip()
     check_text(name, NAME_MAX, required=True)
@@ -57,6 +62,9 @@ def add_member(actor: Member | None, circle_id: int, name: str, role: Role = Rol
         if actor is not None:
             allowed(actor, Action.ADD_MEMBER)
             require(actor.circle_id == circle_id, "not_found")
+            require(person_id is None, "not_allowed")
+        who = _existing_person(person_id)
+        name = who.name if who is not None else name
         taken = db.session.scalar(
             sa.select(Member.id).where(Member.circle_id == circle_id, Member.name == name)
         )
@@ -64,14 +72,31 @@ def add_member(actor: Member | None, circle_id: int, name: str, role: Role = Rol
         last = db.session.scalar(
             sa.select(sa.func.max(Member.position)).where(Member.circle_id == circle_id)
         )
-        member = Member(circle_id=circle_id, name=name, role=role, position=(last or 0) + 1,
-                        joined_on=since)
+        member = Member(circle_id=circle_id, role=role, position=(last or 0) + 1, joined_on=since)
+        _name_membership(member, who, name)
         db.session.add(member)
         db.session.flush()
         done = log(circle_id, actor, Action.ADD_MEMBER,
                    {"member": person(member), "role": role.value, "since": since.isoformat()},
                    subject=member.id)
     return done
+
+
+def _existing_person(person_id: int | None) -> Person | None:
+    """The person `person_id` names, or None for a new one; an unknown id is refused."""
+    if person_id is None:
+        return None
+    who = db.session.get(Person, person_id)
+    require(who is not None, "not_found")
+    return who
+
+
+def _name_membership(member: Member, who: Person | None, name: str) -> None:
+    """Give a new membership its person: the one who already signs in, else a new person named `name`."""
+    if who is not None:
+        member.person = who
+    else:
+        member.name = name
 
 
 def end_membership(actor: Member | None, circle_id: int, member_id: int,

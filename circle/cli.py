@@ -1,5 +1,5 @@
-"""`flask` commands: found a circle, add and end memberships, print sign-in links, seed the demo,
-verify the log."""
+"""`flask` commands: found a circle, add and end memberships, print and revoke sign-in links, seed
+the demo, verify the log."""
 
 from __future__ import annotations
 
@@ -15,18 +15,18 @@ from circle import record
 from circle.circles import add_member, create_circle, end_membership
 from circle.extensions import db
 from circle.method import Role, RuleBroken
-from circle.models import Circle, Member
+from circle.models import Circle, Member, Person
 
 
 def init_app(app: Flask) -> None:
     """Register Kring's commands on the app's CLI."""
     for command in (create_circle_command, add_member_command, end_membership_command, links_command,
-                    demo_command, verify_log_command):
+                    revoke_link_command, demo_command, verify_log_command):
         app.cli.add_command(command)
 
 
 def _link(member: Member) -> str:
-    """A member's personal sign-in link, on the address Kring is served at."""
+    """A member's personal sign-in link (their person's, made now), on the address Kring is served at."""
     from circle.auth import sign_in_url
 
     base = current_app.config.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
@@ -35,10 +35,13 @@ def _link(member: Member) -> str:
 
 
 def _print_links(circle: Circle) -> None:
-    click.echo(f"{circle.name}: sign-in links (keep them private)")
+    from circle.auth import link_valid_until
+
+    until = link_valid_until().date().isoformat()
+    click.echo(f"{circle.name}: sign-in links, valid until {until} (keep them private)")
     for member in circle.members:
         if member.active:
-            click.echo(f"  {member.name} ({member.role.value}): {_link(member)}")
+            click.echo(f"  {member.name} ({member.role.value}, person {member.person_id}): {_link(member)}")
 
 
 @click.command("create-circle")
@@ -48,10 +51,15 @@ def _print_links(circle: Circle) -> None:
 @click.option("--quorum", type=click.IntRange(min=1), help="Members needed for a consent round.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The facilitator's first day as a member (YYYY-MM-DD; default today).")
-def create_circle_command(name: str, facilitator: str, quorum: int | None, since: dt.datetime | None) -> None:
+@click.option("--person", "person_id", type=int,
+              help="The facilitator already signs in to another circle: their person's id (see `links`).")
+def create_circle_command(name: str, facilitator: str, quorum: int | None, since: dt.datetime | None,
+                          person_id: int | None) -> None:
     """Found a circle and print its facilitator's sign-in link."""
+    _same_person(person_id, facilitator)
     try:
-        circle, first = create_circle(name, facilitator, quorum, since=since and since.date())
+        circle, first = create_circle(name, facilitator, quorum, since=since and since.date(),
+                                      person_id=person_id)
     except RuleBroken as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Circle {circle.id} created: {circle.name}")
@@ -65,17 +73,40 @@ def create_circle_command(name: str, facilitator: str, quorum: int | None, since
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Their first day as a member (YYYY-MM-DD; default today).")
-def add_member_command(circle_id: int, name: str, role: str, since: dt.datetime | None) -> None:
+@click.option("--person", "person_id", type=int,
+              help="They already sign in to another circle: their person's id (see `links`).")
+def add_member_command(circle_id: int, name: str, role: str, since: dt.datetime | None,
+                       person_id: int | None) -> None:
     """Add a person to a circle from a date and print their sign-in link."""
     if db.session.get(Circle, circle_id) is None:
         raise click.ClickException(f"No circle {circle_id}.")
+    _same_person(person_id, name)
     try:
-        done = add_member(None, circle_id, name, Role(role), since=since and since.date())
+        done = add_member(None, circle_id, name, Role(role), since=since and since.date(),
+                          person_id=person_id)
     except RuleBroken as e:
         raise click.ClickException(e.message) from None
     member = db.session.get(Member, done.subject)
     click.echo(f"  {member.name} ({member.role.value}, since {member.joined_on.isoformat()}): "
                f"{_link(member)}")
+
+
+def _same_person(person_id: int | None, name: str) -> None:
+    """Refuse a person id that is unknown or names someone else: one slip would merge two people."""
+    if person_id is None:
+        return
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise click.ClickException(f"No person {person_id}.")
+    if person.name != name.strip():
+        raise click.ClickException(f"Person {person_id} is {person.name!r}, not {name.strip()!r}.")
+
+
+def _member_named(circle_id: int, name: str) -> Member:
+    member = db.session.scalar(sa.select(Member).where(Member.circle_id == circle_id, Member.name == name))
+    if member is None:
+        raise click.ClickException(f"No member {name!r} in circle {circle_id}.")
+    return member
 
 
 @click.command("end-membership")
@@ -86,9 +117,7 @@ def add_member_command(circle_id: int, name: str, role: str, since: dt.datetime 
               help="The day they left: from then on no longer a member (YYYY-MM-DD; default today).")
 def end_membership_command(circle_id: int, name: str, on: dt.datetime | None) -> None:
     """Record that someone left a circle; they stay in its record as a former member."""
-    member = db.session.scalar(sa.select(Member).where(Member.circle_id == circle_id, Member.name == name))
-    if member is None:
-        raise click.ClickException(f"No member {name!r} in circle {circle_id}.")
+    member = _member_named(circle_id, name)
     try:
         end_membership(None, circle_id, member.id, on=on and on.date())
     except RuleBroken as e:
@@ -105,6 +134,24 @@ def links_command(circle_id: int) -> None:
     if circle is None:
         raise click.ClickException(f"No circle {circle_id}.")
     _print_links(circle)
+
+
+@click.command("revoke-link")
+@with_appcontext
+@click.argument("circle_id", type=int)
+@click.argument("name")
+def revoke_link_command(circle_id: int, name: str) -> None:
+    """End a member's sign-in links, remembered phones and open connections; print a new link.
+
+    The link is the person's: it ends in all their circles.
+    """
+    from circle.auth import revoke
+
+    member = _member_named(circle_id, name)
+    revoke(member.person)
+    click.echo(f"The links of {member.name} (person {member.person_id}) no longer work; "
+               "their phones are signed out.")
+    click.echo(f"  {member.name} ({member.role.value}): {_link(member)}")
 
 
 @click.command("demo")

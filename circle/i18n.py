@@ -15,6 +15,9 @@ from flask import (
     session,
 )
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from circle.extensions import db
 
 bp = Blueprint("i18n", __name__)
 
@@ -23,13 +26,16 @@ LANGUAGE_LABELS = {"nl": "NL", "en": "EN"}
 
 
 def select_locale() -> str:
-    """The language of this request: the person's choice, else their browser's, else Dutch."""
+    """The language of this request: the choice made on this phone, else the person's, else their
+    browser's, else Dutch. A signed-in person's choice goes with them to every phone they sign in on."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
     return request.accept_languages.best_match(languages) or "nl"
 
 
@@ -52,6 +58,9 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated and current_user.language != lang:
+            current_user.language = lang
+            db.session.commit()
     back = local_path(request.form.get("next")) or _referrer_path() or "/"
     return redirect(back, code=303)
 

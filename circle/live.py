@@ -6,8 +6,10 @@ step of the table (circle/steps.py) is an event; each is acknowledged with
 `{"ok": true, ...}` or `{"ok": false, "error": code, "message": text in the
 user's language}`. After an action commits, everyone following the meeting
 is told (circle/broadcast.py). Connecting and disconnecting tell the room who
-is connected (`presence`, circle/presence.py). See docs/live-protocol.md and
-docs/live-page.md.
+is connected (`presence`, circle/presence.py). A connection acts as the
+person's membership of the meeting's circle; every event checks again that
+this sign-in still holds, and closes the connection when it does not. See
+docs/live-protocol.md and docs/live-page.md.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, disconnect as close_this_socket, join_room
 
 from circle import forms, presence
 from circle.broadcast import page_room, page_update, program_room, room, tell_the_room
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, RuleBroken
-from circle.models import Meeting
+from circle.models import Meeting, Member
 from circle.read.state import meeting_state
 from circle.steps import STEPS
 from circle.views.meeting_view import kind_of
@@ -57,21 +59,42 @@ def _meeting_of_this_socket() -> int | None:
     return getattr(request, "environ", {}).get("kring.meeting")
 
 
+def _member_of_this_socket() -> Member | None:
+    """The membership this connection acts as, while its sign-in holds; else None, and it is closed.
+
+    Checked on every event, not only at connect: a sign-in revoked (or a
+    membership ended) since then stops here, even where the word to close the
+    connection did not arrive.
+    """
+    environ = getattr(request, "environ", {})
+    member_id = environ.get("kring.member")
+    if member_id is None:
+        return None
+    member = db.session.get(Member, member_id)
+    if member is None or not member.active or member.person.sign_in_version != environ.get("kring.version"):
+        close_this_socket()
+        return None
+    return member
+
+
 def handle(name: str, payload: Any) -> dict[str, Any]:
     """Check the payload with the step's form, run its action, tell the room, acknowledge."""
     meeting_id = _meeting_of_this_socket()
-    if meeting_id is None or not current_user.is_authenticated:
+    if meeting_id is None:
         return refusal("not_allowed")
+    me = _member_of_this_socket()
+    if me is None:
+        return refusal("signed_out")
     if too_large(payload):
         return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
     step = STEPS[name]
     if name == "contribute" and isinstance(payload, dict):
-        payload = {"member_id": current_user.id, **payload}  # one's own answer by default
+        payload = {"member_id": me.id, **payload}  # one's own answer by default
     form = forms.payload_form(step.form, payload)
     if not form.validate():
         return refusal("invalid", forms.first_error(form))
     try:
-        done = step.run(current_user._get_current_object(), meeting_id, form)
+        done = step.run(me, meeting_id, form)
     except RuleBroken as refused:
         response = refusal(refused.code)
         if refused.code == "stale":
@@ -102,18 +125,21 @@ def connect(auth: Any = None):
             or (view is not None and view not in VIEWS)):
         raise ConnectionRefusedError("not_allowed")
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.circle_id != current_user.circle_id:
+    me = current_user.membership(meeting.circle_id) if meeting is not None else None
+    if me is None or not me.active:
         raise ConnectionRefusedError("not_found")
     request.environ["kring.meeting"] = meeting_id
+    request.environ["kring.member"] = me.id
+    request.environ["kring.version"] = current_user.sign_in_version
     join_room(room(meeting_id))
     if view is None:
         kind, lang = "json", str(get_locale())
         join_room(program_room(meeting_id))
     else:
-        kind, lang = kind_of(current_user._get_current_object(), view), str(get_locale())
+        kind, lang = kind_of(me, view), str(get_locale())
         join_room(page_room(meeting_id, kind, lang))
     request.environ["kring.page"] = (kind, lang)
-    presence.connect(request.sid, meeting_id, current_user.id, kind, lang)
+    presence.connect(request.sid, meeting_id, me.id, kind, lang, current_user.sign_in_version)
     if view is None:
         socketio.emit("state", meeting_state(meeting_id), to=request.sid)
     tell_presence(meeting_id)
@@ -136,9 +162,12 @@ def tell_presence(meeting_id: int) -> None:
 def state(payload: Any = None) -> dict[str, Any]:
     """A client that missed a version, or woke up, asks for the current state."""
     meeting_id = _meeting_of_this_socket()
-    if meeting_id is None or not current_user.is_authenticated:
+    if meeting_id is None:
         return refusal("not_allowed")
-    return {"ok": True, "state": meeting_state(meeting_id), "you": current_user.id}
+    me = _member_of_this_socket()
+    if me is None:
+        return refusal("signed_out")
+    return {"ok": True, "state": meeting_state(meeting_id), "you": me.id}
 
 
 @socketio.on("parts")
@@ -146,8 +175,10 @@ def page_parts(payload: Any = None) -> dict[str, Any]:
     """A page that missed a version, or (re)connected, asks for its parts as they are now."""
     meeting_id = _meeting_of_this_socket()
     page = request.environ.get("kring.page")
-    if meeting_id is None or not current_user.is_authenticated or page is None or page[0] == "json":
+    if meeting_id is None or page is None or page[0] == "json":
         return refusal("not_allowed")
+    if _member_of_this_socket() is None:
+        return refusal("signed_out")
     have = payload.get("version") if isinstance(payload, dict) else None
     current = db.session.get(Meeting, meeting_id).version
     if isinstance(have, int) and not isinstance(have, bool) and have >= current:

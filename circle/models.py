@@ -1,4 +1,4 @@
-"""The database: circles, members, meetings, proposals, rounds and the hash-chained record.
+"""The database: circles, people and their memberships, meetings, proposals, rounds and the hash-chained record.
 
 Rows that make up the record (versions, contributions, log entries) are only
 ever added. State that moves (a proposal's phase, who is present now) sits on
@@ -93,22 +93,56 @@ class Circle(db.Model):
         return [m for m in self.members if m.expected_on(day)]
 
 
-class Member(UserMixin, db.Model):
-    """A person in a circle, with one role there."""
+class Person(UserMixin, db.Model):
+    """Someone who signs in: one name, one language, one sign-in, and a membership in each circle.
 
-    __table_args__ = (sa.UniqueConstraint("circle_id", "name"),)
+    Flask-Login's user. The personal link and the remembered phone belong to the
+    person, so they sign in once for all their circles; what they may do in a
+    circle follows from their membership there (`Member`, with its role).
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The circle this person belongs to.
-    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circle.id"), index=True)
-    #: The name the circle knows them by.
+    #: The name their circles know them by; the record's entries keep the name they had then.
     name: Mapped[str] = mapped_column(sa.String(80))
+    #: The language they chose ("nl", "en"); None until they choose: their browser's counts then.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Where a sign-in link may be mailed; optional, and nobody else's.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    #: Raised to revoke every sign-in link, remembered phone and open connection of this person.
+    sign_in_version: Mapped[int] = mapped_column(default=1)
+    #: When the row was written (UTC).
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Member]] = relationship(back_populates="person", order_by="Member.id")
+
+    @property
+    def current(self) -> list[Member]:
+        """Their memberships today, in the order they joined Kring's circles: who may act where."""
+        return [m for m in self.memberships if m.active]
+
+    def membership(self, circle_id: int) -> Member | None:
+        """Their membership of a circle, current or former, or None."""
+        return next((m for m in self.memberships if m.circle_id == circle_id), None)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: a revoked sign-in ends remembered sessions too."""
+        return f"{self.id}:{self.sign_in_version}"
+
+
+class Member(db.Model):
+    """A person's membership of one circle: their role and place there, from when until when."""
+
+    __table_args__ = (sa.UniqueConstraint("circle_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The circle.
+    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circle.id"), index=True)
+    #: Who: their name, language and sign-in.
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     #: Facilitator, secretary, member or guest.
     role: Mapped[Role] = mapped_column(enum_type(Role), default=Role.MEMBER)
     #: Place in the circle's ring: the default speaking order.
     position: Mapped[int] = mapped_column(default=0)
-    #: Raised to revoke every sign-in link and remembered device of this member.
-    sign_in_version: Mapped[int] = mapped_column(default=1)
     #: The first day of their membership: from then on they are expected at meetings.
     joined_on: Mapped[dt.date] = mapped_column(default=clock.today)
     #: The day they left the circle (no longer a member from that day on); None while a member.
@@ -118,6 +152,26 @@ class Member(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     circle: Mapped[Circle] = relationship(back_populates="members")
+    #: Loaded with the membership (one join), since nearly every page shows the member's name.
+    person: Mapped[Person] = relationship(back_populates="memberships", lazy="joined", innerjoin=True)
+
+    @hybrid_property
+    def name(self) -> str:
+        """The person's name: pages and the read side keep writing `member.name`."""
+        return self.person.name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        """Name a membership's person; a membership made with only a name is a new person's."""
+        if self.person is None:
+            self.person = Person(name=value)
+        else:
+            self.person.name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls) -> sa.ColumnElement[str]:
+        return sa.select(Person.name).where(Person.id == cls.person_id).scalar_subquery()
 
     def member_on(self, day: dt.date) -> bool:
         """Whether they were (or will be) a member of the circle on `day`."""
@@ -137,10 +191,6 @@ class Member(UserMixin, db.Model):
     def _active_expression(cls) -> sa.ColumnElement[bool]:
         today = clock.today()
         return sa.and_(cls.joined_on <= today, sa.or_(cls.left_on.is_(None), cls.left_on > today))
-
-    def get_id(self) -> str:
-        """Flask-Login's session id: a revoked sign-in ends remembered sessions too."""
-        return f"{self.id}:{self.sign_in_version}"
 
 
 class Meeting(db.Model):
@@ -483,8 +533,10 @@ class Connection(db.Model):
     sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     #: The meeting it follows.
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
-    #: Who is signed in on it.
+    #: Who is signed in on it (their membership of the meeting's circle).
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
+    #: Their person's sign-in version when it connected: once raised, the connection is closed.
+    sign_in_version: Mapped[int] = mapped_column(default=1)
     #: The server process that holds it, as "host:pid"; its rows go when that host's server restarts.
     server: Mapped[str] = mapped_column(sa.String(80))
     #: What it is sent: "json" (a program: the meeting state) or the kind of page it shows

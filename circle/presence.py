@@ -6,6 +6,13 @@ connection is accepted and deleted when it ends, whether the client said
 goodbye or Engine.IO's ping timed out (KRING_PING_INTERVAL + KRING_PING_TIMEOUT,
 10 s + 10 s by default). A process that is killed says nothing: its rows stay
 until a server on the same host starts again and forgets them (`forget_server`).
+
+Each row also keeps the person's sign-in version it was made with: revoking a
+sign-in closes that person's connections at once (`close_person`), through the
+Socket.IO server, which passes the word on the message queue to whichever
+process holds them; and before the room is told anything, connections whose
+sign-in no longer holds are closed (`close_stale`), so even a revocation made
+where no queue reaches (a command without Redis) lets nothing more through.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ import socket
 
 import sqlalchemy as sa
 
-from circle.extensions import db
-from circle.models import Connection
+from circle import clock
+from circle.extensions import db, socketio
+from circle.models import Connection, Member, Person
 
 
 def this_server() -> str:
@@ -24,10 +32,11 @@ def this_server() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
-def connect(sid: str, meeting_id: int, member_id: int, kind: str = "json", lang: str = "nl") -> None:
+def connect(sid: str, meeting_id: int, member_id: int, kind: str = "json", lang: str = "nl",
+            sign_in_version: int = 1) -> None:
     """Note a new connection, and what it is sent (a program's state, or a page's parts), and commit."""
     db.session.merge(Connection(sid=sid, meeting_id=meeting_id, member_id=member_id, server=this_server(),
-                                kind=kind, lang=lang))
+                                kind=kind, lang=lang, sign_in_version=sign_in_version))
     db.session.commit()
 
 
@@ -40,6 +49,35 @@ def disconnect(sid: str) -> int | None:
     db.session.delete(row)
     db.session.commit()
     return meeting_id
+
+
+def _close(sids: list[str]) -> None:
+    """Close connections wherever they are held (this process, or another on the message queue)."""
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
+
+
+def close_person(person_id: int) -> int:
+    """Close every live connection of a person, in all their circles; how many there were."""
+    sids = list(db.session.scalars(
+        sa.select(Connection.sid).join(Member, Member.id == Connection.member_id)
+        .where(Member.person_id == person_id)))
+    _close(sids)
+    return len(sids)
+
+
+def close_stale(meeting_id: int) -> int:
+    """Close the meeting's connections whose sign-in was revoked or whose membership ended; how many."""
+    today = clock.today()
+    sids = list(db.session.scalars(
+        sa.select(Connection.sid).join(Member, Member.id == Connection.member_id)
+        .join(Person, Person.id == Member.person_id)
+        .where(Connection.meeting_id == meeting_id,
+               sa.or_(Connection.sign_in_version != Person.sign_in_version,
+                      Member.joined_on > today,
+                      sa.and_(Member.left_on.is_not(None), Member.left_on <= today)))))
+    _close(sids)
+    return len(sids)
 
 
 def connected(meeting_id: int) -> list[int]:

@@ -53,6 +53,7 @@ from circle.models import (
     Meeting,
     Member,
     Objection,
+    Person,
     Proposal,
     ProposalVersion,
     Round,
@@ -302,7 +303,7 @@ class _Builder:
     def build(self) -> int:
         rng = self.rng
         self.now = dt.datetime(2022, 1, 3, 9, 0)
-        self.ids = _Ids([t.__table__ for t in (Circle, Member, Meeting, Proposal, ProposalVersion,
+        self.ids = _Ids([t.__table__ for t in (Circle, Person, Member, Meeting, Proposal, ProposalVersion,
                                                AgendaItem, Attendance, Round, Seat, Contribution,
                                                Objection, Correction)])
         cid = self.cid = self.ids(Circle.__table__)
@@ -315,10 +316,14 @@ class _Builder:
         self.names: dict[int, str] = {}
         self.seated: list[int] = []
         for position, (person, role) in enumerate(PEOPLE, start=1):
+            who = self.put(Person.__table__, {
+                "id": self.ids(Person.__table__), "name": person, "language": None, "email": None,
+                "sign_in_version": 1, "created_at": self.at(step=60),
+            })
             member = self.put(Member.__table__, {
-                "id": self.ids(Member.__table__), "circle_id": cid, "name": person, "role": role,
-                "position": position, "sign_in_version": 1, "joined_on": self.now.date(), "left_on": None,
-                "created_at": self.at(step=60),
+                "id": self.ids(Member.__table__), "circle_id": cid, "person_id": who["id"], "role": role,
+                "position": position, "joined_on": self.now.date(), "left_on": None,
+                "created_at": self.now,
             })
             self.names[member["id"]] = person
             if role != Role.GUEST:
@@ -694,7 +699,7 @@ class _Builder:
         """Everything in one transaction, parents before children."""
         for p in self.proposals:
             p.pop("latest", None)
-        order = [Member, Meeting, Proposal, ProposalVersion, AgendaItem, Attendance, Round, Seat,
+        order = [Person, Member, Meeting, Proposal, ProposalVersion, AgendaItem, Attendance, Round, Seat,
                  Contribution, Objection, Correction]
         for model in order:
             rows = self.rows.get(model.__table__.name)

@@ -101,8 +101,7 @@ def test_revoking_ends_links_and_remembered_phones(app, client, people, sign_in)
     assert client.get(f"/probe/{people.circle}").text == "hello Bram"
 
     with app.app_context():
-        revoke(db.session.get(Member, people.bram))
-        db.session.commit()
+        revoke(db.session.get(Member, people.bram).person)
 
     # The session in use ends at once...
     response = client.get(f"/probe/{people.circle}")

@@ -57,12 +57,12 @@ def test_a_server_error_undoes_the_request_and_says_so_in_the_readers_language(a
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no test runner to raise into
     with app.app_context():
         circle, anna = create_circle("Samen Vooruit", "Anna")
-        circle_id, anna_id = circle.id, anna.id
+        circle_id, anna_id, anna_person = circle.id, anna.id, anna.person_id
 
     @app.get("/broken")
     def broken():
         db.session.add(Circle(name="Half gedaan"))
-        db.session.add(Member(circle_id=circle_id, name="Anna"))  # the name is taken: the flush fails
+        db.session.add(Member(circle_id=circle_id, person_id=anna_person))  # a member already: the flush fails
         db.session.flush()
         return "never"
 

@@ -73,7 +73,7 @@ def test_every_action_has_a_permission_entry_and_guests_neither_sit_nor_record()
 #: Members mark attendance only to say "I am here" (check_attendance); recorders mark anyone.
 MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW,
               Action.MARK_ATTENDANCE}
-RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT}
+RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT, Action.HAND_OUT_LINKS}
 EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
 
 

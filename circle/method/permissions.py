@@ -41,6 +41,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.WITHDRAW: SEATED_ROLES,
     Action.CORRECT: _RECORD,  # who may record for others may correct what was recorded
     Action.SET_PUBLIC_RECORD: _STEER,
+    Action.HAND_OUT_LINKS: _RECORD,  # the secretary prints the handouts of members without a smartphone
 }
 
 

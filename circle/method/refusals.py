@@ -46,6 +46,9 @@ MESSAGES: dict[str, str] = {
     "no_guest_round": N_("Guests follow the meeting; they do not speak in a round."),
     "stale": N_("Someone else acted first; here is the current state."),
     "not_found": N_("This does not exist, or is not part of your circle."),
+    "signed_out": N_("You are no longer signed in here. Sign in again with your personal link."),
+    "elsewhere_too": N_("This person also belongs to another circle, where you do not hand out links, and "
+                        "their link opens that circle too. An administrator can give them a new link."),
     "invalid": N_("Please check what you entered."),
     "name_taken": N_("Someone in this circle already has that name."),
     "already_left": N_("This person has already left the circle."),

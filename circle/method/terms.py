@@ -135,3 +135,4 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     CORRECT = "correct"  # correct a recorded contribution or a meeting's title: a new entry
     SET_PUBLIC_RECORD = "set_public_record"  # open the record to the neighbourhood, or close it
+    HAND_OUT_LINKS = "hand_out_links"  # print, revoke and renew members' sign-in links; not logged: keys, not decisions

@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(minutes_bp)
     from circle.views.logbook import bp as logbook_bp  # the decision list, searchable
     app.register_blueprint(logbook_bp)
+    from circle.views.links import bp as links_bp  # members' sign-in links: handouts, revoking
+    app.register_blueprint(links_bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

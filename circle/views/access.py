@@ -44,9 +44,9 @@ def record_reader(circle_id: int) -> Reader:
     Anyone else is sent to sign in (or, signed in to another circle, gets 404).
     """
     circle = circle_or_404(circle_id)
-    signed_in = current_user.is_authenticated
-    if signed_in and current_user.circle_id == circle.id:
-        return Reader(circle, current_user._get_current_object())
+    member = current_user.membership(circle.id) if current_user.is_authenticated else None
+    if member is not None and member.active:
+        return Reader(circle, member_of(circle.id))
     if circle.public_record:
         return Reader(circle, None)
     member_of(circle_id)  # redirects to sign in, or 404 for another circle's member

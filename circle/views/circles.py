@@ -107,6 +107,7 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
         meeting_form=(meeting_form or MeetingForm()) if may(me.role, Action.PLAN_MEETING) else None,
         member_form=(member_form or MemberForm()) if may(me.role, Action.ADD_MEMBER) else None,
         may_write=may(me.role, Action.WRITE_DRAFT),
+        may_hand_out=may(me.role, Action.HAND_OUT_LINKS),
     )
 
 

@@ -196,7 +196,9 @@ def keep_private(response):
 
 
 def _bad_link(expired: bool):
-    page = render_template("auth/bad_link.html", expired=expired, days=max_age() // 86400)
+    seconds = max_age()
+    page = render_template("auth/bad_link.html", expired=expired, days=seconds // 86400,
+                           hours=max(1, seconds // 3600))
     return keep_private(current_app.make_response((page, 400)))
 
 

@@ -62,6 +62,7 @@ def tell_the_room(done: Done) -> None:
     """Tell everyone following the meeting what `done` changed; nothing for a duplicate or a refusal."""
     if done.meeting_id is None or done.duplicate:
         return
+    presence.close_stale(done.meeting_id)  # a revoked sign-in hears nothing more, from any process
     readers = presence.readers(done.meeting_id)
     if any(kind == "json" for kind, _ in readers):
         change = answer_change(done.subject, done.version) if done.action == "contribute" else None

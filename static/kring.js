@@ -234,7 +234,8 @@ socket.on("connect", () => {
   askParts();
   flush();
 });
-socket.on("disconnect", () => showConn("reconnecting"));
+// The server closed it (a revoked sign-in): no coming back by itself, so say so.
+socket.on("disconnect", (reason) => showConn(reason === "io server disconnect" ? "offline" : "reconnecting"));
 socket.on("connect_error", () => showConn(socket.active ? "reconnecting" : "offline"));
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState !== "visible") return;

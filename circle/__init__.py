@@ -42,7 +42,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
         LANGUAGES=("nl", "en"),
-        SIGN_IN_MAX_AGE=None,
+        # Seconds a personal sign-in link works after it was made: 90 days (docs/membership.md).
+        SIGN_IN_MAX_AGE=90 * 24 * 60 * 60,
         MAX_CONTENT_LENGTH=256 * 1024,
         # The largest Socket.IO message (one WebSocket frame or one long-polling post) the server
         # reads; a bigger one closes the connection. Far above the largest valid event (about

@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(logbook_bp)
     from circle.views.links import bp as links_bp  # members' sign-in links: handouts, revoking
     app.register_blueprint(links_bp)
+    from circle.views import email_link, privacy  # a sign-in link by e-mail; what Kring holds about you
+    app.register_blueprint(email_link.bp)
+    app.register_blueprint(privacy.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

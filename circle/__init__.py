@@ -49,6 +49,18 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         # reads; a bigger one closes the connection. Far above the largest valid event (about
         # 100 KB at worst), small enough that no connection makes the server hold much.
         MAX_MESSAGE_BYTES=256 * 1024,
+        # Keeping the server up (docs/security.md): what eventlet's server allows each connection
+        # (circle/serving.py), and how fast anyone may send Socket.IO events (circle/limits.py).
+        REQUEST_HEADER_SECONDS=10,
+        REQUEST_BODY_SECONDS=10,
+        SOCKET_TIMEOUT=20,
+        MAX_CONNECTIONS=4096,
+        CONNECTION_HEADROOM=256,
+        MAX_CONNECTIONS_PER_ADDRESS=500,
+        EVENT_BURST=60,
+        EVENT_RATE=10,
+        PERSON_EVENT_BURST=100,
+        PERSON_EVENT_RATE=20,
         # A meeting page stays open for hours; its forms must still post at the end.
         WTF_CSRF_TIME_LIMIT=None,
         # Brotli and gzip come out smallest for our pages; zstd would add ~2 KB a page.

@@ -12,6 +12,10 @@ goodbye, so its phones would look connected forever. Only this host's
 processes that no longer run are forgotten (see presence.forget_dead_servers);
 the limit is that another host's crashed process leaves its rows until a
 server on that host starts again.
+
+The eventlet server is served through circle/serving.py, which gives every
+connection deadlines and caps so that no client can hold the server still
+(docs/security.md); gevent and threading are served as Flask-SocketIO does.
 """
 
 import os
@@ -52,13 +56,13 @@ def main() -> None:
         )
     with app.app_context():
         presence.forget_dead_servers()
-    options = {}
-    if mode == "eventlet":
-        # eventlet's server accepts 1,024 connections unless told otherwise.
-        options["max_size"] = int(app.config.get("MAX_CONNECTIONS", 4096))
-    elif mode == "threading":
-        options["allow_unsafe_werkzeug"] = True
     print(f"Kring runs on http://{host}:{port}/ ({mode}); stop with Ctrl+C.", flush=True)
+    if mode == "eventlet":
+        from circle import serving
+
+        serving.serve(app, host, port)  # deadlines and caps at the door: docs/security.md
+        return
+    options = {"allow_unsafe_werkzeug": True} if mode == "threading" else {}
     socketio.run(app, host=host, port=port, **options)
 
 

@@ -38,6 +38,8 @@ class Done:
     entry: int | None = None
     #: A resent submission that was already stored: nothing changed.
     duplicate: bool = False
+    #: The step was allowed but would change nothing (marking someone present who is): nothing written.
+    unchanged: bool = False
 
 
 @contextmanager
@@ -70,6 +72,16 @@ def lock_meeting(actor: Member, meeting_id: int, based_on: int | None) -> Meetin
         raise RuleBroken("stale" if exists else "not_found")
     db.session.expire_all()
     return db.session.get(Meeting, meeting_id)
+
+
+def unchanged(action: Action, meeting_id: int) -> Done:
+    """A step that is allowed but would change nothing: no log entry, no new version, no broadcast.
+
+    Called inside `unit_of_work()` after `lock_meeting`: the version it raised is
+    rolled back, so a person who taps "I am here" a hundred times writes nothing.
+    """
+    db.session.rollback()
+    return Done(str(action), meeting_id, db.session.get(Meeting, meeting_id).version, unchanged=True)
 
 
 def check_step(actor: Member, meeting: Meeting, action: Action, target=None,

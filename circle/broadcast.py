@@ -59,8 +59,8 @@ def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None)
 
 
 def tell_the_room(done: Done) -> None:
-    """Tell everyone following the meeting what `done` changed; nothing for a duplicate or a refusal."""
-    if done.meeting_id is None or done.duplicate:
+    """Tell everyone following the meeting what `done` changed; nothing for a duplicate, a no-op or a refusal."""
+    if done.meeting_id is None or done.duplicate or done.unchanged:
         return
     presence.close_stale(done.meeting_id)  # a revoked sign-in hears nothing more, from any process
     readers = presence.readers(done.meeting_id)

@@ -59,6 +59,15 @@ def at_local(day: dt.date, hour: int = 12, minute: int = 0) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def stopwatch() -> float:
+    """Seconds that really pass, from an arbitrary start: for rates and deadlines, never frozen.
+
+    How fast someone sends, or how long a request takes, is about real time,
+    not about the record's moments; tests measure it as it passes.
+    """
+    return time.monotonic()
+
+
 def set_to(moment: dt.datetime, running: bool = False) -> None:
     """Make `now()` answer `moment` (UTC; aware or naive), standing still or running on from it.
 

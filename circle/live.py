@@ -23,7 +23,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect as close_this_socket, join_room
 
-from circle import forms, presence
+from circle import forms, limits, presence
 from circle.broadcast import page_room, page_update, program_room, room, tell_the_room
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, RuleBroken
@@ -101,10 +101,12 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
             response["state"] = meeting_state(meeting_id)
         return response
     tell_the_room(done)
-    return {"ok": True, "version": done.version, "duplicate": done.duplicate, "id": done.subject}
+    return {"ok": True, "version": done.version, "duplicate": done.duplicate, "id": done.subject,
+            "unchanged": done.unchanged}
 
 
 def _handler(name: str) -> Callable[..., dict[str, Any]]:
+    @limits.paced
     def on_event(payload: Any = None) -> dict[str, Any]:
         return handle(name, payload)
 
@@ -159,6 +161,7 @@ def tell_presence(meeting_id: int) -> None:
 
 
 @socketio.on("state")
+@limits.paced
 def state(payload: Any = None) -> dict[str, Any]:
     """A client that missed a version, or woke up, asks for the current state."""
     meeting_id = _meeting_of_this_socket()
@@ -171,6 +174,7 @@ def state(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("parts")
+@limits.paced
 def page_parts(payload: Any = None) -> dict[str, Any]:
     """A page that missed a version, or (re)connected, asks for its parts as they are now."""
     meeting_id = _meeting_of_this_socket()
@@ -187,6 +191,7 @@ def page_parts(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("*")
+@limits.paced
 def unknown(event: str, payload: Any = None) -> dict[str, Any]:
     """An event Kring does not know: say so instead of dropping it."""
     return refusal("unknown_event")

@@ -13,7 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from circle import method
-from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
+from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
 from circle.facts import open_round, round_facts
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
@@ -97,6 +97,7 @@ def mark_attendance(
     """Mark a member present or absent; who is present decides who answers in a round.
 
     The secretary and the facilitator mark anyone; anyone seated may say "I am here".
+    Marking someone as what they already are changes nothing (`unchanged`).
     """
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
@@ -107,6 +108,8 @@ def mark_attendance(
                 Attendance.meeting_id == meeting.id, Attendance.member_id == member.id
             )
         )
+        if row is not None and row.present == present:
+            return unchanged(Action.MARK_ATTENDANCE, meeting_id)
         late = present and bool(meeting.rounds) and (row is None or not row.present)
         if row is None:
             row = Attendance(meeting_id=meeting.id, member_id=member.id, present=present, late=late)
@@ -126,6 +129,8 @@ def take_up(actor: Member, meeting_id: int, proposal_id: int, based_on: int | No
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
         check_step(actor, meeting, Action.TAKE_UP, proposal_id)
+        if meeting.current_proposal_id == proposal_id:
+            return unchanged(Action.TAKE_UP, meeting_id)  # it is what the meeting is about already
         meeting.current_proposal_id = proposal_id
         proposal = db.session.get(Proposal, proposal_id)
         done = log(meeting.circle_id, actor, Action.TAKE_UP,
@@ -213,6 +218,8 @@ def skip_speaker(actor: Member, meeting_id: int, based_on: int | None = None) ->
         rnd = open_round(meeting)
         skipped = facts.round.current_speaker
         order = method.skip(facts.round)
+        if order == facts.round.seats:
+            return unchanged(Action.SKIP_SPEAKER, meeting_id)  # the last one waiting: still last
         last = max(s.position for s in rnd.seats)
         for seat in rnd.seats:
             if seat.member_id == skipped:

@@ -55,6 +55,7 @@ MESSAGES: dict[str, str] = {
     "not_a_member_then": N_("This person was not a member of the circle on the meeting's day."),
     "left_before_joined": N_("Someone cannot leave before the day they joined."),
     "unknown_event": N_("Kring does not know this request."),
+    "too_fast": N_("You are sending faster than Kring takes in. Wait a moment and try again."),
     "client_id_reused": N_("This answer came with the id of an earlier, different answer; it was not "
                            "stored. Send it with a new id."),
     "server_error": N_("Something went wrong on the server; nothing was changed. Please try again."),

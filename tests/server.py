@@ -291,11 +291,13 @@ class Phone:
     after a gap it asks for the whole `state`, as the protocol says.
     """
 
-    def __init__(self, server: KringServer, seeded: Seeded, name: str):
+    def __init__(self, server: KringServer, seeded: Seeded, name: str, cookie: str | None = None,
+                 member_id: int | None = None):
+        """`cookie` and `member_id`: someone the scenario did not make, signed in otherwise (a guest)."""
         self.server, self.name = server, name
-        self.member_id = seeded.members[name]
+        self.member_id = member_id if member_id is not None else seeded.members[name]
         self.meeting_id = seeded.meeting
-        self.cookie = sign_in(server.port, seeded.tokens[name])
+        self.cookie = cookie or sign_in(server.port, seeded.tokens[name])
         self.sio = socketio.Client(
             reconnection=True, reconnection_attempts=100, reconnection_delay=0.2,
             reconnection_delay_max=0.5, randomization_factor=0.1, handle_sigint=False,

@@ -16,11 +16,13 @@ Read it in this order:
 - proposal.py: how a proposal moves through its phases;
 - rounds.py: who speaks when, which answers fit, when answers may be seen, objections;
 - meeting.py: the meeting's own states, and who says who is there;
+- guests.py: when a meeting's guest link lets someone in, and for how long;
 - steps.py: which steps a person may take now, from all of the above.
 
 Everything is importable from `circle.method` itself.
 """
 
+from circle.method.guests import *  # noqa: F403
 from circle.method.membership import *  # noqa: F403
 from circle.method.meeting import *  # noqa: F403
 from circle.method.permissions import *  # noqa: F403

@@ -44,6 +44,11 @@ MESSAGES: dict[str, str] = {
     "not_your_objection": N_("Only its maker can withdraw an objection."),
     "not_proposer": N_("Only the proposer can withdraw a proposal."),
     "no_guest_round": N_("Guests follow the meeting; they do not speak in a round."),
+    "guest_link_early": N_("This guest link works on the day of the meeting. Open it again then."),
+    "guest_link_over": N_("This guest link no longer works: the meeting's day is over."),
+    "guests_full": N_("This meeting has taken as many guests as it can by its link. Ask the facilitator."),
+    "guest_before": N_("You were in this circle before under this sign-in, so Kring cannot add you as a "
+                       "guest. Sign out on this phone, then open the guest link again."),
     "stale": N_("Someone else acted first; here is the current state."),
     "not_found": N_("This does not exist, or is not part of your circle."),
     "signed_out": N_("You are no longer signed in here. Sign in again with your personal link."),

@@ -303,7 +303,8 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
                     "late": [name(m) for m in seated if here[m.id].late],
                     "absent": [name(m) for m in absent],
                     "guests": [name(m) for m in present if m.role not in method.SEATED_ROLES],
-                    "former": [name(m) for m in [*present, *absent] if not m.active]},
+                    "former": [name(m) for m in [*present, *absent]
+                               if not m.active and m.role in method.SEATED_ROLES]},  # a guest's day ends
         opening=meeting_rounds(RoundKind.OPENING),
         items=entries,
         closing=meeting_rounds(RoundKind.CLOSING),

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from circle.extensions import db
-from circle.method import Answer, ObjectionStatus, Phase, RoundKind
+from circle.method import SEATED_ROLES, Answer, ObjectionStatus, Phase, RoundKind
 from circle.read import corrections
 from circle.read.rounds import RoundView, hidden_contribution_ids, round_view
 from circle.models import (
@@ -46,6 +46,8 @@ class MeetingView:
     present: list[tuple[Member, bool]] = field(default_factory=list)
     #: Expected there (seated members of the circle on its date) and not present.
     absent: list[Member] = field(default_factory=list)
+    #: Guests who followed it (docs/membership.md, "Guests"): listed apart, they never sit in the circle.
+    guests: list[Member] = field(default_factory=list)
 
     @property
     def outcome(self) -> Phase | None:
@@ -173,8 +175,9 @@ def _meeting_views(proposal: Proposal, rounds: list[Round], members: list[Member
     here = {(a.meeting_id, a.member_id): a for a in rows}
     for view in views.values():
         mid = view.meeting.id
-        view.present = [(m, here[mid, m.id].late) for m in members
-                        if (mid, m.id) in here and here[mid, m.id].present]
+        came = [m for m in members if (mid, m.id) in here and here[mid, m.id].present]
+        view.present = [(m, here[mid, m.id].late) for m in came if m.role in SEATED_ROLES]
+        view.guests = [m for m in came if m.role not in SEATED_ROLES]
         view.absent = [m for m in members if m.expected_on(view.meeting.date)
                        and not ((mid, m.id) in here and here[mid, m.id].present)]
     return sorted(views.values(), key=lambda v: (v.meeting.date, v.meeting.id))

@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(logbook_bp)
     from circle.views.links import bp as links_bp  # members' sign-in links: handouts, revoking
     app.register_blueprint(links_bp)
+    from circle.views.guests import bp as guests_bp  # a meeting's guest link: follow it for a day
+    app.register_blueprint(guests_bp)
     from circle.views import email_link, privacy  # a sign-in link by e-mail; what Kring holds about you
     app.register_blueprint(email_link.bp)
     app.register_blueprint(privacy.bp)

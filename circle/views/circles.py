@@ -83,7 +83,8 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
     """The home page; failed forms are passed back in to show their errors and input."""
     circle = me.circle
     members = [m for m in circle.members if m.active]  # loads the ring once: names below come from it
-    former = [m for m in circle.members if m.left_on is not None and not m.active]
+    # Guests of a past meeting are not former members: the meeting's record lists them (docs/membership.md).
+    former = [m for m in circle.members if m.left_on is not None and not m.active and m.role != Role.GUEST]
     pool = sorted(proposals_in(circle.id, POOL), key=lambda r: r[0].id)
     reviews = review_context(me)
     reviews["reviews_more"] = max(0, len(reviews["reviews_due"]) - SHOWN)

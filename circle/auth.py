@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -146,7 +147,8 @@ def revoke(person: Person) -> None:
     then on, then closes the person's live connections, on whichever server
     process holds them (circle/presence.py).
     """
-    person.sign_in_version += 1
+    db.session.execute(sa.update(Person).where(Person.id == person.id)
+                       .values(sign_in_version=Person.sign_in_version + 1))  # two at once: both count
     db.session.commit()
     presence.close_person(person.id)
     current_app.logger.info("sign-in of person %s revoked (version %s)", person.id, person.sign_in_version)

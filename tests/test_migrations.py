@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import flask_migrate
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -41,14 +43,15 @@ def old_record(conn) -> None:
     """A circle as the schema before persons held it: two members and a log of three entries."""
     from circle.record import canonical, entry_hash
 
-    conn.exec_driver_sql("INSERT INTO circle (id, name, public_record, public_names, log_length, created_at) "
-                         "VALUES (1, 'Oud', 0, 'first', 0, '2025-02-03 10:00:00')")
+    conn.execute(sa.text("INSERT INTO circle (id, name, public_record, public_names, log_length, created_at) "
+                         "VALUES (1, 'Oud', :no, 'first', 0, '2025-02-03 10:00:00')"), {"no": False})
     for i, (name, role, version, left) in enumerate(
             (("Anna", "facilitator", 3, None), ("Bep", "member", 1, "2025-06-01")), start=1):
-        conn.exec_driver_sql(
+        conn.execute(sa.text(
             "INSERT INTO member (id, circle_id, name, role, position, sign_in_version, joined_on, left_on, "
-            "created_at) VALUES (?, 1, ?, ?, ?, ?, '2025-02-03', ?, '2025-02-03 10:00:00')",
-            (i, name, role, i, version, left))
+            "created_at) VALUES (:id, 1, :name, :role, :id, :version, '2025-02-03', :left, '2025-02-03 10:00:00')"),
+            {"id": i, "name": name, "role": role, "version": version,
+             "left": left and dt.date.fromisoformat(left)})
     entries = [
         (None, "create_circle", {"name": "Oud", "quorum": None, "facilitator": {"id": 1, "name": "Anna"},
                                  "since": "2025-02-03"}),
@@ -59,11 +62,13 @@ def old_record(conn) -> None:
     for seq, (actor, action, data) in enumerate(entries, start=1):
         at = f"2025-02-03T10:0{seq}:00Z"
         digest = entry_hash(seq=seq, circle=1, at=at, actor=actor, action=action, data=data, prev=prev)
-        conn.exec_driver_sql(
+        conn.execute(sa.text(
             "INSERT INTO log_entry (circle_id, seq, at, actor_id, action, data, prev_hash, hash) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?, ?)", (seq, at, actor, action, canonical(data), prev, digest))
+            "VALUES (1, :seq, :at, :actor, :action, :data, :prev, :hash)"),
+            {"seq": seq, "at": at, "actor": actor, "action": action, "data": canonical(data), "prev": prev,
+             "hash": digest})
         prev = digest
-    conn.exec_driver_sql("UPDATE circle SET log_length = 3, log_head = ? WHERE id = 1", (prev,))
+    conn.execute(sa.text("UPDATE circle SET log_length = 3, log_head = :head WHERE id = 1"), {"head": prev})
 
 
 def test_each_member_becomes_a_person_and_the_chain_still_holds(app, runner, csrf_token):

@@ -83,3 +83,27 @@ def test_a_meeting_to_a_decision_on_postgres(pg_app):
         proposals.adopt(made.member("Anna"), made.meeting_id, made.proposal_id)
         assert db.session.get(Proposal, made.proposal_id).phase == "adopted"
         assert record.verify(made.circle_id).intact
+
+
+def test_members_become_persons_on_postgres_and_new_ids_follow_theirs(pg_app):
+    """The persons' migration gives each person its member's id; the next person's id comes after them."""
+    from circle.circles import add_member
+    from circle.models import Person
+    from tests.test_migrations import BEFORE_PERSONS, old_record
+
+    with pg_app.app_context():
+        flask_migrate.downgrade(revision="base")
+        flask_migrate.upgrade(revision=BEFORE_PERSONS)
+        with db.engine.begin() as conn:
+            old_record(conn)
+            for table in ("circle", "member", "log_entry"):  # as a database that wrote these rows itself
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT MAX(id) FROM {table}))"))
+        flask_migrate.upgrade()
+        assert record.verify(1).intact
+        added = add_member(None, 1, "Cor")
+        assert db.session.scalar(sa.select(Person.id).where(Person.name == "Cor")) == 3
+        assert added.subject == 3 and record.verify(1).intact
+        db.session.remove()
+        flask_migrate.downgrade(revision="base")  # leave the module's database as the others found it
+        flask_migrate.upgrade()

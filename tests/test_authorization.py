@@ -27,7 +27,8 @@ Outcomes (each is checked, and every refusal also checks that nothing stored cha
             (`not_found`), for another circle's meeting, say
     HOME    a redirect (302) to where the visitor starts: their circle, or the list of their circles
     E400, E403   that status
-    SHOWN   a page (200) instead of the step, nothing stored (a guest on the join page)
+    SHOWN   a page (200) instead of the step, nothing stored (a guest on the join page, someone
+            of the circle on its guest link)
     NA, NYO, NP, ...   refused by the method with that code (`not_allowed`,
             `not_your_objection`, `not_proposer`, ...): a page flashes its message (303
             back, or 422), a socket acknowledges `{"ok": false, "error": code}`
@@ -45,8 +46,8 @@ circle's address with this circle's id, which everyone must meet as HIDDEN
 (signed out: OUT; where the action rather than the page looks the id up, the
 other circle's own people get `not_found`).
 
-Size: 96 rows (58 routes, 26 steps as a route and an event, 12 other events)
-× 8 visitors = 768 cells; 1,280 cases with the step events and the crossed ids.
+Size: 104 rows (66 routes, 26 steps as a route and an event, 12 other events)
+× 8 visitors = 832 cells; 1,352 cases with the step events and the crossed ids.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -78,8 +79,9 @@ from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, Answer, NameDisplay, Role, RoundKind, RoundMode
-from circle.models import Contribution, LogEntry, Member, Objection, Round
+from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round
 from circle.steps import STEPS
+from circle.views.guests import guest_token
 from circle.views.minutes import ics_token
 from tests.conftest import config_for, find_csrf_token, sign_in_with_link
 from tests.days import TODAY, days
@@ -119,6 +121,7 @@ def no(code: str) -> Outcome:
 
 NA, NYO, NP, UNK = no("not_allowed"), no("not_your_objection"), no("not_proposer"), no("unknown_event")
 NOA, NF, ELSEWHERE = no("not_on_agenda"), no("not_found"), no("elsewhere_too")
+CLOSED = no("meeting_closed")
 
 
 #: What an allowed write does: adds an entry to the circle's log, or changes something else stored.
@@ -145,6 +148,7 @@ A, M, P, Q, R, OJ, OK2, C, KEES, SAMIRA, ME = (Ref(n) for n in (
 # Circle B: Andere Kring, its meeting BM, Els's proposal BP and her objection BO.
 B, BM, BP, BO, ELS = (Ref(n) for n in ("B", "BM", "BP", "BO", "Els"))
 LINK, FORGED, REVOKED, EXPIRED, DEWI = Ref("link"), Ref("forged"), Ref("revoked"), Ref("expired"), Ref("Dewi")
+GUEST_LINK, GUEST_FORGED = Ref("guest link"), Ref("guest link forged")  # meeting M's guest link
 
 #: What the ids in a rule stand for, unless a row says otherwise.
 URL_IDS = {"circle_id": A, "meeting_id": M, "proposal_id": P, "member_id": KEES, "contribution_id": C,
@@ -263,6 +267,14 @@ ROUTES = [
     page("POST /c/<circle_id>/corrections/contribution/<contribution_id>", "decided",   OUT,  OUT,    E403,  HIDDEN, E403,   E403, OK,        OK,        writes=LOG),
     page("GET  /c/<circle_id>/corrections/meeting/<meeting_id>",           "decided",   OUT,  OUT,    E403,  HIDDEN, E403,   E403, OK,        OK),
     page("POST /c/<circle_id>/corrections/meeting/<meeting_id>",           "decided",   OUT,  OUT,    E403,  HIDDEN, E403,   E403, OK,        OK,        writes=LOG),
+    page("GET  /c/<circle_id>/meetings/<meeting_id>/guests",               "planned",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   OK,        OK),
+    page("GET  /c/<circle_id>/meetings/<meeting_id>/guests",               "decided",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   CLOSED,    CLOSED,    variant="the meeting closed"),
+    page("GET  /g/<token>",                                                "planned",   OK,   OK,     OK,    OK,     OK,     OK,   OK,        OK,        variant="M's guest link", token=GUEST_LINK),
+    page("POST /g/<token>",                                                "planned",   OK,   OK,     SHOWN, OK,     SHOWN,  SHOWN, SHOWN,     SHOWN,     variant="M's guest link", writes=LOG, token=GUEST_LINK),
+    page("GET  /g/<token>",                                                "decided",   OK,   OK,     OK,    OK,     OK,     OK,   OK,        OK,        variant="M's guest link, M closed", token=GUEST_LINK),
+    page("POST /g/<token>",                                                "decided",   CLOSED, CLOSED, SHOWN, CLOSED, SHOWN, SHOWN, SHOWN,     SHOWN,     variant="M's guest link, M closed", token=GUEST_LINK),
+    page("GET  /g/<token>",                                                "planned",   E400, E400,   E400,  E400,   E400,   E400, E400,      E400,      variant="forged", token=GUEST_FORGED),
+    page("POST /g/<token>",                                                "planned",   E400, E400,   E400,  E400,   E400,   E400, E400,      E400,      variant="forged", token=GUEST_FORGED),
 ]
 
 STEP_ROWS = [
@@ -328,6 +340,7 @@ POSTED: dict[str, dict] = {
     "POST /c/<circle_id>/corrections/contribution/<contribution_id>": {"text": "Joost zegt iets anders.",
                                                                        "note": "Verkeerd verstaan."},
     "POST /c/<circle_id>/corrections/meeting/<meeting_id>": {"text": "Kernteam (november)", "note": "Typfout."},
+    "POST /g/<token>": {"name": "Wijkteam Noord"},
 }
 
 #: What each step sends (a form on the page, a payload on the socket), by step and variant.
@@ -532,6 +545,9 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         base["revoked"] = sign_in_token(made.member("Aylin"))
         revoke(made.member("Aylin").person)
         base["forged"] = base["link"][:-4] + ("AAAA" if not base["link"].endswith("AAAA") else "BBBB")
+        base["guest link"] = guest_token(db.session.get(Meeting, made.meeting_id))
+        base["guest link forged"] = base["guest link"][:-4] + (
+            "AAAA" if not base["guest link"].endswith("AAAA") else "BBBB")
         base["ics"] = ics_token(made.circle_id)
         base["ics_B"] = ics_token(base["B"])
     save("planned")

@@ -5,7 +5,8 @@ meeting page, a browser without JavaScript opens it, gives a name and presses
 the button (docs/membership.md, "Guests"). Every refusal checks that nothing
 stored changed. The clock stands at tests/days.py's NOW, on the meeting's
 day; the day after is `frozen_clock.later(days=1)`. The guest following live
-on the real server is in tests/test_guests_live.py.
+on the real server is in tests/test_guests_live.py, in real Chromium in
+tests/test_guests_browser.py.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
 from circle import meetings, method, proposals, record
-from circle.circles import add_member, create_circle
+from circle.circles import add_member, create_circle, end_membership
 from circle.extensions import db
-from circle.method import MESSAGES, Answer, Role, RoundKind, RoundMode
+from circle.method import MESSAGES, Role, RoundKind, RoundMode
 from circle.models import Attendance, LogEntry, Meeting, Member, Person
 from tests.days import TODAY, days
 from tests.pages import shown
@@ -274,6 +275,24 @@ def test_a_person_of_another_circle_comes_as_who_they_are(app, made, browser, si
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 9  # nobody new
     assert client.get(meeting_url(made)).status_code == 200
     assert client.get(f"/c/{other_id}/").status_code == 200  # still in his own circle
+
+
+def test_someone_who_was_in_the_circle_before_is_told_to_sign_out_first(app, made, browser, sign_in):
+    with app.app_context():
+        _, bob = create_circle("Andere Kring", "Bob")
+        bob_id, bob_person = bob.id, bob.person_id
+        earlier = add_member(None, made.circle_id, "Bob", since=days(-60), person_id=bob_person).subject
+        end_membership(None, made.circle_id, earlier, on=days(-30))
+    link = guest_link(browser, made)
+    client = browser()
+    sign_in(client, bob_id)
+    before = stored(app)
+    page = client.get(link)
+    assert page.status_code == 200 and message("guest_before") in text(page.text)
+    assert "Follow the meeting" not in text(page.text)  # no button
+    response = client.post(link, data={"csrf_token": guest_csrf(client), "name": "Bob"})
+    assert response.status_code == 422 and message("guest_before") in text(response.text)
+    assert stored(app) == before
 
 
 @pytest.mark.parametrize(("name", "error"), [

@@ -25,7 +25,14 @@ from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
 from tests.pages import shown
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, Phone, phone, prepared, seeded, serve, wait_for,
+    HOST,
+    KringServer,
+    Phone,
+    phone,
+    prepared,
+    seeded,
+    serve,
+    wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -8,6 +8,10 @@ once, before python-engineio sees it, and ends the session without waiting.
 The limit is the same as python-engineio's (`MAX_MESSAGE_BYTES`, see
 docs/live-protocol.md, "Sizes"); WebSocket messages over it are closed by the
 WebSocket server itself.
+
+The fix belongs in python-engineio (docs/security.md, "Keeping the server
+up"); until it is there, this answers for it, and circle/serving.py closes
+the connection after the 413 rather than reading the announced body.
 """
 
 from __future__ import annotations

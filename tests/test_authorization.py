@@ -41,13 +41,15 @@ SQLite file and Flask-SocketIO's test client, with the visitor's own cookies
 and a CSRF token taken from a page they were shown; every response must carry
 the security headers of circle/headers.py (a CSP with frame-ancestors 'none' and
 nothing inline, nosniff). Besides the table, every
-route with an id under the circle runs "crossed" (`CROSSED`): the other
-circle's address with this circle's id, which everyone must meet as HIDDEN
-(signed out: OUT; where the action rather than the page looks the id up, the
-other circle's own people get `not_found`).
+route with an id under the circle runs "crossed" both ways (`CROSSED`): the
+other circle's address with this circle's ids, and this circle's address with
+the other circle's ids (where its record is public, for the public too). The
+thing must be HIDDEN from everyone (signed out: OUT); only a role refused before
+the id is looked up keeps its refusal (E403, `not_allowed`), and where the
+action rather than the page looks the id up, it answers `not_found`.
 
 Size: 104 rows (66 routes, 26 steps as a route and an event, 12 other events)
-× 8 visitors = 832 cells; 1,352 cases with the step events and the crossed ids.
+× 8 visitors = 832 cells; 1,664 cases with the step events and the crossed ids.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -145,8 +147,8 @@ class Ref:
 # waiting in the pool, Joost's (OJ) and Kees's (OK2) objections to P, Joost's contribution C.
 A, M, P, Q, R, OJ, OK2, C, KEES, SAMIRA, ME = (Ref(n) for n in (
     "A", "M", "P", "Q", "R", "OJ", "OK2", "C", "Kees", "Samira", "me"))
-# Circle B: Andere Kring, its meeting BM, Els's proposal BP and her objection BO.
-B, BM, BP, BO, ELS = (Ref(n) for n in ("B", "BM", "BP", "BO", "Els"))
+# Circle B: Andere Kring, its meeting BM, Els's proposal BP, her objection BO and its contribution BC.
+B, BM, BP, BO, BC, ELS = (Ref(n) for n in ("B", "BM", "BP", "BO", "BC", "Els"))
 LINK, FORGED, REVOKED, EXPIRED, DEWI = Ref("link"), Ref("forged"), Ref("revoked"), Ref("expired"), Ref("Dewi")
 GUEST_LINK, GUEST_FORGED = Ref("guest link"), Ref("guest link forged")  # meeting M's guest link
 
@@ -176,7 +178,8 @@ class Row:
     def sends(self) -> dict:
         """What it posts (a form, besides the CSRF token) or emits (a payload)."""
         if self.kind == "step":
-            return PAYLOADS[self.key, self.variant.removeprefix(CROSSED_NOTE).strip(" ,")]
+            crossing, _, variant = self.variant.rpartition(" | ")  # a crossed row sends what its row sends
+            return PAYLOADS[self.key, "" if self.variant.startswith("crossed") and not crossing else variant]
         if self.kind == "event":
             return EVENT_PAYLOADS.get(self.key) or {}
         return POSTED.get(self.key, {})
@@ -394,28 +397,49 @@ def step_route(name: str) -> str:
     return STEP_PREFIX + STEPS[name].path
 
 
-CROSSED_NOTE = "crossed: B's address, A's ids"
-#: Routes whose page leaves it to the action to find the id in the circle: crossed, B's own people
-#: are refused with `not_found` (a flashed message) rather than a 404 page.
+#: Routes whose page leaves it to the action to find the id in the circle: crossed, those who may open
+#: the address are refused with `not_found` (a flashed message) rather than a 404 page.
 FOUND_BY_THE_ACTION = {"POST /c/<circle_id>/members/<member_id>/leave"}
+#: Pages that refuse a role (403) before they look for the id in the address, so any id gets it.
+ROLE_FIRST = {"/c/<circle_id>/corrections/contribution/<contribution_id>",
+              "/c/<circle_id>/corrections/meeting/<meeting_id>"}
+#: The other circle's id of each kind, for an address crossed the other way.
+B_IDS = {"meeting_id": BM, "proposal_id": BP, "contribution_id": BC, "member_id": ELS}
 
 
-def crossed(row: Row) -> Row | None:
-    """The same route with the other circle's address and this circle's ids: nobody may reach it."""
+def crossed(row: Row, back: bool) -> Row | None:
+    """The route with one circle's address and the other circle's ids: nobody may reach the thing.
+
+    Forth: circle B's address, circle A's ids (B's own people, the stranger and Dewi, may open B's
+    address). Back: circle A's address, B's ids (A's people may open it, and the public its record).
+    """
     inner = [name for name in re.findall(r"<([a-z_]+)>", row.route) if name not in ("circle_id", "token")]
     if row.kind == "event" or not inner:
         return None
-    found_by_action = NF if row.route in FOUND_BY_THE_ACTION else HIDDEN  # for those who may open B's address
-    cells = tuple(OUT if v in ("anonymous", "public") else found_by_action if v in ("stranger", "dual") else HIDDEN
-                  for v in VISITORS)
-    variant = f"{CROSSED_NOTE}, {row.variant}" if row.variant else CROSSED_NOTE
-    return Row(row.kind, row.key, variant, row.scene, cells, {**row.where, "circle_id": B}, row.writes)
+    opens = ("guest", "member", "dual", "secretary", "facilitator") if back else ("stranger", "dual")
+
+    def cell(visitor: str) -> Outcome:
+        original = row.cell(visitor)
+        if visitor == "anonymous" or (visitor == "public" and (not back or original is OUT)):
+            return OUT
+        if visitor in opens and row.route in FOUND_BY_THE_ACTION:
+            return original if back and original.code else NF  # a role refused first stays refused
+        if back and visitor in opens and original is E403 and row.route.split(" ", 1)[1] in ROLE_FIRST:
+            return E403  # the page refuses the role before it looks for the id: the same for any id
+        return HIDDEN
+
+    if back:
+        note, where = "crossed: A's address, B's ids", {**row.where, **{k: B_IDS[k] for k in inner}}
+    else:
+        note, where = "crossed: B's address, A's ids", {**row.where, "circle_id": B}
+    variant = f"{note} | {row.variant}" if row.variant else note
+    return Row(row.kind, row.key, variant, row.scene, tuple(cell(v) for v in VISITORS), where, row.writes)
 
 
 ROWS = ROUTES + STEP_ROWS + EVENTS
-#: Each route with an id under the circle once (its first row), crossed.
-CROSSED = [c for c in (crossed(r) for r in {r.route: r for r in reversed(ROUTES + STEP_ROWS)}.values())
-           if c is not None]
+#: Each route with an id under the circle once (its first row), crossed both ways.
+CROSSED = [c for r in {r.route: r for r in reversed(ROUTES + STEP_ROWS)}.values()
+           for c in (crossed(r, back=False), crossed(r, back=True)) if c is not None]
 
 
 def cases() -> Iterator[Any]:

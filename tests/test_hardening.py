@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.attacks import (
-    HOST, Outcome, attack, from_address, page_post_without_body, raise_open_files, slow_headers,
+    HOST, Outcome, attack, from_address, handshake, page_post_without_body, raise_open_files, slow_headers,
     slow_polling_post, status_of, unfinished_websocket_message,
 )
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
@@ -142,6 +142,39 @@ def test_slow_headers_thousands_of_times(server, seeded, phone):
     assert outcome.answers().get(503), "the cap per address never refused one"
     still_answers(server, seeded, joost)
     print(f"\n5,000 slow headers in {outcome.seconds:.1f} s: {outcome.answers()}")
+
+
+def exchange(sock, head: str, body: bytes = b"") -> tuple[int, bytes]:
+    """Send one request on an open socket and read its whole answer: status and body."""
+    sock.sendall(head.encode() + b"\r\n" + body)
+    answer = http.client.HTTPResponse(sock)
+    try:
+        answer.begin()
+        return answer.status, answer.read()
+    finally:
+        answer.close()
+
+
+def test_a_chunked_body_is_read_whole_and_one_over_the_limit_is_refused(server):
+    """A chunked post reaches Engine.IO whole; one longer than any limit gets 413, and the connection closes."""
+    sock = from_address(server.port, "127.0.0.5")
+    try:
+        opened = handshake(sock, "/socket.io/?EIO=4&transport=polling").body.decode()
+        sid = opened[opened.index('"sid":"') + 7:].split('"', 1)[0]
+        path = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+        chunked = f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\n"
+        assert exchange(sock, chunked, b"1\r\n4\r\n1\r\n0\r\n0\r\n\r\n") == (200, b"OK")  # "40", in two
+        status, packets = exchange(sock, f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n")
+        assert status == 200 and b'44{"message":"not_allowed"}' in packets  # Socket.IO read the "40"
+        limit = 256 * 1024
+        status, said = exchange(sock, chunked, b"".join(b"8000\r\n" + b"4" * 0x8000 + b"\r\n"
+                                                        for _ in range(limit // 0x8000 + 1)) + b"0\r\n\r\n")
+        assert status == 413 and "Wat je stuurde is te groot.".encode() in said
+        sock.settimeout(SLACK)
+        while sock.recv(65536):
+            pass  # what is left of our answer: then the server closes
+    finally:
+        sock.close()
 
 
 @pytest.fixture

@@ -167,7 +167,12 @@ class Door:
 
 
 class Guarded(HttpProtocol):
-    """eventlet's HTTP handler with the door's caps and deadlines (this module's docstring)."""
+    """eventlet's HTTP handler with the door's caps and deadlines (this module's docstring).
+
+    eventlet takes its handler class as the server's `protocol` argument, the
+    one way in that it offers (its docstring calls the argument deprecated, with
+    nothing in its place): if that ever stops working, tests/test_hardening.py fails.
+    """
 
     door: Door
 

@@ -108,6 +108,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from circle import auth, cli, views, words
 
     words.init_app(app)
+    from circle import text
+
+    text.init_app(app)  # the template filters that isolate people's text for direction
     auth.init_app(app)
     views.init_app(app)
     cli.init_app(app)

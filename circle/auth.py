@@ -190,9 +190,14 @@ def home_of(person: Person) -> str:
 
 
 def keep_private(response):
-    """Keep a page that carries a token out of caches, search engines and Referer headers."""
+    """Keep a page that carries a token out of caches, search engines and other hosts' Referer headers.
+
+    `same-origin`, not `no-referrer`: the page's own forms (the sign-in button, the
+    language switch) must carry a Referer to Kring itself, or over https Flask-WTF
+    refuses them; another host is never told the address (circle/headers.py).
+    """
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from circle.method import CONTRIBUTION_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, Answer, RoundKind, RoundMode
 from circle.proposals import Wording
+from circle.text import NoControlCharacters
 
 #: Ids and versions fit the database's integers; anything larger is not ours.
 ID_RANGE = NumberRange(min=1, max=2**31 - 1)
@@ -30,7 +31,15 @@ def _strip(value: Any) -> Any:
 
 
 class KringForm(FlaskForm):
-    """Base form: surrounding white space is never part of what was meant."""
+    """Base form: surrounding white space is never part of what was meant; no control characters.
+
+    Every text field refuses control characters, and a field of one line
+    (not a TextAreaField) line breaks too (circle/text.py): nothing of it is
+    ever stored.
+    """
+
+    #: The text field that held control characters, after a failed `validate` (live.py answers `control_characters`).
+    control_characters: str | None = None
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -38,6 +47,15 @@ class KringForm(FlaskForm):
                 filters = unbound_field.kwargs.get("filters", ())
                 options = {**options, "filters": [_strip, *filters]}
             return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for field in self:
+            if isinstance(field, StringField):
+                extra.setdefault(field.name, []).append(
+                    NoControlCharacters(one_line=not isinstance(field, TextAreaField)))
+        self.control_characters = None
+        return super().validate(extra_validators=extra)
 
 
 class SteerForm(KringForm):
@@ -205,7 +223,9 @@ def first_error(form: KringForm) -> str:
     plain request to check what they sent.
     """
     for field in form:
-        if field.errors:
+        if field.errors and form.control_characters in (None, field.name):
+            if form.control_characters:
+                return f"{field.label.text}: {field.errors[-1]}"  # the control characters, however long
             if field.name.endswith("_id") or field.name == "based_on":
                 return gettext("Please check what you entered.")
             return f"{field.label.text}: {field.errors[0]}"

@@ -92,7 +92,7 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
         payload = {"member_id": me.id, **payload}  # one's own answer by default
     form = forms.payload_form(step.form, payload)
     if not form.validate():
-        return refusal("invalid", forms.first_error(form))
+        return refusal("control_characters" if form.control_characters else "invalid", forms.first_error(form))
     try:
         done = step.run(me, meeting_id, form)
     except RuleBroken as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 #: Elements that have no end tag.
@@ -58,3 +59,12 @@ def shown(page: str) -> str:
     parser.feed(page)
     parser.close()
     return "".join(parser.out)
+
+
+#: What isolates people's text for direction (circle/text.py): `<bdi>` in pages, U+2066–U+2069 in plain text.
+_ISOLATION = re.compile("</?bdi>|[\u2066-\u2069]")
+
+
+def unisolated(text: str) -> str:
+    """A page or file as its words read: without the isolation around people's text."""
+    return _ISOLATION.sub("", text)

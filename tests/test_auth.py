@@ -53,7 +53,7 @@ def test_link_asks_first_then_signs_in(app, client, people, csrf_token):
     page = client.get(url)
     assert page.status_code == 200
     assert "Anna" in page.text and "Samen Vooruit" in page.text
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"  # never to another host (tests/test_headers.py)
     # Opening the link (as a chat app's preview does) signs nobody in.
     assert client.get(f"/probe/{people.circle}").status_code == 302
 

@@ -17,6 +17,7 @@ from circle.extensions import db
 from circle.method import Answer, RoundKind, RoundMode
 from circle.models import Objection, Round
 from tests.days import TODAY, days, shown
+from tests.pages import unisolated
 from tests.scenario import PEOPLE, REVIEW_DATE, everyone_present, run_round, samen_vooruit
 
 NAMES = [name for name, _ in PEOPLE]
@@ -32,6 +33,7 @@ WALL = proposals.Wording(
 def text(page: str) -> str:
     """What a reader sees: tags dropped, entities decoded, white space collapsed."""
     page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    page = unisolated(page)  # people's text reads on as part of the sentence around it
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 

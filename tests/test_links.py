@@ -202,7 +202,7 @@ def test_the_handout_holds_the_link_as_a_qr_code_without_inline_style(app, made,
     sign_in(anna, made.member_ids["Anna"])
     page = anna.get(f"/c/{made.circle_id}/members/{made.member_ids['Samira']}/handout")
     assert page.status_code == 200
-    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "same-origin"
     [svg] = re.findall(r"<svg\b.*?</svg>", page.text, flags=re.S)
     assert "<title>Scan om in te loggen</title>" in svg
     assert "style" not in svg and "<script" not in svg

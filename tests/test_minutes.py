@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from circle.circles import create_circle
+from circle.read.exports import CSV_WRITTEN
+from circle.text import isolate
 from circle.extensions import db
 from circle.method import Answer, NameDisplay, RoundKind, public_name
 from circle.models import (
@@ -31,6 +33,7 @@ from circle.models import (
     Round,
     RoundStatus,
 )
+from tests.pages import unisolated
 from tests.samen_vooruit_flow import (  # noqa: F401  (app, played_database: fixtures)
     ABSENT,
     CONCERNS,
@@ -89,7 +92,7 @@ def db_attendance(played) -> dict:
 def test_the_minutes_page_shows_the_whole_meeting(app, played):
     page = browser(app, played.member_ids["Samira"]).get(base(played))
     assert page.status_code == 200
-    html = page.text
+    html = unisolated(page.text)
     with app.app_context():
         rounds, attendance = db_rounds(played), db_attendance(played)
     assert attendance["late"] == [LATE] and attendance["absent"] == [ABSENT]
@@ -128,7 +131,7 @@ def test_markdown_holds_every_round_and_answer(app, played):
     assert response.status_code == 200
     assert response.mimetype == "text/markdown"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    lines = response.text.splitlines()
+    lines = unisolated(response.text).splitlines()
     headings = [line for line in lines if line.startswith("#")]
     assert headings[0] == "# Minutes: Kernteam"
     for h in ("## Attendance", "## Opening", "## Agenda item 1: Afvalcontainers vergroenen",
@@ -195,6 +198,8 @@ def test_the_csv_exports_give_one_row_per_decision(app, played):
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     with app.app_context():
         truth = _decision_truth(played)
+    # What people wrote is isolated for direction (docs/exports.md), the rest as it is.
+    truth = [{k: isolate(v) if k in CSV_WRITTEN else v for k, v in row.items()} for row in truth]
     assert rows == truth
     assert (rows[0]["outcome"], rows[0]["objections"], rows[0]["concerns"]) == ("adopted", "1", "2")
     assert rows[1]["outcome"] == "postponed"
@@ -295,8 +300,8 @@ def test_a_public_record_is_readable_with_names_as_the_circle_chose(app, played,
     data = anonymous.get(base(played) + ".json").get_json()
     assert data["attendance"]["absent"] == [shown]
     assert data["items"][0]["objections"][0]["who"] == public_name("Dewi", display)
-    html = anonymous.get(base(played)).text
-    markdown = anonymous.get(base(played) + ".md").text
+    html = unisolated(anonymous.get(base(played)).text)
+    markdown = unisolated(anonymous.get(base(played) + ".md").text)
     for text in (html, markdown):
         assert shown in text and "van Dijk" not in text
         fatima = public_name("Fatima", display)
@@ -311,6 +316,7 @@ def test_a_public_record_is_readable_with_names_as_the_circle_chose(app, played,
 def test_what_people_write_cannot_change_the_markdown_around_it():
     from circle.read.exports import md_text
 
-    assert md_text("# kop\n- punt\n12. twaalf *vet* [link](x) <b>") == (
-        "\\# kop  \n   \\- punt  \n   12\\. twaalf \\*vet\\* \\[link\\](x) \\<b\\>")
-    assert md_text("Vraag 1: welke planten?") == "Vraag 1: welke planten?"
+    assert md_text("# kop\n- punt\n12. twaalf *vet* [link](x) <b>") == (  # each line isolated, \u2068…\u2069
+        "\u2068\\# kop\u2069  \n   \u2068\\- punt\u2069  \n   \u2068"
+        "12\\. twaalf \\*vet\\* \\[link\\](x) \\<b\\>\u2069")
+    assert md_text("Vraag 1: welke planten?") == "\u2068Vraag 1: welke planten?\u2069"

@@ -4,6 +4,11 @@ All of them are written from the plain data of circle/read/minutes.py. Moments
 are UTC in the record; JSON and CSV give them as ISO 8601 with "Z", dates as
 YYYY-MM-DD, so a tool reads them back exactly. Markdown is for people: it
 uses the reader's language and time zone.
+
+In Markdown, CSV and iCalendar every person's text is isolated for direction
+(each line between U+2068 and U+2069, circle/text.py), so a right-to-left
+override in a name reverses nothing of Kring's words beside it; JSON holds
+the texts exactly as written (docs/exports.md).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from circle.read.minutes import ContributionEntry, DecisionRow, Minutes, RoundEntry
+from circle.text import CONTROL, isolate
 from circle.words import ANSWERS, ROUND_KINDS
 
 #: Version of the JSON layout; raised when a key changes meaning or goes away.
@@ -73,17 +79,20 @@ def minutes_json(minutes: Minutes) -> str:
 CSV_COLUMNS = ("meeting_id", "meeting", "date", "proposal_id", "title", "review", "outcome",
                "version", "decided_at", "review_date", "success_criteria", "carried_out_by",
                "objections", "concerns")
+#: The columns people wrote: isolated for direction.
+CSV_WRITTEN = frozenset({"meeting", "title", "success_criteria", "carried_out_by"})
 #: A cell starting with one of these is a formula to a spreadsheet: it gets a leading "'".
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, written: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = _plain(value) if isinstance(value, dt.date) else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    shown = isolate(text) if written else text
+    return "'" + shown if text.startswith(_FORMULA) else shown
 
 
 def decisions_csv(rows: Iterable[DecisionRow]) -> str:
@@ -93,7 +102,7 @@ def decisions_csv(rows: Iterable[DecisionRow]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(getattr(row, c)) for c in CSV_COLUMNS])
+        writer.writerow([_cell(getattr(row, c), c in CSV_WRITTEN) for c in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -110,9 +119,9 @@ def _no_list(match: re.Match) -> str:
 
 
 def md_text(text: str) -> str:
-    """A person's text inside Markdown: special characters escaped, lines kept."""
+    """A person's text inside Markdown: special characters escaped, lines kept, each line isolated."""
     text = _MD_LINE_START.sub(_no_list, _MD_SPECIAL.sub(r"\\\1", text.replace("\r\n", "\n")))
-    return text.replace("\n", "  \n   ")
+    return "  \n   ".join(isolate(line) for line in text.split("\n"))
 
 
 def _moment(value: dt.datetime | None) -> str:
@@ -248,7 +257,12 @@ def minutes_markdown(minutes: Minutes) -> str:
 
 
 def ics_text(value: str) -> str:
-    """A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545, 3.3.11)."""
+    """A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545, 3.3.11).
+
+    Control characters have no place in TEXT; none are stored since Kring refuses them at the
+    input, and any an older database holds are left out here.
+    """
+    value = CONTROL.sub("", value)
     return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 

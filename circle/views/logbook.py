@@ -34,6 +34,7 @@ from circle.read import search
 from circle.extensions import db
 from circle.method import Phase
 from circle.models import AgendaItem, Member, Proposal, ProposalVersion
+from circle.text import NoControlCharacters, has_control_characters
 from circle.views.access import record_reader
 
 bp = Blueprint("logbook", __name__)
@@ -103,7 +104,11 @@ def read_filters(args) -> Filters:
             setattr(f, attr, day)
     if f.start and f.end and f.start > f.end:
         f.start, f.end = f.end, f.start
-    f.q = " ".join(args.get("q", "").split())[: search.MAX_QUERY]
+    q = args.get("q", "")
+    if has_control_characters(q):  # NUL and the like: searched for nowhere, said why
+        f.problems.append(_("Search") + ": " + str(NoControlCharacters.MULTI_LINE))
+        q = ""
+    f.q = " ".join(q.split())[: search.MAX_QUERY]
     try:
         f.page = min(max(1, int(args.get("page", "1"))), MAX_PAGE)
     except ValueError:

@@ -30,6 +30,7 @@ from circle.read import exports, minutes, reviews
 from circle.extensions import db
 from circle.method import Action, MeetingStatus, may
 from circle.models import Meeting, Member
+from circle.text import isolate
 from circle.views.access import Reader, record_reader
 from circle.views.common import circle_or_404
 
@@ -134,15 +135,15 @@ def reviews_ics(circle_id: int):
         link = url_for("decisions.decision", circle_id=circle_id, proposal_id=proposal.id,
                        _external=True)
         about = [version.success_criteria and _("How will we see that it works?") + " "
-                 + version.success_criteria,
-                 version.carried_out_by and _("Who carries it out?") + " " + version.carried_out_by,
+                 + isolate(version.success_criteria),
+                 version.carried_out_by and _("Who carries it out?") + " " + isolate(version.carried_out_by),
                  link]
         events.append(exports.ReviewEvent(
             uid=f"kring-review-{circle_id}-{proposal.id}@{host}",
             stamp=proposal.decided_at or proposal.created_at, day=version.review_date,
-            summary=_("Review: %(title)s", title=version.title),
+            summary=_("Review: %(title)s", title=isolate(version.title)),
             description="\n".join(a for a in about if a), url=link))
-    body = exports.reviews_ics(_("Reviews of %(circle)s", circle=circle.name), events)
+    body = exports.reviews_ics(_("Reviews of %(circle)s", circle=isolate(circle.name)), events)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="reviews-{circle_id}.ics"'
     response.headers["Cache-Control"] = "no-cache"

@@ -46,10 +46,12 @@ other circle's address with this circle's ids, and this circle's address with
 the other circle's ids (where its record is public, for the public too). The
 thing must be HIDDEN from everyone (signed out: OUT); only a role refused before
 the id is looked up keeps its refusal (E403, `not_allowed`), and where the
-action rather than the page looks the id up, it answers `not_found`.
+action rather than the page looks the id up, it answers `not_found`. And every
+post runs once more without its CSRF token (`UNTOKENED`), as another site's
+page would send it: 400 for everyone, nothing stored.
 
 Size: 106 rows (68 routes, 26 steps as a route and an event, 12 other events)
-× 8 visitors = 848 cells; 1,680 cases with the step events and the crossed ids.
+× 8 visitors = 848 cells; 1,968 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -169,6 +171,8 @@ class Row:
     cells: tuple[Outcome, ...]
     where: dict = field(default_factory=dict)  # ids in the URL, or the socket's auth
     writes: str | None = None  # allowed, it adds to the log (LOG) or changes what is stored (STORE)
+    of: str | None = None  # a row made from another (crossed, without CSRF token): that row's variant
+    csrf: bool = True  # a post carries the CSRF token of a page the visitor was shown
 
     @property
     def route(self) -> str:
@@ -179,8 +183,7 @@ class Row:
     def sends(self) -> dict:
         """What it posts (a form, besides the CSRF token) or emits (a payload)."""
         if self.kind == "step":
-            crossing, _, variant = self.variant.rpartition(" | ")  # a crossed row sends what its row sends
-            return PAYLOADS[self.key, "" if self.variant.startswith("crossed") and not crossing else variant]
+            return PAYLOADS[self.key, self.variant if self.of is None else self.of]
         if self.kind == "event":
             return EVENT_PAYLOADS.get(self.key) or {}
         return POSTED.get(self.key, {})
@@ -437,18 +440,32 @@ def crossed(row: Row, back: bool) -> Row | None:
     else:
         note, where = "crossed: B's address, A's ids", {**row.where, "circle_id": B}
     variant = f"{note} | {row.variant}" if row.variant else note
-    return Row(row.kind, row.key, variant, row.scene, tuple(cell(v) for v in VISITORS), where, row.writes)
+    return Row(row.kind, row.key, variant, row.scene, tuple(cell(v) for v in VISITORS), where, row.writes,
+               of=row.variant)
+
+
+def forged(row: Row) -> Row | None:
+    """The same post without its CSRF token, as another site's page would send it: 400 for everyone."""
+    if row.kind == "event" or not row.route.startswith("POST"):
+        return None
+    variant = f"{NO_TOKEN} | {row.variant}" if row.variant else NO_TOKEN
+    return Row(row.kind, row.key, variant, row.scene, (E400,) * len(VISITORS), row.where, row.writes,
+               of=row.variant, csrf=False)
 
 
 ROWS = ROUTES + STEP_ROWS + EVENTS
+NO_TOKEN = "without its CSRF token"
 #: Each route with an id under the circle once (its first row), crossed both ways.
 CROSSED = [c for r in {r.route: r for r in reversed(ROUTES + STEP_ROWS)}.values()
            for c in (crossed(r, back=False), crossed(r, back=True)) if c is not None]
+#: Each post once (its first row), without its CSRF token.
+UNTOKENED = [f for f in (forged(r) for r in {r.route: r for r in reversed(ROUTES + STEP_ROWS)}.values())
+             if f is not None]
 
 
 def cases() -> Iterator[Any]:
     """One case per row, visitor and medium (a step is a page post and a socket event)."""
-    for row in ROUTES + STEP_ROWS + CROSSED:
+    for row in ROUTES + STEP_ROWS + CROSSED + UNTOKENED:
         for visitor in VISITORS:
             name = f"{row.route} [{row.variant}]" if row.variant else row.route
             yield pytest.param(row, visitor, "page", id=f"{name}-{visitor}")
@@ -750,7 +767,7 @@ def run_page(world: World, row: Row, name: str) -> None:
             form[k] = str(v)
     before = stored(world.app)
     if method == "POST":
-        response = client.post(path, data={**form, "csrf_token": visitor.csrf})
+        response = client.post(path, data={**form, "csrf_token": visitor.csrf} if row.csrf else form)
     else:
         response = client.get(path)
     body = response.get_data(as_text=True)
@@ -907,5 +924,5 @@ def test_the_table_names_every_route_and_event(app):
 
     size = (f"Size: {len(ROWS)} rows ({len(ROUTES)} routes, {len(STEP_ROWS)} steps as a route and an event, "
             f"{len(EVENTS)} other events)\n× {len(VISITORS)} visitors = {len(ROWS) * len(VISITORS)} cells; "
-            f"{len(CASES):,} cases with the step events and the crossed ids.")
+            f"{len(CASES):,} cases with the step events, the crossed ids and the posts without a token.")
     assert size in __doc__, f"the module's docstring should say:\n{size}"

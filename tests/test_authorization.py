@@ -832,7 +832,7 @@ class Phone(SocketIOTestClient):
         pkt = packet.Packet(packet.EVENT, data=[event, *args], id=self.callback_counter)
         self.socketio.server._handle_eio_message(self.eio_sid, pkt.encode())
         ack, self.acks = self.acks, None
-        return ack
+        return None if ack is None else ack["args"][0]
 
     def close(self) -> None:
         if self.is_connected():

@@ -322,6 +322,7 @@ EVENTS = [
     event("connect",    "round", OUT,  OUT,    OK,     HIDDEN, OK,     OK,   OK,     OK,     variant="a program", meeting=M),
     event("connect",    "round", OUT,  OUT,    OK,     HIDDEN, OK,     OK,   OK,     OK,     variant="phone page", meeting=M, view="phone"),
     event("connect",    "round", OUT,  OUT,    OK,     HIDDEN, OK,     OK,   OK,     OK,     variant="console page", meeting=M, view="console"),
+    # A guest may follow the projector's parts live, though its page is for the seated only (E403 above).
     event("connect",    "round", OUT,  OUT,    OK,     HIDDEN, OK,     OK,   OK,     OK,     variant="projector page", meeting=M, view="projector"),
     event("connect",    "round", OUT,  OUT,    HIDDEN, OK,     HIDDEN, OK,   HIDDEN, HIDDEN, variant="another circle's meeting", meeting=BM),
     event("connect",    "round", OUT,  OUT,    OUT,    OUT,    OUT,    OUT,  OUT,    OUT,    variant="meeting: true", meeting=True),

@@ -40,7 +40,7 @@ consented to; a decision taken and the meeting closed), through the real
 SQLite file and Flask-SocketIO's test client, with the visitor's own cookies
 and a CSRF token taken from a page they were shown; every response must carry
 the security headers of circle/headers.py (a CSP with frame-ancestors 'none' and
-nothing inline, nosniff). Besides the table, every
+nothing inline, nosniff, a same-origin or no-referrer Referrer-Policy). Besides the table, every
 route with an id under the circle runs "crossed" both ways (`CROSSED`): the
 other circle's address with this circle's ids, and this circle's address with
 the other circle's ids (where its record is public, for the public too). The
@@ -735,6 +735,10 @@ def check_headers(response) -> None:
     if HEADERS_MODULE or "Content-Security-Policy" in headers:
         policy = headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy, policy
+    if HEADERS_MODULE or "Referrer-Policy" in headers:
+        assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), headers.get("Referrer-Policy")
+    if "X-Frame-Options" in headers:
+        assert headers["X-Frame-Options"] == "DENY"
 
 
 def flashed_errors(client: FlaskClient) -> list[str]:

@@ -38,6 +38,7 @@ from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTime
 
 from circle import clock, presence
 from circle.extensions import db, login
+from circle.text import say
 from circle.i18n import local_path
 from circle.models import Circle, Member, Person
 
@@ -227,7 +228,7 @@ def confirm_sign_in(token: str):
     if person is None:
         return _bad_link(expired)
     login_user(person, remember=True)
-    flash(_("Welcome, %(name)s.", name=person.name), "success")
+    flash(say(_("Welcome, %(name)s."), name=person.name), "success")
     target = local_path(session.pop(AFTER_SIGN_IN, None))
     return redirect(target or home_of(person), code=303)
 

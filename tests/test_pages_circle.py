@@ -20,6 +20,7 @@ from circle.method import MESSAGES, RoundKind, RoundMode
 from circle.models import LogEntry, Member, Proposal, ProposalVersion
 from tests.scenario import PEOPLE, everyone_present, samen_vooruit
 from tests.days import days
+from tests.pages import unisolated
 
 
 def text(page: str) -> str:
@@ -130,7 +131,7 @@ def test_facilitator_adds_a_member_and_gets_their_sign_in_link(app, made, browse
     url = f"/c/{made.circle_id}/"
     response = post_form(client, url, f"{url}members", csrf_token, name="Priya", role="member")
     assert response.status_code == 303
-    page = html.unescape(client.get(url).text)
+    page = unisolated(html.unescape(client.get(url).text))
     assert "Priya is now in the circle." in page
     link = re.search(r"http://kring\.test(/s/[^\s<]+)", page).group(1)
     assert "Priya · Member" in text(page)

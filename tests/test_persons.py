@@ -19,6 +19,7 @@ from circle.extensions import db, socketio
 from circle.method import Role
 from circle.models import Meeting, Member, Person
 from tests.days import TODAY, days
+from tests.pages import unisolated
 from tests.scenario import samen_vooruit
 
 
@@ -40,7 +41,7 @@ def two(app) -> SimpleNamespace:
 
 
 def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", unisolated(html)))
 
 
 def test_one_person_two_memberships_one_name(app, two):

@@ -13,6 +13,7 @@ from circle.extensions import db
 from circle.forms import LeaveForm, MeetingForm, MemberForm
 from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
+from circle.text import say
 from circle.views.common import act, back
 from circle.views.minutes import review_context
 
@@ -120,7 +121,7 @@ def plan_meeting(circle_id: int):
     done = act(form, lambda: meetings.plan_meeting(me, form.title.data, form.date.data))
     if done is None:
         return _render_home(me, meeting_form=form), 422
-    flash(_("Meeting planned: %(title)s.", title=form.title.data), "success")
+    flash(say(_("Meeting planned: %(title)s."), title=form.title.data), "success")
     return back(url_for(".home", circle_id=circle_id, _anchor="meetings"))
 
 
@@ -134,9 +135,9 @@ def add_member(circle_id: int):
     if done is None:
         return _render_home(me, member_form=form), 422
     added = db.session.get(Member, done.subject)
-    flash(_("%(name)s is now in the circle.", name=added.name), "success")
-    flash(_("Give %(name)s this personal link to sign in. Only for them: %(link)s",
-            name=added.name, link=sign_in_url(added)), "link")
+    flash(say(_("%(name)s is now in the circle."), name=added.name), "success")
+    flash(say(_("Give %(name)s this personal link to sign in. Only for them: %(link)s"),
+              name=added.name, link=sign_in_url(added)), "link")
     return back(url_for(".home", circle_id=circle_id, _anchor="members"))
 
 
@@ -148,6 +149,6 @@ def end_membership(circle_id: int, member_id: int):
     done = act(form, lambda: circles.end_membership(me, circle_id, member_id, on=form.on.data))
     if done is not None:
         left = db.session.get(Member, member_id)
-        flash(_("%(name)s leaves the circle on %(day)s.", name=left.name, day=format_date(left.left_on)),
+        flash(say(_("%(name)s leaves the circle on %(day)s."), name=left.name, day=format_date(left.left_on)),
               "success")
     return back(url_for(".home", circle_id=circle_id, _anchor="members"))

@@ -22,6 +22,7 @@ from circle.auth import keep_private, link_valid_until, member_of, revoke, sign_
 from circle.extensions import db
 from circle.method import Action, RuleBroken, may, require
 from circle.models import Member
+from circle.text import say
 from circle.views.common import back
 from circle.views.live_pages import qr_svg
 
@@ -76,6 +77,6 @@ def revoke_link(circle_id: int, member_id: int):
         flash(_(refused.message), "error")
         return back(url_for("circles.home", circle_id=circle_id, _anchor="members"))
     revoke(member.person)
-    flash(_("The old links of %(name)s no longer work, and their phones are signed out. "
-            "Here is their new link.", name=member.name), "success")
+    flash(say(_("The old links of %(name)s no longer work, and their phones are signed out. "
+                "Here is their new link."), name=member.name), "success")
     return back(url_for(".handout", circle_id=circle_id, member_id=member_id))

@@ -242,9 +242,9 @@ ROUTES = [
     page("GET  /c/<circle_id>/members/<member_id>/handout",                "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    ELSEWHERE, ELSEWHERE, variant="Dewi's, who is in B too", member_id=DEWI),
     page("POST /c/<circle_id>/members/<member_id>/revoke",                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=STORE),
     page("POST /c/<circle_id>/members/<member_id>/revoke",                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    ELSEWHERE, ELSEWHERE, variant="Dewi's, who is in B too", writes=STORE, member_id=DEWI),
-    # The secretary may print the facilitator's link, so sign in as her, and revoke it (reported).
-    page("GET  /c/<circle_id>/members/<member_id>/handout",                "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        variant="Anna's, the facilitator's", member_id=ANNA),
-    page("POST /c/<circle_id>/members/<member_id>/revoke",                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        variant="Anna's, the facilitator's", writes=STORE, member_id=ANNA),
+    # Only a facilitator hands out (or revokes) the facilitator's link: the secretary would sign in as her.
+    page("GET  /c/<circle_id>/members/<member_id>/handout",                "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        variant="Anna's, the facilitator's", member_id=ANNA),
+    page("POST /c/<circle_id>/members/<member_id>/revoke",                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        variant="Anna's, the facilitator's", writes=STORE, member_id=ANNA),
     page("POST /c/<circle_id>/settings/public-record",                     "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     page("GET  /c/<circle_id>/proposals/new",                              "planned",   OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
     page("POST /c/<circle_id>/proposals/new",                              "planned",   OUT,    OUT,    NA,    HIDDEN, OK,     OK,    OK,        OK,        writes=LOG),

@@ -154,6 +154,24 @@ def test_a_member_may_not_hand_out_or_revoke_links(app, made, sign_in, csrf_toke
     assert version(app, aylin) == 1
 
 
+def test_only_a_facilitator_hands_out_the_facilitators_link(app, made, sign_in, csrf_token):
+    """A link acts with its person's role: the secretary with Anna's link would be the facilitator."""
+    fatima = app.test_client()
+    sign_in(fatima, made.member_ids["Fatima"])
+    anna = made.member_ids["Anna"]
+    home = fatima.get(f"/c/{made.circle_id}/")
+    assert f"/members/{anna}/handout" not in home.text
+    assert f"/members/{made.member_ids['Joost']}/handout" in home.text
+    refused = fatima.get(f"/c/{made.circle_id}/members/{anna}/handout")
+    assert refused.status_code == 303
+    assert "Dit mag niet met jouw rol in deze kring." in text(fatima.get(refused.location).text)
+    fatima.post(f"/c/{made.circle_id}/members/{anna}/revoke", data={"csrf_token": csrf_token(home.text)})
+    assert version(app, anna) == 1
+    facilitator = app.test_client()
+    sign_in(facilitator, anna)
+    assert facilitator.get(f"/c/{made.circle_id}/members/{anna}/handout").status_code == 200
+
+
 def test_a_revocation_needs_the_forms_token(app, made, sign_in):
     fatima = app.test_client()
     sign_in(fatima, made.member_ids["Fatima"])

@@ -15,6 +15,7 @@ from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
 from circle.text import say
 from circle.views.common import act, back
+from circle.views.links import may_hand_out
 from circle.views.minutes import review_context
 
 bp = Blueprint("circles", __name__)
@@ -109,7 +110,7 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
         meeting_form=(meeting_form or MeetingForm()) if may(me.role, Action.PLAN_MEETING) else None,
         member_form=(member_form or MemberForm()) if may(me.role, Action.ADD_MEMBER) else None,
         may_write=may(me.role, Action.WRITE_DRAFT),
-        may_hand_out=may(me.role, Action.HAND_OUT_LINKS),
+        hands_out_to={m.id for m in members if may_hand_out(me.role, m.role)},
     )
 
 

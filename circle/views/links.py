@@ -2,9 +2,10 @@
 
 The facilitator and the secretary hand out links (a member without a
 smartphone gets a printed handout, scanned by a neighbour's phone or typed
-in). A link is the person's, and opens every circle they belong to, so only
-someone who hands out links in each of those circles may make or revoke one;
-otherwise an administrator does it on the command line (`revoke-link`).
+in); only a facilitator hands out a facilitator's. A link is the person's, and
+opens every circle they belong to, so only someone who may hand it out in each
+of those circles may make or revoke it; otherwise an administrator does it on
+the command line (`revoke-link`).
 Revoking raises the person's sign-in version: their links, remembered phones
 and open connections stop at once (circle/auth.py). Links are keys, not
 decisions: none of this goes into the circle's record.
@@ -20,7 +21,7 @@ from circle import clock
 from circle.actions import allowed
 from circle.auth import keep_private, link_valid_until, member_of, revoke, sign_in_url
 from circle.extensions import db
-from circle.method import Action, RuleBroken, may, require
+from circle.method import Action, Role, RuleBroken, may, require
 from circle.models import Member
 from circle.text import say
 from circle.views.common import back
@@ -31,15 +32,26 @@ bp = Blueprint("links", __name__)
 PREFIX = "/c/<int:circle_id>/members/<int:member_id>"
 
 
+def may_hand_out(actor_role: Role, their_role: Role) -> bool:
+    """Whether someone in `actor_role` may make or revoke the link of someone in `their_role`.
+
+    A link acts with its person's role: the facilitator's link is handed out
+    by a facilitator only, or the secretary could sign in as the facilitator.
+    """
+    return may(actor_role, Action.HAND_OUT_LINKS) and (
+        their_role != Role.FACILITATOR or actor_role == Role.FACILITATOR)
+
+
 def check_hand_out(actor: Member, member: Member) -> None:
     """Refuse to make or revoke `member`'s link unless `actor` may, in every circle the link opens."""
     allowed(actor, Action.HAND_OUT_LINKS)
     require(member.circle_id == actor.circle_id, "not_found")
+    require(may_hand_out(actor.role, member.role), "not_allowed")
     require(member.left_on is None or member.left_on > clock.today(), "already_left")
     for elsewhere in member.person.current:
         if elsewhere.circle_id != actor.circle_id:
             theirs = actor.person.membership(elsewhere.circle_id)
-            require(theirs is not None and theirs.active and may(theirs.role, Action.HAND_OUT_LINKS),
+            require(theirs is not None and theirs.active and may_hand_out(theirs.role, elsewhere.role),
                     "elsewhere_too")
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import aliased
 
 from circle.extensions import db
 from circle.read import rounds
+from circle.text import balanced
 from circle.models import (
     Contribution,
     Correction,
@@ -391,9 +392,10 @@ def snippets(ws: list[str], refs: list[tuple[int, int]]) -> dict[tuple[int, int]
 
 
 def _marked(text: str | None) -> Markup:
-    """Escape a snippet and turn its markers into <mark> elements (balanced, whatever the text)."""
+    """Escape a snippet and turn its markers into <mark> elements (balanced, whatever the text);
+    a person's isolates, which a snippet may cut in two, are balanced too (circle/text.py)."""
     out, open_ = [], False
-    for part in re.split("([\x02\x03])", text or ""):
+    for part in re.split("([\x02\x03])", balanced(text or "")):
         if part == "\x02":
             if not open_:
                 out.append("<mark>")

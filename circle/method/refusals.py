@@ -43,7 +43,6 @@ MESSAGES: dict[str, str] = {
     "already_tested": N_("This objection is already marked as tested."),
     "not_your_objection": N_("Only its maker can withdraw an objection."),
     "not_proposer": N_("Only the proposer can withdraw a proposal."),
-    "no_guest_round": N_("Guests follow the meeting; they do not speak in a round."),
     "guest_link_early": N_("This guest link works on the day of the meeting. Open it again then."),
     "guest_link_over": N_("This guest link no longer works: the meeting's day is over."),
     "guests_full": N_("This meeting has taken as many guests as it can by its link. Ask the facilitator."),

@@ -14,7 +14,6 @@ circle/text.py; docs/security.md).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 

@@ -17,7 +17,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from circle import create_app
-
 from circle.auth import sign_in_url
 from circle.extensions import db
 from circle.headers import CONTENT_SECURITY_POLICY
@@ -88,11 +87,11 @@ def test_a_page_with_a_sign_in_token_tells_no_other_host(app, client, made):
 # --- Nothing inline ----------------------------------------------------------------------
 
 INLINE = [
-    (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
-    (re.compile(r"<style", re.I), "a <style> element"),
-    (re.compile(r"\son[a-z]+\s*=", re.I), "an event handler attribute"),
-    (re.compile(r"javascript:", re.I), "a javascript: address"),
-    (re.compile(r"<script(?![^>]*\b(src=|type=\"application/json\"))", re.I), "an inline script"),
+    (re.compile(r"\sstyle\s*=", re.IGNORECASE), "a style attribute"),
+    (re.compile(r"<style", re.IGNORECASE), "a <style> element"),
+    (re.compile(r"\son[a-z]+\s*=", re.IGNORECASE), "an event handler attribute"),
+    (re.compile(r"javascript:", re.IGNORECASE), "a javascript: address"),
+    (re.compile(r"<script(?![^>]*\b(src=|type=\"application/json\"))", re.IGNORECASE), "an inline script"),
 ]
 
 
@@ -191,9 +190,9 @@ def cookies(response) -> dict[str, str]:
 
 def test_behind_a_proxy_over_https_cookies_are_secure_and_links_https(behind_proxy):
     signed_in, projector = sign_in_through(behind_proxy, PROXY)
-    set = cookies(signed_in)
-    assert set.keys() >= {"session", "remember_token"}
-    for name, header in set.items():
+    made = cookies(signed_in)
+    assert made.keys() >= {"session", "remember_token"}
+    for header in made.values():
         assert re.search(r";\s*Secure(;|$)", header), header
         assert "HttpOnly" in header and "SameSite=Lax" in header, header
     assert signed_in.headers["Strict-Transport-Security"] == "max-age=31536000"

@@ -24,11 +24,29 @@ import sqlalchemy as sa
 
 from circle.auth import sign_in_url
 from circle.extensions import db
-from circle.models import Contribution, LogEntry, Meeting, Member, Proposal, ProposalVersion
+from circle.models import (
+    Contribution,
+    LogEntry,
+    Meeting,
+    Member,
+    Proposal,
+    ProposalVersion,
+)
 from circle.read.exports import CSV_WRITTEN
 from circle.text import FSI, PDI, isolate
 from tests.conftest import app_on_copy
-from tests.hostile import CORPUS, GUEST, MARK, REFUSED, build, check_html, lines, plainly_isolated, post, sock
+from tests.hostile import (
+    CORPUS,
+    GUEST,
+    MARK,
+    REFUSED,
+    build,
+    check_html,
+    lines,
+    plainly_isolated,
+    post,
+    sock,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,7 +168,7 @@ def test_a_program_reads_the_texts_exactly_as_written(hostile):
 
 
 def download(hostile, path: str) -> str:
-    app, scene = hostile
+    _, scene = hostile
     response = scene.browsers["img"].get(path.format(c=scene.circle, m=scene.meeting))
     assert response.status_code == 200, path
     return response.get_data(as_text=True)

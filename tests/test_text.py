@@ -12,7 +12,16 @@ from markupsafe import Markup
 
 from circle.extensions import db, socketio
 from circle.models import Contribution, LogEntry, Meeting, Proposal
-from circle.text import FSI, PDI, balanced, bdi, has_control_characters, isolate, say, without_control_characters
+from circle.text import (
+    FSI,
+    PDI,
+    balanced,
+    bdi,
+    has_control_characters,
+    isolate,
+    say,
+    without_control_characters,
+)
 from tests.scenario import everyone_present, samen_vooruit
 
 RLO, LRI, RLI = "\u202e", "\u2066", "\u2067"

@@ -16,12 +16,13 @@ from circle.models.meetings import (
     RoundStatus,
     Seat,
 )
+from circle.models.notices import Delivery, Notice, NoticeDigest, NoticeKind, NoticePreference
 from circle.models.people import Circle, Member, Person
 from circle.models.proposals import Objection, Proposal, ProposalVersion
 from circle.models.record import Connection, Correction, LogEntry
 
 __all__ = [
-    "AgendaItem", "Attendance", "Circle", "Connection", "Contribution", "Correction", "LogEntry",
-    "Meeting", "Member", "Objection", "Person", "Proposal", "ProposalVersion", "Round", "RoundStatus",
-    "Seat", "enum_type", "utcnow",
+    "AgendaItem", "Attendance", "Circle", "Connection", "Contribution", "Correction", "Delivery", "LogEntry",
+    "Meeting", "Member", "Notice", "NoticeDigest", "NoticeKind", "NoticePreference", "Objection", "Person",
+    "Proposal", "ProposalVersion", "Round", "RoundStatus", "Seat", "enum_type", "utcnow",
 ]

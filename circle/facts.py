@@ -57,6 +57,7 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
         round_open=round_open,
         consent_complete_version=complete,
         standing_objections=standing,
+        topic=proposal.kind == method.ProposalKind.TOPIC,
     )
 
 

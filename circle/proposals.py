@@ -128,10 +128,13 @@ def amend(
         proposal.phase = Phase.AMENDING
         version = _new_version(proposal, wording, actor, note)
         meeting.current_proposal_id = proposal.id
+        # A topic written out in the meeting is a proposal from now on (method/agenda.py).
+        topic = {"topic": True} if proposal.kind == method.ProposalKind.TOPIC else {}
+        proposal.kind = method.ProposalKind.PROPOSAL
         db.session.flush()  # the new version's row id is what the action returns
         done = log(meeting.circle_id, actor, Action.AMEND,
                    {"proposal": proposal.id, "version": version.number, "note": version.note,
-                    **wording.as_log()}, meeting, subject=version.id)
+                    **wording.as_log(), **topic}, meeting, subject=version.id)
     return done
 
 

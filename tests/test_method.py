@@ -73,7 +73,12 @@ def test_every_action_has_a_permission_entry_and_guests_neither_sit_nor_record()
 #: Members mark attendance only to say "I am here" (check_attendance); recorders mark anyone.
 MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, Action.WITHDRAW,
               Action.MARK_ATTENDANCE}
+#: Between meetings a member puts topics and drafts forward and carries out tasks; who exactly may
+#: act on which draft or task is for the rules in method/agenda.py and method/tasks.py.
+MEMBER_MAY |= {Action.PUT_FORWARD_TOPIC, Action.PUT_FORWARD, Action.TURN_INTO_DRAFT, Action.ADD_TASK,
+               Action.CHANGE_TASK, Action.MARK_TASK}
 RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT, Action.HAND_OUT_LINKS}
+RECORDING |= {Action.MOVE_ON_AGENDA, Action.TAKE_OFF_AGENDA}
 EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
 
 

@@ -17,6 +17,7 @@ import pytest
 CIRCLE = Path(__file__).resolve().parent.parent / "circle"
 #: The write side: the modules whose functions are the actions.
 ACTIONS = {"circle.actions", "circle.circles", "circle.meetings", "circle.proposals", "circle.corrections"}
+ACTIONS |= {"circle.agenda", "circle.tasks"}  # between meetings: the agenda put forward and shaped; tasks
 
 
 def module_name(path: Path) -> str:

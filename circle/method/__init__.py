@@ -17,11 +17,14 @@ Read it in this order:
 - rounds.py: who speaks when, which answers fit, when answers may be seen, objections;
 - meeting.py: the meeting's own states, and who says who is there;
 - guests.py: when a meeting's guest link lets someone in, and for how long;
-- steps.py: which steps a person may take now, from all of the above.
+- steps.py: which steps a person may take now, from all of the above;
+- agenda.py: between meetings, what members put forward (topics, drafts) and how the agenda is shaped;
+- tasks.py: the tasks a decision carries, and who marks how they stand.
 
 Everything is importable from `circle.method` itself.
 """
 
+from circle.method.agenda import *  # noqa: F403
 from circle.method.guests import *  # noqa: F403
 from circle.method.membership import *  # noqa: F403
 from circle.method.meeting import *  # noqa: F403
@@ -30,4 +33,5 @@ from circle.method.proposal import *  # noqa: F403
 from circle.method.refusals import *  # noqa: F403
 from circle.method.rounds import *  # noqa: F403
 from circle.method.steps import *  # noqa: F403
+from circle.method.tasks import *  # noqa: F403
 from circle.method.terms import *  # noqa: F403

@@ -42,6 +42,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CORRECT: _RECORD,  # who may record for others may correct what was recorded
     Action.SET_PUBLIC_RECORD: _STEER,
     Action.HAND_OUT_LINKS: _RECORD,  # the secretary prints the handouts of members without a smartphone
+    Action.PUT_FORWARD_TOPIC: SEATED_ROLES,
+    Action.PUT_FORWARD: SEATED_ROLES,  # its proposer (agenda.py), or a recorder for them
+    Action.TURN_INTO_DRAFT: SEATED_ROLES,  # its author, or a recorder (agenda.py)
+    Action.MOVE_ON_AGENDA: _RECORD,  # who places items orders and removes them too
+    Action.TAKE_OFF_AGENDA: _RECORD,
+    Action.ADD_TASK: SEATED_ROLES,  # a recorder, or the decision's proposer (tasks.py)
+    Action.CHANGE_TASK: SEATED_ROLES,
+    Action.MARK_TASK: SEATED_ROLES,  # its carrier, or a recorder for them (tasks.py)
 }
 
 

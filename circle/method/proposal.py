@@ -54,6 +54,8 @@ class ProposalFacts:
     consent_complete_version: int | None = None
     #: Objections by anyone, on any version, that have not ended.
     standing_objections: int = 0
+    #: A topic (agenda.py): talked about in picture-forming and opinion rounds, never decided.
+    topic: bool = False
 
 
 def _not_final(facts: ProposalFacts) -> None:
@@ -110,6 +112,7 @@ def start_round(
     require(present > 0, "nobody_present")
     require(not reveal or (kind == RoundKind.CONSENT and mode == RoundMode.OPEN), "reveal_needs_open")
     if kind == RoundKind.CONSENT:
+        require(not facts.topic, "topic_not_decided")
         require(present >= quorum, "no_quorum")
     return Phase(kind.value)
 
@@ -125,6 +128,7 @@ def amend(facts: ProposalFacts) -> Phase:
 def adopt(facts: ProposalFacts) -> Phase:
     """Adopt only the version that had a complete consent round, with no objection standing."""
     _not_final(facts)
+    require(not facts.topic, "topic_not_decided")
     require(not facts.round_open, "round_open")
     require(facts.phase in (Phase.CONSENT, Phase.INTEGRATING), "wrong_phase")
     require(facts.standing_objections == 0, "objections_stand")

@@ -136,3 +136,11 @@ class Action(StrEnum):
     CORRECT = "correct"  # correct a recorded contribution or a meeting's title: a new entry
     SET_PUBLIC_RECORD = "set_public_record"  # open the record to the neighbourhood, or close it
     HAND_OUT_LINKS = "hand_out_links"  # print, revoke and renew members' sign-in links; not logged: keys, not decisions
+    PUT_FORWARD_TOPIC = "put_forward_topic"  # a member brings up a subject for the next meeting
+    PUT_FORWARD = "put_forward"  # a draft goes forward for the next meeting
+    TURN_INTO_DRAFT = "turn_into_draft"  # a topic is written out as a proposal
+    MOVE_ON_AGENDA = "move_on_agenda"  # an item goes to another place on a meeting's agenda
+    TAKE_OFF_AGENDA = "take_off_agenda"  # an item leaves a meeting's agenda before it is discussed
+    ADD_TASK = "add_task"  # a decision gets a task: what, who, by when
+    CHANGE_TASK = "change_task"  # a task goes to someone else, to another day, or gets other words
+    MARK_TASK = "mark_task"  # how a task stands: started, done, stuck, with a note

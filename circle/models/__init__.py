@@ -20,9 +20,11 @@ from circle.models.notices import Delivery, Notice, NoticeDigest, NoticeKind, No
 from circle.models.people import Circle, Member, Person
 from circle.models.proposals import Objection, Proposal, ProposalVersion
 from circle.models.record import Connection, Correction, LogEntry
+from circle.models.tasks import Task, TaskChange
 
 __all__ = [
     "AgendaItem", "Attendance", "Circle", "Connection", "Contribution", "Correction", "Delivery", "LogEntry",
     "Meeting", "Member", "Notice", "NoticeDigest", "NoticeKind", "NoticePreference", "Objection", "Person",
-    "Proposal", "ProposalVersion", "Round", "RoundStatus", "Seat", "enum_type", "utcnow",
+    "Proposal", "ProposalVersion", "Round", "RoundStatus", "Seat", "Task",
+    "TaskChange", "enum_type", "utcnow",
 ]

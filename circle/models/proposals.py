@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle.extensions import db
-from circle.method import ObjectionStatus, Phase
+from circle.method import ObjectionStatus, Phase, ProposalKind
 from circle.models.base import enum_type, utcnow
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ class Proposal(db.Model):
     proposer_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: Where it stands in the method.
     phase: Mapped[Phase] = mapped_column(enum_type(Phase), default=Phase.DRAFT)
+    #: A proposal to decide on, or a topic to talk about (method/agenda.py).
+    kind: Mapped[ProposalKind] = mapped_column(
+        enum_type(ProposalKind), default=ProposalKind.PROPOSAL, server_default=ProposalKind.PROPOSAL.value
+    )
+    #: When it was put forward for the next meeting (a topic is, as it is written); None: not put forward.
+    put_forward_at: Mapped[dt.datetime | None]
     #: Number of its latest version (versions count from 1).
     current_version: Mapped[int] = mapped_column(default=1)
     #: When it was adopted, postponed or withdrawn last (UTC).

@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     for command in (create_circle_command, add_member_command, end_membership_command, links_command,
                     revoke_link_command, demo_command, verify_log_command):
         app.cli.add_command(command)
+    from circle.tick import tick_command  # what falls due by the clock, for cron
+
+    app.cli.add_command(tick_command)
 
 
 def _link(member: Member) -> str:

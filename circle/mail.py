@@ -36,6 +36,8 @@ class Attachment:
     content: bytes
     maintype: str
     subtype: str
+    #: More Content-Type parameters, e.g. (("method", "REQUEST"),) for a calendar invitation.
+    params: tuple[tuple[str, str], ...] = ()
 
 
 def enabled() -> bool:
@@ -44,19 +46,24 @@ def enabled() -> bool:
 
 
 def message(to: str, subject: str, text: str, html: str | None = None,
-            attachments: tuple[Attachment, ...] = ()) -> EmailMessage:
-    """One message: the plain text always (every mail program reads it), HTML and files when given."""
+            attachments: tuple[Attachment, ...] = (), message_id: str | None = None) -> EmailMessage:
+    """One message: the plain text always (every mail program reads it), HTML and files when given.
+
+    `message_id`, when given, is the same each time this message is made: a copy sent again after
+    a crash carries the same Message-ID, which mail programs recognise as the same message.
+    """
     msg = EmailMessage()
     msg["From"] = current_app.config.get("MAIL_FROM") or "Kring <kring@localhost>"
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="kring")
+    msg["Message-ID"] = message_id or make_msgid(domain="kring")
     msg["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a robot
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
     for a in attachments:
-        msg.add_attachment(a.content, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+        msg.add_attachment(a.content, maintype=a.maintype, subtype=a.subtype, filename=a.filename,
+                           params=dict(a.params))
     return msg
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from circle import method
+from circle import method, notices
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
 from circle.facts import open_round, round_facts
@@ -67,6 +67,7 @@ def plan_meeting(actor: Member, title: str, date: dt.date) -> Done:
             actor.circle_id, actor, Action.PLAN_MEETING,
             {"title": title, "date": date.isoformat()}, meeting, subject=meeting.id,
         )
+        notices.meeting_planned(meeting)  # owed with the meeting; mailed once it is committed
     return done
 
 

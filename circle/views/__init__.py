@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     from circle.views import email_link, privacy  # a sign-in link by e-mail; what Kring holds about you
     app.register_blueprint(email_link.bp)
     app.register_blueprint(privacy.bp)
+    from circle.views import notices  # your notices: how you hear of each kind of thing
+    app.register_blueprint(notices.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

@@ -224,6 +224,8 @@ ROUTES = [
     page("GET  /you/data",                                                 "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK),
     page("GET  /you/data.json",                                            "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK),
     page("POST /you/email",                                                "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK,        writes=STORE),
+    page("GET  /you/notices",                                              "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK),
+    page("POST /you/notices",                                              "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK,        writes=STORE),
     page("POST /sign-in/email",                                            "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK,        variant="an address nobody has"),
     page("POST /lang",                                                     "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK),
     page("GET  /s/<token>",                                                "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK,        variant="Joost's link"),
@@ -338,6 +340,8 @@ EVENTS = [
 POSTED: dict[str, dict] = {
     "POST /lang": {"lang": "en", "next": "/sign-in"},
     "POST /you/email": {"email": "nieuw@example.org"},
+    "POST /you/notices": {"meeting_planned": "digest", "round_open": "each", "decision_made": "none",
+                          "review_due": "digest", "task_overdue": "each"},
     "POST /sign-in/email": {"email": "niemand@example.org"},
     "POST /c/<circle_id>/plan-meeting": {"title": "Extra overleg", "date": days(14).isoformat()},
     "POST /c/<circle_id>/members": {"name": "Noor", "role": "member"},

@@ -19,7 +19,7 @@ from babel.dates import format_date
 from circle import meetings, notices, proposals
 from circle.extensions import db
 from circle.method import Answer, RoundKind
-from circle.models import Delivery, Meeting, Notice, NoticeKind
+from circle.models import Delivery, Meeting, Notice, NoticeKind, NoticePreference
 from circle.tick import run_all
 from tests import scenario
 from tests.days import TODAY, days
@@ -191,3 +191,48 @@ def test_a_message_parses_as_mail_with_plain_text_first(app, client, sign_in, cs
     assert msg["Message-ID"].startswith("<kring-notice-") and msg["Message-ID"].endswith("@kring.test>")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == len(PEOPLE)
+
+
+# --- Choosing ---------------------------------------------------------------------------------------
+
+
+def choices(html: str) -> dict[str, str]:
+    """The option checked for each kind on the page."""
+    import re
+
+    return dict(re.findall(r'<input checked id="[a-z_]+-\d" name="([a-z_]+)" required type="radio" value="([a-z]+)"', html))
+
+
+def test_a_person_chooses_per_kind_on_their_page_and_the_defaults_are_sensible(
+        app, client, sign_in, csrf_token, residents):
+    sign_in(client, residents.member_ids["Joost"])
+    page = client.get("/you/notices")
+    assert "joost@example.org" in page.text
+    assert choices(page.text) == {"meeting_planned": "each", "round_open": "each", "decision_made": "digest",
+                                  "review_due": "digest", "task_overdue": "each"}
+    chosen = {"meeting_planned": "none", "round_open": "digest", "decision_made": "each", "review_due": "none",
+              "task_overdue": "digest"}
+    saved = client.post("/you/notices", data={"csrf_token": csrf_token(page.text), **chosen}, follow_redirects=True)
+    assert "Your choices are saved." in saved.text
+    assert choices(saved.text) == chosen
+    with app.app_context():
+        assert {k.value: d.value for k, d in notices.preferences(residents.member("Joost").person).items()} == chosen
+        assert notices.preferences(residents.member("Anna").person)[NoticeKind.MEETING_PLANNED] == Delivery.EACH
+
+
+def test_a_choice_left_out_or_made_up_is_refused_and_nothing_stored(app, client, sign_in, csrf_token, residents):
+    sign_in(client, residents.member_ids["Anna"])
+    token = csrf_token(client.get("/you/notices").text)
+    for sent, said in (({"meeting_planned": "none"}, "Kies hoe je hierover wilt horen."),
+                       ({k.value: "hourly" for k in notices.CHOSEN}, "Ongeldige keuze")):
+        refused = client.post("/you/notices", data={"csrf_token": token, **sent})
+        assert refused.status_code == 422 and said in refused.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticePreference)) == 0
+
+
+def test_without_an_address_the_page_says_nothing_is_sent(app, client, sign_in, residents):
+    sign_in(client, residents.member_ids["Kees"])
+    page = client.get("/you/notices")
+    assert "Kring stuurt je niets zolang je geen e-mailadres hebt gegeven." in page.text
+    assert 'href="/you/data#about-you"' in page.text

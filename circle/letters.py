@@ -28,15 +28,27 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 
 from circle import clock, mail
 from circle.extensions import db
-from circle.method import MeetingStatus, Phase
-from circle.models import Circle, Meeting, Notice, NoticeDigest, NoticeKind, Person, Proposal
+from circle.method import MeetingStatus, Phase, RoundKind, TaskStatus
+from circle.models import (
+    Circle,
+    Meeting,
+    Notice,
+    NoticeDigest,
+    NoticeKind,
+    Person,
+    Proposal,
+    Round,
+    RoundStatus,
+    Task,
+)
 from circle.read.exports import ics_fold, ics_text
 from circle.text import CONTROL, isolate
+from circle.words import ROUND_KINDS, word
 
 
 @dataclass
@@ -83,6 +95,11 @@ def writing_to(person: Person) -> Iterator[None]:
 def long_date(day: dt.date) -> str:
     """A day as a person reads it in a letter: "maandag 7 december 2026"."""
     return format_date(day, "full")
+
+
+def deadline(moment: dt.datetime) -> str:
+    """A moment (UTC) as the wall clock where the circles live shows it: "maandag 7 december 2026 20:00"."""
+    return f"{format_date(clock.local(moment).date(), 'full')} {format_time(moment, 'short')}"
 
 
 # --- What each kind of notice says ------------------------------------------------------------
@@ -150,11 +167,57 @@ def _decision_link(proposal: Proposal) -> str:
     return url_for("decisions.decision", circle_id=proposal.circle_id, proposal_id=proposal.id, _external=True)
 
 
-#: What each kind of notice says; the kinds of other parts of Kring add theirs here.
+def _round(notice: Notice) -> Told | None:
+    """A round between meetings waits for the person's answer (or, a day before it closes, still does)."""
+    rnd = db.session.get(Round, notice.subject)
+    me = notice.person.membership(notice.circle_id)
+    if (rnd is None or rnd.circle_id != notice.circle_id or rnd.status != RoundStatus.OPEN or rnd.deadline is None
+            or me is None or all(s.member_id != me.id for s in rnd.seats)
+            or any(c.member_id == me.id for c in rnd.contributions)):
+        return None  # closed, not theirs to answer, or answered already
+    circle, title = _circle_name(rnd.circle_id), isolate(rnd.proposal.latest.title)
+    kind, until = word(ROUND_KINDS, rnd.kind.value), deadline(rnd.deadline)
+    if notice.kind == NoticeKind.ROUND_REMINDER:
+        headline = _("Reminder: your answer on %(title)s, before %(deadline)s", title=title, deadline=until)
+        lines = [_("The %(round)s on %(title)s closes on %(deadline)s, and your answer is not in yet.",
+                   round=kind.lower(), title=title, deadline=until)]
+    else:
+        headline = _("Your answer is asked: %(title)s", title=title)
+        lines = [_("%(circle)s holds a %(round)s on %(title)s between meetings. Answer before %(deadline)s.",
+                   circle=circle, round=kind.lower(), title=title, deadline=until)]
+    if rnd.kind == RoundKind.CONSENT:
+        lines.append(_("If you do not answer, the circle counts it as consent.") if rnd.silence_counts
+                     else _("Not answering is not consent: without every answer the proposal goes to the "
+                            "next meeting."))
+    return Told(circle=circle, headline=headline, lines=lines, link=url_for(
+        "proposals.proposal", circle_id=rnd.circle_id, proposal_id=rnd.proposal_id, _external=True),
+        link_label=_("Read the proposal and give your answer:"))
+
+
+def _task(notice: Notice) -> Told | None:
+    """A task of a decision is past its day and not done."""
+    task = db.session.get(Task, notice.subject)
+    if task is None or task.circle_id != notice.circle_id or task.status == TaskStatus.DONE:
+        return None
+    circle, what = _circle_name(task.circle_id), isolate(task.what)
+    lines = [_("The task %(what)s, of the decision %(title)s, was to be done by %(date)s.", what=what,
+               title=isolate(task.proposal.latest.title), date=long_date(task.due_on))]
+    lines.append(_("You carry it out: say how it stands, also when you are stuck.")
+                 if task.carrier.person_id == notice.person_id
+                 else _("%(name)s carries it out.", name=isolate(task.carrier.name)))
+    return Told(circle=circle, headline=_("Task overdue: %(what)s", what=what), lines=lines,
+                link=_decision_link(task.proposal) + f"#task-{task.id}",
+                link_label=_("See the task and how it stands:"))
+
+
+#: What each kind of notice says.
 TELLERS: dict[NoticeKind, Callable[[Notice], Told | None]] = {
     NoticeKind.MEETING_PLANNED: _meeting,
+    NoticeKind.ROUND_OPEN: _round,
+    NoticeKind.ROUND_REMINDER: _round,
     NoticeKind.DECISION_MADE: _decision,
     NoticeKind.REVIEW_DUE: _review,
+    NoticeKind.TASK_OVERDUE: _task,
 }
 
 
@@ -194,11 +257,13 @@ def one(notice: Notice) -> EmailMessage | None:
                         tuple(a for a in [told.invitation] if a), _message_id("notice", notice.id))
 
 
-def digest(d: NoticeDigest) -> EmailMessage:
-    """A person's notices of a day in one mail; what has nothing left to tell is left out."""
+def digest(d: NoticeDigest) -> EmailMessage | None:
+    """A person's notices of a day in one mail; what has nothing left to tell is left out (None: all of it)."""
     person = d.person
     with writing_to(person):
         told = [t for t in (tell(n) for n in d.notices) if t is not None]
+        if not told:
+            return None
         context = {"person": person, "told": told, "digest": True, "preferences": _preferences_link()}
         subject = _("Kring: what happened in your circles, %(date)s", date=format_date(d.day, "medium"))
         text, html = render_template("notices/mail.txt", **context), render_template("notices/mail.html", **context)

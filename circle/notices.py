@@ -318,6 +318,12 @@ def send_digests() -> int:
             current_app.logger.exception("digest %s could not be written", digest_id)
             _release(NoticeDigest, digest_id, sent=False)
             continue
+        if msg is None:  # all it gathered has passed: nothing was sent, so a later digest may come today
+            _drop(db.session.scalars(sa.select(Notice.id).where(Notice.digest_id == digest_id)))
+            db.session.execute(sa.update(Notice).where(Notice.digest_id == digest_id).values(digest_id=None))
+            db.session.execute(sa.delete(NoticeDigest).where(NoticeDigest.id == digest_id))
+            db.session.commit()
+            continue
         ok = _send(msg)
         _release(NoticeDigest, digest_id, sent=ok)
         sent += ok

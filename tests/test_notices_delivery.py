@@ -212,3 +212,18 @@ def clock_at_local(hour: int, minute: int, day: int = 0) -> clock_later:
     """Kring's clock at `hour`:`minute` on the wall, `day` days after today."""
     return clock_later(clock.at_local(days(day), hour, minute) - clock.now())
 
+
+
+def test_a_digest_whose_news_has_all_passed_by_its_next_try_is_not_sent(app, residents, mailbox: Mailbox):
+    port = app.config["MAIL_PORT"]
+    with app.app_context():
+        everyone_digests(residents)
+        meeting_id = plan(residents, when=days(0))
+        app.config.update(MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+        assert notices.send_digests() == 0  # gathered, then the mail server was down
+        meetings.open_meeting(residents.member("Anna"), meeting_id)  # the meeting began meanwhile
+        app.config.update(MAIL_PORT=port)
+        assert notices.send_digests() == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeDigest)) == 0
+        assert all(n.dropped_at is not None for n in sent_notices() if n.delivery == Delivery.DIGEST)
+    assert settled(mailbox) == []

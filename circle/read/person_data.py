@@ -4,7 +4,8 @@ Gathered from every table that points at the person or at one of their
 memberships: the person row, their memberships, attendance, the proposals
 and versions they wrote, their answers and objections (also those a
 secretary recorded for them), what they recorded for others, corrections,
-the log entries they made or that name them, and their open connections.
+the log entries they made or that name them, their open connections, and
+the notices owed or sent to them with their choices (docs/notices.md).
 Their own answers are theirs to see, also in a round whose answers are still
 hidden from the others. Log entries stay in the record (the chain would break
 without them); this is where a person reads which ones name them.
@@ -26,6 +27,8 @@ from circle.models import (
     LogEntry,
     Meeting,
     Member,
+    Notice,
+    NoticePreference,
     Objection,
     Person,
     Proposal,
@@ -77,6 +80,9 @@ def everything_about(person: Person) -> dict[str, Any]:
     objections = rows(sa.select(Objection).where(Objection.member_id.in_(ids)).order_by(Objection.id))
     corrections = rows(sa.select(Correction).where(Correction.recorded_by_id.in_(ids)).order_by(Correction.id))
     connections = rows(sa.select(Connection).where(Connection.member_id.in_(ids)))
+    choices = rows(sa.select(NoticePreference).where(NoticePreference.person_id == person.id)
+                   .order_by(NoticePreference.kind))
+    notices = rows(sa.select(Notice).where(Notice.person_id == person.id).order_by(Notice.id))
     circles = {m.circle_id for m in members}
     log = [e for e in (db.session.scalars(sa.select(LogEntry).where(LogEntry.circle_id.in_(circles))
                                           .order_by(LogEntry.circle_id, LogEntry.seq)).all() if circles else [])
@@ -108,4 +114,8 @@ def everything_about(person: Person) -> dict[str, Any]:
         "log_entries": [{"circle_id": e.circle_id, "seq": e.seq, "at": e.at, "action": e.action,
                          "by_you": e.actor_id in ids, "data": json.loads(e.data)} for e in log],
         "connections_now": [{"meeting_id": c.meeting_id, "kind": c.kind} for c in connections],
+        "notice_choices": [{"kind": c.kind.value, "delivery": c.delivery.value} for c in choices],
+        "notices": [{"kind": n.kind.value, "about": n.subject, "circle_id": n.circle_id,
+                     "delivery": n.delivery.value, "made_at": _when(n.made_at), "sent_at": _when(n.sent_at),
+                     "dropped_at": _when(n.dropped_at)} for n in notices],
     }

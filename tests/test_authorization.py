@@ -50,8 +50,8 @@ action rather than the page looks the id up, it answers `not_found`. And every
 post runs once more without its CSRF token (`UNTOKENED`), as another site's
 page would send it: 400 for everyone, nothing stored.
 
-Size: 106 rows (68 routes, 26 steps as a route and an event, 12 other events)
-× 8 visitors = 848 cells; 1,968 cases with the step events, the crossed ids and the posts without a token.
+Size: 119 rows (81 routes, 26 steps as a route and an event, 12 other events)
+× 8 visitors = 952 cells; 2,296 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -83,7 +83,9 @@ from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, Answer, NameDisplay, Role, RoundKind, RoundMode
-from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round
+from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round, Task
+from circle.agenda import put_forward_topic
+from circle.tasks import add_task
 from circle.steps import STEPS
 from circle.views.guests import guest_token
 from circle.views.minutes import ics_token
@@ -126,6 +128,7 @@ def no(code: str) -> Outcome:
 NA, NYO, NP, UNK = no("not_allowed"), no("not_your_objection"), no("not_proposer"), no("unknown_event")
 NOA, NF, ELSEWHERE = no("not_on_agenda"), no("not_found"), no("elsewhere_too")
 CLOSED = no("meeting_closed")
+NYP, NYT = no("not_your_proposal"), no("not_your_task")
 
 
 #: What an allowed write does: adds an entry to the circle's log, or changes something else stored.
@@ -153,11 +156,14 @@ A, M, P, Q, R, OJ, OK2, C, KEES, SAMIRA, ME = (Ref(n) for n in (
 B, BM, BP, BO, BC, ELS = (Ref(n) for n in ("B", "BM", "BP", "BO", "BC", "Els"))
 LINK, FORGED, REVOKED, EXPIRED = Ref("link"), Ref("forged"), Ref("revoked"), Ref("expired")
 DEWI, ANNA = Ref("Dewi"), Ref("Anna")
+# Joost's topic T waiting in A's pool; once P is adopted, Joost's task TK of it, and in B Piet's task BT.
+T, TK, BT = Ref("T"), Ref("TK"), Ref("BT")
 GUEST_LINK, GUEST_FORGED = Ref("guest link"), Ref("guest link forged")  # meeting M's guest link
 
 #: What the ids in a rule stand for, unless a row says otherwise.
 URL_IDS = {"circle_id": A, "meeting_id": M, "proposal_id": P, "member_id": KEES, "contribution_id": C,
            "token": LINK}
+URL_IDS["task_id"] = TK
 
 
 @dataclass(frozen=True)
@@ -258,6 +264,18 @@ ROUTES = [
     page("POST /c/<circle_id>/proposals/<proposal_id>/agenda",             "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG, proposal_id=R),
     page("POST /c/<circle_id>/proposals/<proposal_id>/withdraw",           "planned",   OUT,    OUT,    NA,    HIDDEN, OK,     NP,    OK,        NP,        variant="Joost's", writes=LOG, proposal_id=Q),
     page("POST /c/<circle_id>/proposals/<proposal_id>/withdraw",           "planned",   OUT,    OUT,    NA,    HIDDEN, NP,     NP,    OK,        NP,        variant="Aylin's", writes=LOG, proposal_id=R),
+    # Between meetings: topics and drafts put forward, the agenda shaped, a decision's tasks.
+    page("GET  /c/<circle_id>/topics/new",                                 "planned",   OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
+    page("POST /c/<circle_id>/topics/new",                                 "planned",   OUT,    OUT,    NA,    HIDDEN, OK,     OK,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/proposals/<proposal_id>/put-forward",        "planned",   OUT,    OUT,    NA,    HIDDEN, NYP,    NYP,   OK,        OK,        variant="Aylin's draft", writes=LOG, proposal_id=R),
+    page("GET  /c/<circle_id>/proposals/<proposal_id>/write-out",          "planned",   OUT,    OUT,    NA,    HIDDEN, OK,     NA,    OK,        OK,        variant="Joost's topic", proposal_id=T),
+    page("POST /c/<circle_id>/proposals/<proposal_id>/write-out",          "planned",   OUT,    OUT,    NA,    HIDDEN, OK,     NA,    OK,        OK,        variant="Joost's topic", writes=LOG, proposal_id=T),
+    page("POST /c/<circle_id>/agenda/<meeting_id>/place",         "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/agenda/<meeting_id>/move",          "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/agenda/<meeting_id>/remove",        "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/decisions/<proposal_id>/tasks",              "decided",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/tasks/<task_id>/change",                     "tasked",    OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/tasks/<task_id>/mark",                       "tasked",    OUT,    OUT,    NA,    HIDDEN, OK,     NYT,   OK,        OK,        variant="Joost's task", writes=LOG),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/",                     "round",     OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/projector",            "round",     OUT,    OUT,    E403,  HIDDEN, OK,     OK,    OK,        OK),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/join",                 "opened",    OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
@@ -351,6 +369,17 @@ POSTED: dict[str, dict] = {
     "POST /c/<circle_id>/proposals/<proposal_id>/edit": {"title": "Beter", "text": "Duidelijker gezegd.",
                                                          "note": "Korter."},
     "POST /c/<circle_id>/proposals/<proposal_id>/agenda": {"meeting_id": M},
+    "POST /c/<circle_id>/topics/new": {"subject": "Fietsenstalling", "note": "Bij de school."},
+    "POST /c/<circle_id>/proposals/<proposal_id>/write-out": {"title": "Een fietsenstalling",
+                                                              "text": "Een overdekte stalling bij de school."},
+    "POST /c/<circle_id>/agenda/<meeting_id>/place": {"proposal_id": R},
+    "POST /c/<circle_id>/agenda/<meeting_id>/move": {"proposal_id": Q, "position": 1},
+    "POST /c/<circle_id>/agenda/<meeting_id>/remove": {"proposal_id": Q},
+    "POST /c/<circle_id>/decisions/<proposal_id>/tasks": {"what": "Plantenbakken bestellen", "carrier_id": KEES,
+                                                          "due_on": days(7).isoformat()},
+    "POST /c/<circle_id>/tasks/<task_id>/change": {"what": "Plantenbakken bestellen", "carrier_id": KEES,
+                                                   "due_on": days(10).isoformat()},
+    "POST /c/<circle_id>/tasks/<task_id>/mark": {"status": "started", "note": "Offerte gevraagd."},
     "POST /c/<circle_id>/record/check": {},
     "POST /c/<circle_id>/corrections/contribution/<contribution_id>": {"text": "Joost zegt iets anders.",
                                                                        "note": "Verkeerd verstaan."},
@@ -417,6 +446,7 @@ ROLE_FIRST = {"/c/<circle_id>/corrections/contribution/<contribution_id>",
               "/c/<circle_id>/corrections/meeting/<meeting_id>"}
 #: The other circle's id of each kind, for an address crossed the other way.
 B_IDS = {"meeting_id": BM, "proposal_id": BP, "contribution_id": BC, "member_id": ELS}
+B_IDS["task_id"] = BT
 
 
 def crossed(row: Row, back: bool) -> Row | None:
@@ -576,6 +606,8 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
                 .join(Round, Round.id == Contribution.round_id).where(Round.meeting_id == base["M"])
             ).all()
             found["C"] = next((c for c, m, k in rows if m == base["Joost"] and k == RoundKind.PICTURE_FORMING), 0)
+            tasks = dict(db.session.execute(sa.select(Task.circle_id, Task.id)).all())
+            found["TK"], found["BT"] = tasks.get(base["A"], 0), tasks.get(base["B"], 0)
             for objection in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == base["P"])):
                 found["OJ" if objection.member_id == base["Joost"] else "OK2"] = objection.id
             ids[name] = found
@@ -591,6 +623,7 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
             title="Een buurtbibliotheek", text="Een kastje met boeken bij de ingang.")).subject
         base = {"A": made.circle_id, "M": made.meeting_id, "P": made.proposal_id, "Q": q, "R": r,
                 **made.member_ids, **_other_circle(made.circle_id)}
+        base["T"] = put_forward_topic(made.member("Joost"), "Fietsenstalling", "Bij de school.").subject
         base["link"] = sign_in_token(made.member("Joost"))
         with frozen_clock.later(days=-91):  # older than a link works (90 days)
             base["expired"] = sign_in_token(made.member("Joost"))
@@ -644,6 +677,16 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         meetings.close_meeting(anna, m.meeting_id)
 
     scene("decided", "consented", decide)
+
+    def give_tasks(m):
+        """Joost carries out a task of the decision; in B, Els withdraws her objection, and Piet gets a task."""
+        add_task(m.member("Anna"), m.proposal_id, "Plantenbakken bestellen", m.member_ids["Joost"], days(7))
+        bob = _member(base["B"], "Bob")
+        proposals.withdraw_objection(_member(base["B"], "Els"), base["BM"], base["BO"])
+        proposals.adopt(bob, base["BM"], base["BP"])
+        add_task(bob, base["BP"], "Fietsenrek bestellen", _member(base["B"], "Piet").id, days(7))
+
+    scene("tasked", "decided", give_tasks)
 
     for name in list(scenes):  # each scene's twin, with the record public
         _restore(app, live, scenes[name])

@@ -50,7 +50,7 @@ def put_forward(phase: Phase, role: Role, actor: int, author: int, on_agenda: bo
     """A draft waiting for a meeting is put forward for the next one, by its proposer (or for them)."""
     require(phase not in FINAL_PHASES, "final")
     require(phase in WAITING_PHASES, "wrong_phase")
-    _author_or_recorder(role, actor, author, "not_proposer")
+    _author_or_recorder(role, actor, author, "not_your_proposal")
     require(not on_agenda, "already_on_agenda")
     require(not already, "already_put_forward")
 

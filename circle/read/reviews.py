@@ -11,13 +11,14 @@ reads here, each in a fixed number of queries.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from circle import clock
 from circle.extensions import db
-from circle.method import Answer, Phase, RoundKind
+from circle.method import Answer, Phase, RoundKind, is_overdue
 from circle.models import (
     AgendaItem,
     Contribution,
@@ -27,6 +28,7 @@ from circle.models import (
     ProposalVersion,
     Round,
     RoundStatus,
+    Task,
 )
 
 #: How far ahead the circle home looks for decisions due for review.
@@ -80,6 +82,9 @@ class ReviewNotes:
     version: ProposalVersion
     decided_in: Meeting | None
     concerns: list[tuple[Member, str]]
+    #: The decision's tasks and which of them are overdue: a review looks at how it was carried out.
+    tasks: list[Task] = field(default_factory=list)
+    overdue: set[int] = field(default_factory=set)
 
 
 def review_notes(meeting: Meeting, proposal: Proposal) -> ReviewNotes | None:
@@ -98,4 +103,8 @@ def review_notes(meeting: Meeting, proposal: Proposal) -> ReviewNotes | None:
         sa.select(Member, Contribution.text).join(Contribution, Contribution.member_id == Member.id)
         .where(Contribution.round_id == adopted.id, Contribution.answer == Answer.CONSENT,
                Contribution.text != "").order_by(Contribution.position))]
-    return ReviewNotes(version, adopted.meeting if adopted else None, concerns)
+    tasks = list(db.session.scalars(sa.select(Task).where(Task.proposal_id == proposal.id)
+                                    .order_by(Task.due_on, Task.id).options(joinedload(Task.carrier))))
+    today = clock.today()
+    return ReviewNotes(version, adopted.meeting if adopted else None, concerns, tasks,
+                       {t.id for t in tasks if is_overdue(t.status, t.due_on, today)})

@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(links_bp)
     from circle.views.guests import bp as guests_bp  # a meeting's guest link: follow it for a day
     app.register_blueprint(guests_bp)
+    from circle.views import agenda, tasks  # between meetings: the agenda put forward and shaped; tasks
+    app.register_blueprint(agenda.bp)
+    app.register_blueprint(tasks.bp)
     from circle.views import email_link, privacy  # a sign-in link by e-mail; what Kring holds about you
     app.register_blueprint(email_link.bp)
     app.register_blueprint(privacy.bp)

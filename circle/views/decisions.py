@@ -28,6 +28,7 @@ from circle.models import LogEntry
 from circle.record import canonical
 from circle.read import trace as traces
 from circle.views.access import Reader, record_reader
+from circle.views.tasks import task_context
 
 bp = Blueprint("decisions", __name__)
 
@@ -69,6 +70,7 @@ def decision(circle_id: int, proposal_id: int):
         may_correct=reader.member is not None and may(reader.member.role, Action.CORRECT),
         final=proposal.phase in (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN),
         meeting_planned=MeetingStatus.PLANNED,
+        **task_context(reader, proposal),
     )
 
 

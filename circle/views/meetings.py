@@ -22,6 +22,7 @@ from circle.forms import WordingForm
 from circle.method import Action
 from circle.models import Meeting, Member, Objection, Proposal
 from circle.steps import STEPS
+from circle.views.agenda import shaping
 from circle.views.common import act, back
 from circle.views.meeting_view import Viewer, context, kind_of, load_meeting
 
@@ -58,7 +59,8 @@ def meeting(circle_id: int, meeting_id: int):
 
     me, mtg = _meeting(circle_id, meeting_id)
     ctx = page_context(mtg, me, "console" if kind_of(me, "phone") == "console" else "phone")
-    return render_template("meetings/meeting.html", **ctx, settings=live_settings(mtg, me, ctx["viewer"]))
+    return render_template("meetings/meeting.html", **ctx, settings=live_settings(mtg, me, ctx["viewer"]),
+                           shape=shaping(mtg, me))
 
 
 @bp.route(PREFIX + "/amend/<int:proposal_id>", methods=["GET"])

@@ -26,6 +26,7 @@ from circle.method import (
     may,
 )
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
+from circle.views.agenda import may_put_forward, may_write_out
 from circle.views.common import act, back
 
 bp = Blueprint("proposals", __name__)
@@ -128,6 +129,8 @@ def proposal(circle_id: int, proposal_id: int):
         waiting_on=waiting_on, agenda_form=agenda_form,
         may_edit=_may_edit(me, proposal),
         may_withdraw=_may_withdraw(me, proposal, waiting_on),
+        may_put_forward=may_put_forward(me, proposal, waiting_on),
+        may_write_out=may_write_out(me, proposal),
     )
 
 

@@ -36,8 +36,9 @@ def init_app(app: Flask) -> None:
     from circle.views import email_link, privacy  # a sign-in link by e-mail; what Kring holds about you
     app.register_blueprint(email_link.bp)
     app.register_blueprint(privacy.bp)
-    from circle.views import notices  # your notices: how you hear of each kind of thing
+    from circle.views import notices, share  # your notices; a message for the group's chat
     app.register_blueprint(notices.bp)
+    app.register_blueprint(share.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

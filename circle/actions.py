@@ -40,6 +40,8 @@ class Done:
     duplicate: bool = False
     #: The step was allowed but would change nothing (marking someone present who is): nothing written.
     unchanged: bool = False
+    #: The proposal whose rounds between meetings changed, if any: who follows it is told.
+    proposal_id: int | None = None
 
 
 @contextmanager

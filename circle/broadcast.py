@@ -21,6 +21,7 @@ from flask import current_app, has_request_context
 from circle import presence
 from circle.actions import Done
 from circle.extensions import socketio
+from circle.read.between import between_state
 from circle.read.state import answer_change, meeting_state
 from circle.views import parts
 
@@ -58,9 +59,28 @@ def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None)
     return {"version": version, "full": True, "ops": ops}
 
 
+def proposal_room(proposal_id: int) -> str:
+    """The programs following a proposal's rounds between meetings."""
+    return f"proposal:{proposal_id}"
+
+
+def tell_the_followers(proposal_id: int) -> None:
+    """Tell everyone following a proposal between meetings how it stands now (`between`)."""
+    presence.close_stale_following(proposal_id)
+    socketio.emit("between", between_state(proposal_id), to=proposal_room(proposal_id))
+
+
 def tell_the_room(done: Done) -> None:
-    """Tell everyone following the meeting what `done` changed; nothing for a duplicate, a no-op or a refusal."""
-    if done.meeting_id is None or done.duplicate or done.unchanged:
+    """Tell everyone following the meeting what `done` changed; nothing for a duplicate, a no-op or a refusal.
+
+    A step between meetings tells those following its proposal; when it changed a
+    meeting's agenda too, that meeting's room hears it as well.
+    """
+    if done.duplicate or done.unchanged:
+        return
+    if done.proposal_id is not None:
+        tell_the_followers(done.proposal_id)
+    if done.meeting_id is None:
         return
     presence.close_stale(done.meeting_id)  # a revoked sign-in hears nothing more, from any process
     readers = presence.readers(done.meeting_id)

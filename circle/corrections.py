@@ -57,7 +57,7 @@ def correct_contribution(actor: Member, contribution_id: int, text: str, note: s
         allowed(actor, Action.CORRECT)
         contribution = db.session.get(Contribution, contribution_id)
         require(contribution is not None
-                and contribution.round.meeting.circle_id == actor.circle_id, "not_found")
+                and contribution.round.circle_id == actor.circle_id, "not_found")
         require(round_view(contribution.round).visible, "not_found")  # hidden answers: not yet
         require(text != latest_text(contribution), "invalid")
         data = {

@@ -38,14 +38,26 @@ def open_round(meeting: Meeting) -> Round | None:
 
 
 def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts:
-    """A proposal as the method sees it (two queries)."""
+    """A proposal as the method sees it (a few queries, whatever the size of the record).
+
+    `round_open`: a round is open where the step is taken (the meeting's); a
+    round open about the proposal anywhere, a meeting's or one between
+    meetings, counts too. A consent round counts as complete when it closed
+    in a meeting, or between meetings with every answer in, or with silence
+    counted as consent (method `closing`).
+    """
     complete = db.session.scalar(
         sa.select(sa.func.max(Round.proposal_version)).where(
             Round.proposal_id == proposal.id,
             Round.kind == RoundKind.CONSENT,
             Round.status == RoundStatus.CLOSED,
+            sa.or_(Round.ended.is_(None), Round.ended == method.RoundEnd.COMPLETE,
+                   Round.silence_as_consent.is_(True)),
         )
     )
+    round_open = round_open or bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
+        Round.proposal_id == proposal.id, Round.status == RoundStatus.OPEN)))
+    waits = proposal.phase == method.Phase.OPINION_FORMING and waits_for_meeting(proposal)
     standing = db.session.scalar(
         sa.select(sa.func.count(Objection.id)).where(
             Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
@@ -57,8 +69,21 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
         round_open=round_open,
         consent_complete_version=complete,
         standing_objections=standing,
+        waits_for_meeting=waits,
         topic=proposal.kind == method.ProposalKind.TOPIC,
     )
+
+
+def waits_for_meeting(proposal: Proposal) -> bool:
+    """Its latest round was a consent round between meetings that ended without the answers it needed,
+    and it is on no agenda yet: it waits for the next meeting (method `closing`)."""
+    latest = db.session.scalar(sa.select(Round).where(Round.proposal_id == proposal.id)
+                               .order_by(Round.id.desc()).limit(1))
+    on_agenda = db.session.scalar(sa.select(sa.func.count(AgendaItem.id)).where(
+        AgendaItem.proposal_id == proposal.id, AgendaItem.outcome.is_(None)))
+    return (latest is not None and latest.meeting_id is None and latest.kind == RoundKind.CONSENT
+            and latest.status == RoundStatus.CLOSED and latest.ended != method.RoundEnd.COMPLETE
+            and not latest.silence_as_consent and not on_agenda)
 
 
 def focus_id(meeting: Meeting, waiting: list[int]) -> int | None:

@@ -10,6 +10,11 @@ is connected (`presence`, circle/presence.py). A connection acts as the
 person's membership of the meeting's circle; every event checks again that
 this sign-in still holds, and closes the connection when it does not. See
 docs/live-protocol.md and docs/live-page.md.
+
+A program may instead follow one proposal's rounds between meetings
+(`{"proposal": id}`): it is sent `between`, and takes the steps of that
+table (circle/between_steps.py) the same way. Rounds whose deadline has
+passed close first, on every such event (circle/deadlines.py).
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect as close_this_socket, join_room
 
 from circle import forms, limits, presence
-from circle.broadcast import page_room, page_update, program_room, room, tell_the_room
+from circle.between_steps import BETWEEN
+from circle.broadcast import page_room, page_update, program_room, proposal_room, room, tell_the_room
+from circle.deadlines import close_due_rounds
 from circle.extensions import db, socketio
-from circle.method import MESSAGES, RuleBroken
-from circle.models import Meeting, Member
+from circle.method import MESSAGES, Action, RuleBroken
+from circle.models import Circle, Meeting, Member, Proposal
+from circle.read.between import between_state
 from circle.read.state import meeting_state
 from circle.steps import STEPS
 from circle.views.meeting_view import kind_of
@@ -118,9 +126,97 @@ for _step in STEPS.values():
     socketio.on_event(_step.name, _handler(_step.name))
 
 
+# --- Following a proposal between meetings (docs/live-protocol.md, "Between meetings") -------------
+
+
+def _proposal_of_this_socket() -> int | None:
+    """The proposal this connection follows, when it follows one rather than a meeting."""
+    return getattr(request, "environ", {}).get("kring.proposal")
+
+
+def _close_due() -> None:
+    """Rounds whose deadline passed close now, before anything else is read or done (circle/deadlines.py)."""
+    for done in close_due_rounds():
+        tell_the_room(done)
+
+
+def handle_between(name: str, payload: Any) -> dict[str, Any]:
+    """A step between meetings: the same checks as a meeting's step, on the proposal this socket follows."""
+    proposal_id = _proposal_of_this_socket()
+    if proposal_id is None:
+        return refusal("not_allowed")
+    me = _member_of_this_socket()
+    if me is None:
+        return refusal("signed_out")
+    if too_large(payload):
+        return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
+    step = BETWEEN[Action(name)]
+    if name == "contribute_between" and isinstance(payload, dict):
+        payload = {"member_id": me.id, **payload}  # one's own answer by default
+    form = forms.payload_form(step.form, payload)
+    if not form.validate():
+        return refusal("control_characters" if form.control_characters else "invalid", forms.first_error(form))
+    _close_due()
+    try:
+        done = step.run(me, proposal_id, form)
+    except RuleBroken as refused:
+        return refusal(refused.code)
+    tell_the_room(done)
+    return {"ok": True, "version": db.session.get(Circle, me.circle_id).log_length,
+            "duplicate": done.duplicate, "id": done.subject, "unchanged": done.unchanged}
+
+
+def _between_handler(name: str) -> Callable[..., dict[str, Any]]:
+    @limits.paced
+    def on_event(payload: Any = None) -> dict[str, Any]:
+        return handle_between(name, payload)
+
+    on_event.__name__ = f"on_{name}"
+    return on_event
+
+
+for _step in BETWEEN.values():
+    socketio.on_event(_step.name, _between_handler(_step.name))
+
+
+@socketio.on("between")
+@limits.paced
+def between(payload: Any = None) -> dict[str, Any]:
+    """A program following a proposal asks how it stands now (after a gap, or on waking up)."""
+    proposal_id = _proposal_of_this_socket()
+    if proposal_id is None:
+        return refusal("not_allowed")
+    me = _member_of_this_socket()
+    if me is None:
+        return refusal("signed_out")
+    _close_due()
+    return {"ok": True, "between": between_state(proposal_id), "you": me.id}
+
+
+def _connect_to_proposal(auth: dict) -> None:
+    """Follow one proposal's rounds between meetings: a signed-in member of its circle; sent `between` at once."""
+    proposal_id = auth.get("proposal")
+    if (not current_user.is_authenticated or not isinstance(proposal_id, int) or isinstance(proposal_id, bool)
+            or set(auth) != {"proposal"}):
+        raise ConnectionRefusedError("not_allowed")
+    proposal = db.session.get(Proposal, proposal_id)
+    me = current_user.membership(proposal.circle_id) if proposal is not None else None
+    if me is None or not me.active:
+        raise ConnectionRefusedError("not_found")
+    request.environ["kring.proposal"] = proposal_id
+    request.environ["kring.member"] = me.id
+    request.environ["kring.version"] = current_user.sign_in_version
+    join_room(proposal_room(proposal_id))
+    presence.connect_to_proposal(request.sid, proposal_id, me.id, current_user.sign_in_version)
+    _close_due()
+    socketio.emit("between", between_state(proposal_id), to=request.sid)
+
+
 @socketio.on("connect")
 def connect(auth: Any = None):
     """Accept only a signed-in member of the meeting's circle; a program is sent the state at once."""
+    if isinstance(auth, dict) and "proposal" in auth:
+        return _connect_to_proposal(auth)
     meeting_id = auth.get("meeting") if isinstance(auth, dict) else None
     view = auth.get("view") if isinstance(auth, dict) else None
     if (not current_user.is_authenticated or not isinstance(meeting_id, int) or isinstance(meeting_id, bool)
@@ -150,7 +246,7 @@ def connect(auth: Any = None):
 @socketio.on("disconnect")
 def disconnect(reason: Any = None) -> None:
     """The connection ended, with a goodbye or by ping timeout: it no longer counts as connected."""
-    meeting_id = presence.disconnect(request.sid)
+    meeting_id = presence.disconnect(request.sid)  # None too for a connection that followed a proposal
     if meeting_id is not None:
         tell_presence(meeting_id)
 

@@ -186,6 +186,7 @@ def start_round(
         require(starter_id is None or any(m.id == starter_id for m in present), "not_present")
         order = method.seat_order([m.id for m in present], starter_id, clockwise)
         rnd = Round(
+            circle_id=meeting.circle_id,
             meeting_id=meeting.id,
             number=len(meeting.rounds) + 1,
             proposal_id=proposal.id if proposal else None,

@@ -40,6 +40,27 @@ def connect(sid: str, meeting_id: int, member_id: int, kind: str = "json", lang:
     db.session.commit()
 
 
+def connect_to_proposal(sid: str, proposal_id: int, member_id: int, sign_in_version: int = 1) -> None:
+    """Note a connection that follows a proposal's rounds between meetings (a program), and commit."""
+    db.session.merge(Connection(sid=sid, meeting_id=None, proposal_id=proposal_id, member_id=member_id,
+                                server=this_server(), kind="json", sign_in_version=sign_in_version))
+    db.session.commit()
+
+
+def close_stale_following(proposal_id: int) -> int:
+    """Close the connections following a proposal whose sign-in was revoked or membership ended; how many."""
+    today = clock.today()
+    sids = list(db.session.scalars(
+        sa.select(Connection.sid).join(Member, Member.id == Connection.member_id)
+        .join(Person, Person.id == Member.person_id)
+        .where(Connection.proposal_id == proposal_id,
+               sa.or_(Connection.sign_in_version != Person.sign_in_version,
+                      Member.joined_on > today,
+                      sa.and_(Member.left_on.is_not(None), Member.left_on <= today)))))
+    _close(sids)
+    return len(sids)
+
+
 def disconnect(sid: str) -> int | None:
     """Forget a connection that ended and commit; the meeting it followed, or None if unknown."""
     row = db.session.get(Connection, sid)

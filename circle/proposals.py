@@ -22,6 +22,7 @@ from circle.models import (
     Objection,
     Proposal,
     ProposalVersion,
+    Round,
     RoundStatus,
     utcnow,
 )
@@ -220,6 +221,9 @@ def postpone(actor: Member, meeting_id: int, proposal_id: int, based_on: int | N
         check_step(actor, meeting, Action.POSTPONE, proposal_id, proposal_id=proposal_id)
         proposal = _proposal(actor, proposal_id)
         rnd = open_round(meeting)
+        if rnd is None or rnd.proposal_id != proposal.id:  # or a round between meetings about it
+            rnd = db.session.scalar(sa.select(Round).where(Round.proposal_id == proposal.id,
+                                                           Round.status == RoundStatus.OPEN))
         abandoned = None
         if rnd is not None and rnd.proposal_id == proposal.id:
             rnd.status, rnd.closed_at, abandoned = RoundStatus.ABANDONED, utcnow(), rnd.id

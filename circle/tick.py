@@ -35,11 +35,23 @@ class Job:
     run: Callable[[], int]
 
 
+def close_rounds() -> int:
+    """Close the rounds between meetings whose deadline passed (circle/deadlines.py); tell their followers."""
+    from circle.broadcast import tell_the_room
+    from circle.deadlines import close_due_rounds
+
+    closed = close_due_rounds()
+    for done in closed:
+        tell_the_room(done)  # reaches pages and programs only through the message queue, if any
+    return len(closed)
+
+
 def jobs() -> list[Job]:
     """Every job, in the order they run. Imported here, so the modules they live in need not know tick."""
     from circle import notices, reminders
 
     return [
+        Job("rounds between meetings closed at their deadline", close_rounds),
         Job("notices: round reminders", reminders.remind_rounds),
         Job("notices: reviews due", reminders.note_reviews_due),
         Job("notices: tasks overdue", reminders.note_tasks_overdue),

@@ -499,7 +499,8 @@ class _Builder:
         mode = RoundMode.OPEN if reveal else RoundMode.IN_TURN
         started = self.at(step=60)
         rnd = self.put(Round.__table__, {
-            "id": self.ids(Round.__table__), "meeting_id": meeting["id"], "number": self.rounds,
+            "id": self.ids(Round.__table__), "circle_id": self.cid, "meeting_id": meeting["id"],
+            "number": self.rounds,
             "proposal_id": proposal["id"] if proposal else None,
             "proposal_version": proposal["current_version"] if proposal else None,
             "kind": kind, "mode": mode, "reveal": reveal, "status": RoundStatus.CLOSED,

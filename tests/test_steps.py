@@ -18,6 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from circle import method
+from circle.between_steps import BETWEEN
 from circle.extensions import socketio
 from circle.facts import meeting_facts
 from circle.method import MEETING_STEPS, PERMISSIONS, Action, Role, RoundKind
@@ -28,8 +29,9 @@ from tests.scenario import everyone_present, run_round, samen_vooruit
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 PREFIX = "/c/<int:circle_id>/meetings/<int:meeting_id>"
-#: Socket events that are no step: the connection itself and asking for what is there.
-NOT_STEPS = {"connect", "disconnect", "state", "parts", "*"}
+#: Socket events that are no step: the connection itself and asking for what is there (a meeting's
+#: state, a page's parts, a proposal's rounds between meetings).
+NOT_STEPS = {"connect", "disconnect", "state", "parts", "between", "*"}
 
 
 def test_every_rule_of_the_method_has_a_row_and_every_row_a_rule():
@@ -41,7 +43,8 @@ def test_every_rule_of_the_method_has_a_row_and_every_row_a_rule():
 def test_every_step_is_a_socket_event_and_every_event_a_step(app):
     events = set(socketio.server.handlers["/"])
     assert {step.name for step in STEPS.values()} <= events
-    assert events - {step.name for step in STEPS.values()} == NOT_STEPS
+    between = {step.name for step in BETWEEN.values()}  # the steps between meetings: tests/test_between_steps.py
+    assert events - {step.name for step in STEPS.values()} - between == NOT_STEPS
 
 
 def test_every_step_is_a_page_route_and_every_meeting_post_a_step(app):

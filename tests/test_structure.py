@@ -16,7 +16,8 @@ import pytest
 
 CIRCLE = Path(__file__).resolve().parent.parent / "circle"
 #: The write side: the modules whose functions are the actions.
-ACTIONS = {"circle.actions", "circle.circles", "circle.meetings", "circle.proposals", "circle.corrections"}
+ACTIONS = {"circle.actions", "circle.circles", "circle.meetings", "circle.proposals", "circle.corrections",
+           "circle.between", "circle.deadlines"}
 ACTIONS |= {"circle.agenda", "circle.tasks"}  # between meetings: the agenda put forward and shaped; tasks
 
 

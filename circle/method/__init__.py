@@ -19,12 +19,14 @@ Read it in this order:
 - guests.py: when a meeting's guest link lets someone in, and for how long;
 - steps.py: which steps a person may take now, from all of the above;
 - agenda.py: between meetings, what members put forward (topics, drafts) and how the agenda is shaped;
-- tasks.py: the tasks a decision carries, and who marks how they stand.
+- tasks.py: the tasks a decision carries, and who marks how they stand;
+- between.py: rounds between meetings, with a deadline, and what their end means.
 
 Everything is importable from `circle.method` itself.
 """
 
 from circle.method.agenda import *  # noqa: F403
+from circle.method.between import *  # noqa: F403
 from circle.method.guests import *  # noqa: F403
 from circle.method.membership import *  # noqa: F403
 from circle.method.meeting import *  # noqa: F403

@@ -39,6 +39,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADOPT: _STEER,
     Action.POSTPONE: _STEER,
     Action.WITHDRAW: SEATED_ROLES,
+    Action.START_ROUND_BETWEEN: SEATED_ROLES,  # the facilitator; the proposer where the circle allows (between.py)
+    Action.CONTRIBUTE_BETWEEN: SEATED_ROLES,
+    Action.CLOSE_ROUND_BETWEEN: _STEER,
+    Action.AMEND_BETWEEN: SEATED_ROLES,  # as START_ROUND_BETWEEN
+    Action.SET_BETWEEN_MEETINGS: _STEER,
     Action.CORRECT: _RECORD,  # who may record for others may correct what was recorded
     Action.SET_PUBLIC_RECORD: _STEER,
     Action.HAND_OUT_LINKS: _RECORD,  # the secretary prints the handouts of members without a smartphone

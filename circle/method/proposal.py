@@ -54,6 +54,9 @@ class ProposalFacts:
     consent_complete_version: int | None = None
     #: Objections by anyone, on any version, that have not ended.
     standing_objections: int = 0
+    #: A consent round between meetings ended with answers missing and sent it to the next meeting,
+    #: while none was planned: it waits for one, as it stands (between.py, `closing`).
+    waits_for_meeting: bool = False
     #: A topic (agenda.py): talked about in picture-forming and opinion rounds, never decided.
     topic: bool = False
 
@@ -70,8 +73,14 @@ def edit_draft(facts: ProposalFacts) -> Phase:
 
 
 def put_on_agenda(facts: ProposalFacts) -> Phase:
-    """A draft, or a postponed proposal, goes on a meeting's agenda as a draft."""
+    """A draft, or a postponed proposal, goes on a meeting's agenda as a draft.
+
+    One that a round between meetings sent to the next meeting keeps its phase:
+    the meeting goes on from what was said.
+    """
     _not_final(facts)
+    if facts.waits_for_meeting:
+        return facts.phase
     require(facts.phase in (Phase.DRAFT, Phase.POSTPONED), "wrong_phase")
     return Phase.DRAFT
 

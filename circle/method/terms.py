@@ -133,6 +133,11 @@ class Action(StrEnum):
     ADOPT = "adopt"
     POSTPONE = "postpone"
     WITHDRAW = "withdraw"
+    START_ROUND_BETWEEN = "start_round_between"  # a round on a proposal between meetings, with a deadline
+    CONTRIBUTE_BETWEEN = "contribute_between"  # an answer in a round between meetings
+    CLOSE_ROUND_BETWEEN = "close_round_between"  # it ends: everyone answered, its deadline, or the facilitator
+    AMEND_BETWEEN = "amend_between"  # a new version between meetings, to meet objections
+    SET_BETWEEN_MEETINGS = "set_between_meetings"  # the circle's own rules for rounds between meetings
     CORRECT = "correct"  # correct a recorded contribution or a meeting's title: a new entry
     SET_PUBLIC_RECORD = "set_public_record"  # open the record to the neighbourhood, or close it
     HAND_OUT_LINKS = "hand_out_links"  # print, revoke and renew members' sign-in links; not logged: keys, not decisions

@@ -15,6 +15,7 @@ from circle.method import (
     MeetingStatus,
     Phase,
     RoundKind,
+    RoundEnd,
     RoundMode,
     quorum_needed,
 )
@@ -121,14 +122,16 @@ class AgendaItem(db.Model):
 
 
 class Round(db.Model):
-    """A round of a meeting: who must answer (seats) and their contributions."""
+    """A round of a meeting, or between meetings: who must answer (seats) and their contributions."""
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The meeting it is held in.
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
-    #: 1, 2, 3, ... within the meeting.
+    #: The circle whose round it is.
+    circle_id: Mapped[int] = mapped_column(sa.ForeignKey("circle.id"), index=True)
+    #: The meeting it is held in; None for a round between meetings (docs/between-meetings.md).
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    #: 1, 2, 3, ... within the meeting; between meetings, within the proposal's rounds between meetings.
     number: Mapped[int]
     #: The proposal it is about; None for the opening and closing rounds.
     proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"), index=True)
@@ -146,10 +149,19 @@ class Round(db.Model):
     started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: When it started (UTC).
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    #: When it closed (UTC).
+    #: When it closed (UTC); at its deadline, the deadline, however late the server noticed.
     closed_at: Mapped[dt.datetime | None]
+    #: Between meetings: when it closes by itself (UTC). None in a meeting.
+    deadline: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: Between meetings: how it ended (everyone answered, its deadline, or the facilitator early).
+    ended: Mapped[RoundEnd | None] = mapped_column(enum_type(RoundEnd))
+    #: Between meetings: silence at its deadline counts as consent in this round (the circle's rule for
+    #: this kind of decision when it opened; docs/between-meetings.md).
+    silence_counts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Between meetings: at its deadline, silence was counted as consent.
+    silence_as_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
-    meeting: Mapped[Meeting] = relationship(back_populates="rounds")
+    meeting: Mapped[Meeting | None] = relationship(back_populates="rounds")
     proposal: Mapped[Proposal | None] = relationship()
     seats: Mapped[list[Seat]] = relationship(back_populates="round", order_by="Seat.position")
     contributions: Mapped[list[Contribution]] = relationship(

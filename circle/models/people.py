@@ -15,6 +15,7 @@ from circle.method import (
     SEATED_ROLES,
     NameDisplay,
     Role,
+    Silence,
     expected,
     membership_covers,
 )
@@ -35,6 +36,11 @@ class Circle(db.Model):
     public_names: Mapped[NameDisplay] = mapped_column(
         enum_type(NameDisplay), default=NameDisplay.FIRST
     )
+    #: Between meetings, for which decisions silence at a deadline counts as consent (none by default).
+    silence_is_consent: Mapped[Silence] = mapped_column(
+        enum_type(Silence), default=Silence.NONE, server_default=Silence.NONE.value)
+    #: Between meetings, a proposer may open rounds on their own proposal and amend it, not only the facilitator.
+    proposer_opens_rounds: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Number of entries in the circle's log; a removed last entry shows against it.
     log_length: Mapped[int] = mapped_column(default=0)
     #: Hash of the circle's latest log entry (hex); None while the log is empty.

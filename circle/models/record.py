@@ -82,8 +82,10 @@ class Connection(db.Model):
 
     #: The Socket.IO session id of the connection.
     sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    #: The meeting it follows.
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    #: The meeting it follows; None for a connection that follows a proposal's rounds between meetings.
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    #: The proposal whose rounds between meetings it follows, if that is what it follows.
+    proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"), index=True)
     #: Who is signed in on it (their membership of the meeting's circle).
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: Their person's sign-in version when it connected: once raised, the connection is closed.

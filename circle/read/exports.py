@@ -219,6 +219,23 @@ def _item_lines(i) -> list[str]:
     return lines
 
 
+def _between_lines(i) -> list[str]:
+    """A proposal's rounds between meetings since the meeting before, as the minutes report them."""
+    outcome = _label(i.outcome) + (" (" + _moment(i.decided_at) + ")" if i.decided_at else "")
+    lines = _heading(3, md_text(i.title)) + [
+        "- " + _("Outcome:") + " " + outcome,
+        "- " + _("Proposal") + f": #{i.proposal_id}, " + _("version %(n)s", n=i.version),
+        "- " + _("Proposed by %(name)s", name=md_text(i.proposer)), ""]
+    ended = {"complete": _("Closed when everyone had answered."), "deadline": _("Closed at its deadline."),
+             "early": _("Closed early by the facilitator.")}
+    for r in i.rounds:
+        said = [_("Answers until %(moment)s", moment=_moment(r.deadline)), ended.get(r.ended or "", "")]
+        if r.silence_as_consent:
+            said.append(_("Silence was counted as consent, as the circle decided for this kind of decision."))
+        lines += [" · ".join(s for s in said if s), ""] + _round_lines(r)
+    return lines
+
+
 def minutes_markdown(minutes: Minutes) -> str:
     """The minutes as a Markdown document people can read, mail and archive."""
     m, a = minutes.meeting, minutes.attendance
@@ -238,6 +255,10 @@ def minutes_markdown(minutes: Minutes) -> str:
             lines += _round_lines(r)
     for i in minutes.items:
         lines += _item_lines(i)
+    if minutes.between:
+        lines += _heading(2, _("Between meetings"))
+        for i in minutes.between:
+            lines += _between_lines(i)
     if minutes.closing:
         lines += _heading(2, _("Closing"))
         for r in minutes.closing:

@@ -86,6 +86,10 @@ class RoundEntry:
     contributions: list[ContributionEntry]
     #: Seated, but did not answer (a round closed early, or abandoned).
     unanswered: list[str]
+    #: Between meetings: its deadline (UTC), how it ended, whether silence was counted as consent.
+    deadline: dt.datetime | None = None
+    ended: str | None = None
+    silence_as_consent: bool = False
 
 
 @dataclass
@@ -153,13 +157,17 @@ class Minutes:
     closing: list[RoundEntry]
     #: Corrections of the meeting's title, oldest first; `meeting["title"]` is the latest.
     title_corrections: list[CorrectionEntry]
+    #: What was decided or asked between meetings since the meeting before: the proposals whose rounds
+    #: between meetings closed in that time, each as an item (circle/read/between.py, `reported_in`).
+    between: list[ItemEntry] = field(default_factory=list)
 
 
 @dataclass
 class DecisionRow:
-    """One decision as the CSV exports list it: an agenda item and what became of it."""
+    """One decision as the CSV exports list it: an agenda item and what became of it, or (no meeting)
+    a proposal adopted between meetings."""
 
-    meeting_id: int
+    meeting_id: int | None
     meeting: str
     date: dt.date
     proposal_id: int
@@ -207,7 +215,8 @@ def _round_entry(rnd: Round, people: dict[int, Member], name: Name,
         rnd.number, rnd.kind.value, rnd.mode.value, rnd.reveal, rnd.status.value,
         rnd.proposal_version, name(people.get(rnd.started_by_id)), rnd.started_at, rnd.closed_at,
         [name(s.member) for s in rv.seats], rv.hidden, contributions,
-        [name(m) for m in rv.unanswered])
+        [name(m) for m in rv.unanswered], rnd.deadline, rnd.ended.value if rnd.ended else None,
+        rnd.silence_as_consent)
 
 
 def _objections(proposal: Proposal, rounds: list[Round], people: dict[int, Member], name: Name,
@@ -245,6 +254,7 @@ def _concerns(rounds: list[Round], people: dict[int, Member], name: Name) -> lis
 
 def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | None:
     """A meeting's minutes as plain data, or None when the circle has no such meeting."""
+    from circle.read.between import reported_in  # it builds its items with the helpers above
     meeting = db.session.scalar(sa.select(Meeting).where(
         Meeting.id == meeting_id, Meeting.circle_id == circle_id).options(joinedload(Meeting.circle)))
     if meeting is None:
@@ -309,6 +319,7 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
         items=entries,
         closing=meeting_rounds(RoundKind.CLOSING),
         title_corrections=titles,
+        between=reported_in(meeting, people, name),
     )
 
 
@@ -325,7 +336,7 @@ def minutes_rows(minutes: Minutes) -> list[DecisionRow]:
 
 
 def circle_decisions(circle_id: int) -> list[DecisionRow]:
-    """Every decision the circle took (an agenda item with an outcome), oldest first.
+    """Every decision the circle took (an agenda item with an outcome, or adopted between meetings), oldest first.
 
     The same columns and rules as a meeting's CSV, in seven queries for the whole record.
     """
@@ -370,4 +381,7 @@ def circle_decisions(circle_id: int) -> list[DecisionRow]:
             meeting.id, title, meeting.date, p.id, v.title, item.review, _outcome(item),
             number, item.decided_at, v.review_date, v.success_criteria,
             v.carried_out_by, objections.get(key, 0), concerns.get(last_consent.get(key), 0)))
-    return result
+    from circle.read.between import decided_between
+
+    result += decided_between(circle_id)  # no meeting: each on the day it was decided
+    return sorted(result, key=lambda row: row.date)  # stable: a meeting's rows keep their order

@@ -91,11 +91,12 @@ def review_notes(meeting: Meeting, proposal: Proposal) -> ReviewNotes | None:
     """For a proposal under review on this meeting's agenda, the decision being reviewed."""
     if not any(i.proposal_id == proposal.id and i.review for i in meeting.agenda):
         return None
-    adopted = db.session.scalar(
-        sa.select(Round).join(Meeting, Meeting.id == Round.meeting_id)
-        .where(Round.proposal_id == proposal.id, Round.meeting_id != meeting.id,
+    adopted = db.session.scalar(  # in an earlier meeting, or between meetings (no meeting then)
+        sa.select(Round).outerjoin(Meeting, Meeting.id == Round.meeting_id)
+        .where(Round.proposal_id == proposal.id, sa.or_(Round.meeting_id.is_(None), Round.meeting_id != meeting.id),
                Round.kind == RoundKind.CONSENT, Round.status == RoundStatus.CLOSED)
-        .order_by(Meeting.date.desc(), Meeting.id.desc(), Round.number.desc()).limit(1)
+        .order_by(sa.func.coalesce(Meeting.date, sa.func.date(Round.closed_at)).desc(), Meeting.id.desc(),
+                  Round.number.desc(), Round.id.desc()).limit(1)
         .options(joinedload(Round.meeting)))
     number = adopted.proposal_version if adopted else proposal.current_version
     version = next((v for v in proposal.versions if v.number == number), proposal.latest)

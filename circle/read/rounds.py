@@ -23,7 +23,7 @@ from circle import method
 from circle.extensions import db
 from circle.facts import round_facts
 from circle.method import Answer
-from circle.models import Contribution, LogEntry, Meeting, Member, Round, RoundStatus, Seat
+from circle.models import Contribution, LogEntry, Member, Round, RoundStatus, Seat
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,13 @@ def log_hidden_from(circle_id: int) -> int:
     """The first entry of a circle's log that may not be read yet: where the earliest round whose
     answers are still hidden started (its answers are in the entries after it); else past the end."""
     hidden = set(db.session.scalars(
-        sa.select(Round.id).join(Meeting, Meeting.id == Round.meeting_id)
-        .where(Meeting.circle_id == circle_id, Round.status == RoundStatus.OPEN, sa.not_(shown()))))
-    if hidden:
+        sa.select(Round.id)
+        .where(Round.circle_id == circle_id, Round.status == RoundStatus.OPEN, sa.not_(shown()))))
+    if hidden:  # a round in a meeting, or one between meetings
         for seq, data in db.session.execute(
                 sa.select(LogEntry.seq, LogEntry.data)
-                .where(LogEntry.circle_id == circle_id, LogEntry.action == "start_round")
+                .where(LogEntry.circle_id == circle_id,
+                       LogEntry.action.in_(("start_round", "start_round_between")))
                 .order_by(LogEntry.seq)):
             if json.loads(data).get("round") in hidden:
                 return seq

@@ -45,7 +45,6 @@ from circle.text import balanced
 from circle.models import (
     Contribution,
     Correction,
-    Meeting,
     Proposal,
     ProposalVersion,
     Round,
@@ -286,8 +285,7 @@ def _found(circle_id: int, ws: list[str], ranked: bool = True) -> sa.Subquery:
                   Contribution.member_id, Round.proposal_version)
         .select_from(source)
         .join(Round, Round.id == Contribution.round_id)
-        .join(Meeting, Meeting.id == Round.meeting_id)
-        .where(condition, Meeting.circle_id == circle_id, visible)
+        .where(condition, Round.circle_id == circle_id, visible)  # in a meeting or between meetings
     )
     source, rank, condition = sources[CORRECTION]
     corrected = aliased(Contribution)

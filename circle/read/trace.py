@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
+from circle import clock
 from circle.extensions import db
 from circle.method import SEATED_ROLES, Answer, ObjectionStatus, Phase, RoundKind
 from circle.read import corrections
@@ -100,6 +101,15 @@ class Trace:
                      if v.outcome is not None and v.outcome == self.proposal.phase), None)
 
     @property
+    def decided_between(self) -> RoundView | None:
+        """The consent round between meetings whose close adopted the proposal, if that is how it was decided."""
+        p = self.proposal
+        if p.phase != Phase.ADOPTED or p.decided_at is None:
+            return None
+        return next((rv for rv in reversed(self.rounds) if rv.round.meeting_id is None
+                     and rv.round.kind == RoundKind.CONSENT and rv.round.closed_at == p.decided_at), None)
+
+    @property
     def final_consent(self) -> RoundView | None:
         """The complete consent round without objection that carried the adopted version."""
         if self.proposal.phase != Phase.ADOPTED:
@@ -146,15 +156,21 @@ def load(circle_id: int, proposal_id: int) -> Trace | None:
     return trace
 
 
+def _day(rnd: Round) -> dt.date:
+    """The day a round belongs to: its meeting's, or (between meetings) the day it opened."""
+    return rnd.meeting.date if rnd.meeting is not None else clock.local(rnd.started_at).date()
+
+
 def _load_rounds(proposal_id: int) -> list[Round]:
-    """Every round about the proposal, across meetings, oldest first, with seats and answers (3 queries)."""
-    return list(db.session.scalars(
-        sa.select(Round).join(Round.meeting)
+    """Every round about the proposal, in meetings and between them, oldest first, with seats and answers
+    (3 queries). A meeting's rounds stay together in their order; one between meetings goes by its day."""
+    found = db.session.scalars(
+        sa.select(Round).outerjoin(Round.meeting)
         .where(Round.proposal_id == proposal_id)
         .options(contains_eager(Round.meeting), selectinload(Round.seats),
                  selectinload(Round.contributions))
-        .order_by(Meeting.date, Meeting.id, Round.number)
-    ))
+    ).all()
+    return sorted(found, key=lambda r: (_day(r), r.started_at, r.meeting_id or 0, r.number, r.id))
 
 
 def _meeting_views(proposal: Proposal, rounds: list[Round], members: list[Member]) -> list[MeetingView]:
@@ -168,7 +184,8 @@ def _meeting_views(proposal: Proposal, rounds: list[Round], members: list[Member
     for item in items:
         views.setdefault(item.meeting_id, MeetingView(item.meeting)).item = item
     for rnd in rounds:
-        views.setdefault(rnd.meeting_id, MeetingView(rnd.meeting))
+        if rnd.meeting is not None:  # a round between meetings has no meeting to list
+            views.setdefault(rnd.meeting_id, MeetingView(rnd.meeting))
     rows = db.session.scalars(
         sa.select(Attendance).where(Attendance.meeting_id.in_(list(views)))
     ).all() if views else []
@@ -223,7 +240,7 @@ def timeline(trace: Trace) -> list[Step]:
     for view in trace.meetings:
         m = view.meeting
         mine = [i for i, r in enumerate(rounds) if r.meeting_id == m.id]
-        before = sum(1 for r in rounds if (r.meeting.date, r.meeting.id) < (m.date, m.id))
+        before = sum(1 for r in rounds if (_day(r), r.meeting_id or 0) < (m.date, m.id))
         start = rounds[mine[0]].started_at if mine else _midnight(m.date)
         first = mine[0] if mine else before
         if view.item is not None:
@@ -235,6 +252,10 @@ def timeline(trace: Trace) -> list[Step]:
             order = (mine[-1], 6, 0) if mine else (first, 0, 1.6)
             add("outcome", f"step-outcome-{view.item.id}", "outcome" if last else f"meeting-{m.id}",
                 p.decided_at if last else end, last, view, None, order)
+    between = trace.decided_between
+    if between is not None:  # adopted when a consent round between meetings closed
+        add("outcome_between", f"step-outcome-round-{between.round.id}", "outcome", p.decided_at, True, between,
+            None, (slot_of[between.round.id], 6, 0))
     for ov in trace.objections:
         o, c = ov.objection, ov.contribution
         if c is not None:

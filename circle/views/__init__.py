@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     for module in (circles, proposals, meetings, decisions):
         app.register_blueprint(module.bp)
     from circle.views import corrections, settings  # correcting the record; its public switch
+    from circle.views import between  # rounds between meetings, on the proposal page; closing them when due
+    app.register_blueprint(between.bp)
     app.register_blueprint(corrections.bp)
     app.register_blueprint(settings.bp)
     from circle.views.minutes import bp as minutes_bp  # minutes, record downloads, reviews

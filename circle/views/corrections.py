@@ -68,7 +68,7 @@ def contribution(circle_id: int, contribution_id: int):
     """Correct what a contribution says; the original stays, the correction beside it."""
     me = _corrector(circle_id)
     found = db.session.get(Contribution, contribution_id)
-    if found is None or found.round.meeting.circle_id != circle_id or not round_view(found.round).visible:
+    if found is None or found.round.circle_id != circle_id or not round_view(found.round).visible:
         abort(404)
     earlier = recorded.for_contributions([found.id]).get(found.id, [])
     form = CorrectionForm()

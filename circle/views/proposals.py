@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired
 from circle import proposals
 from circle.auth import member_of
 from circle.extensions import db
+from circle.facts import waits_for_meeting
 from circle.forms import KringForm, WordingForm
 from circle.method import (
     FINAL_PHASES,
@@ -27,6 +28,7 @@ from circle.method import (
 )
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
 from circle.views.agenda import may_put_forward, may_write_out
+from circle.views.between import between_context
 from circle.views.common import act, back
 
 bp = Blueprint("proposals", __name__)
@@ -119,7 +121,8 @@ def proposal(circle_id: int, proposal_id: int):
     proposal = _proposal_or_404(circle_id, proposal_id)
     waiting_on = _waiting_on(proposal)
     agenda_form = None
-    if may(me.role, Action.PUT_ON_AGENDA) and proposal.phase in WAITING and waiting_on is None:
+    waits = proposal.phase not in WAITING and waits_for_meeting(proposal)  # sent on by a round between meetings
+    if may(me.role, Action.PUT_ON_AGENDA) and (proposal.phase in WAITING or waits) and waiting_on is None:
         agenda_form = AgendaChoiceForm()
         agenda_form.meeting_id.choices = [
             SelectChoice(str(m.id), f"{m.title} ({format_date(m.date, 'medium')})")
@@ -129,6 +132,7 @@ def proposal(circle_id: int, proposal_id: int):
         waiting_on=waiting_on, agenda_form=agenda_form,
         may_edit=_may_edit(me, proposal),
         may_withdraw=_may_withdraw(me, proposal, waiting_on),
+        **between_context(me, proposal),
         may_put_forward=may_put_forward(me, proposal, waiting_on),
         may_write_out=may_write_out(me, proposal),
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -77,6 +79,22 @@ def set_to(moment: dt.datetime, running: bool = False) -> None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     _set_to, _set_at, _running = moment, time.monotonic(), running
+
+
+@contextmanager
+def played_at(moment: dt.datetime) -> Iterator[None]:
+    """Stand the clock at `moment` (UTC) for a block, then let it go on exactly as before.
+
+    For the demo, which writes a circle's history on the days it happened, so
+    its log runs forward in time like any other.
+    """
+    global _set_to, _set_at, _running
+    saved = (_set_to, _set_at, _running)
+    set_to(moment)
+    try:
+        yield
+    finally:
+        _set_to, _set_at, _running = saved
 
 
 def reset() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from circle import clock
+from circle import clock, demo_last_month
 from circle.circles import add_member, create_circle
 from circle.extensions import db
 from circle.meetings import plan_meeting
@@ -44,17 +44,22 @@ GREENING = Wording(
 
 
 def seed() -> Circle:
-    """Create the demo circle: 8 members (joined over the past year), today's meeting, a draft on its agenda."""
+    """Create the demo circle: 8 members (joined over the past year), last month's decision with its tasks
+    (demo_last_month.py), today's meeting with a draft on its agenda, and a topic put forward for the next."""
     today = clock.today()
 
     def since(name: str) -> dt.date:
         return today - dt.timedelta(days=JOINED_DAYS_AGO[name])
 
-    circle, anna = create_circle("Samen Vooruit", "Anna", since=since("Anna"))
-    for name, role in MEMBERS:
-        add_member(None, circle.id, name, role, since=since(name))
+    # The circle came to Kring before last month's meeting: its history is written on its own days.
+    with clock.played_at(clock.at_local(today - dt.timedelta(days=demo_last_month.HELD_DAYS_AGO + 14), 10)):
+        circle, anna = create_circle("Samen Vooruit", "Anna", since=since("Anna"))
+        for name, role in MEMBERS:
+            add_member(None, circle.id, name, role, since=since(name))
+    demo_last_month.hold(circle, today)
     proposer = db.session.scalar(db.select(Member).filter_by(circle_id=circle.id, name="Aylin"))
     proposal = write_draft(proposer, replace(GREENING, review_date=today + dt.timedelta(days=120)))
     meeting = plan_meeting(anna, "Kernteam-overleg", today)
     put_on_agenda(anna, proposal.subject, meeting.subject)
+    demo_last_month.put_forward_today(circle)
     return db.session.get(Circle, circle.id)

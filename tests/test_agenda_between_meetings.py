@@ -3,7 +3,8 @@ the next meeting's agenda from them, and everyone sees it beforehand; a topic is
 decided, until it is written out as a proposal.
 
 Through the pages, with each person's own cookies; every refusal leaves what is stored as it was, and the
-chain verifies after every kind of change.
+chain verifies after every kind of change. `make run`'s demo has last month's decision with its tasks (one
+done, one started, one overdue) and a topic put forward for the next meeting.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from circle import meetings, record
 from circle.agenda import put_forward_topic, take_off_agenda
 from circle.extensions import db
+from circle.read import followup
 from circle.method import Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
 from circle.models import AgendaItem, LogEntry, Proposal
 from tests.conftest import find_csrf_token
@@ -222,3 +224,19 @@ def test_the_circle_home_shows_the_next_meeting_and_the_way_to_put_a_topic_forwa
     page = browser(app, guest_home).get(f"/c/{made.circle_id}/").text
     assert "Kernteam" in page.split('id="next-meeting"', 1)[1]  # a guest reads the agenda too...
     assert f"/c/{made.circle_id}/topics/new" not in page  # ...and puts nothing forward
+
+
+def test_the_demo_has_a_decision_with_tasks_done_started_and_overdue_and_a_topic_put_forward(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        [garden] = db.session.scalars(sa.select(Proposal).where(Proposal.phase == Phase.ADOPTED)).all()
+        tasks = followup.tasks_of(garden.id)
+        assert sorted(t.status.value for t in tasks) == ["done", "open", "started"]
+        overdue = followup.overdue_tasks(days(0))
+        assert [t.what for t in overdue] == ["Subsidie aanvragen bij het stadsdeel"]
+        [waiting] = [w for w in followup.waiting(garden.circle_id) if w.put_forward]
+        assert waiting.proposal.kind == "topic" and waiting.proposal.proposer.name == "Dewi"
+        entries = db.session.scalars(sa.select(LogEntry.at).order_by(LogEntry.seq)).all()
+        assert entries == sorted(entries)  # the history was written on its own days, forward in time
+        assert followup.next_meeting(garden.circle_id, days(0)).date == days(0)
+    assert runner.invoke(args=["verify-log"]).exit_code == 0

@@ -41,6 +41,6 @@ def test_demo_seeds_samen_vooruit_once(app, runner):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Circle.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(Member.id))) == 8
-        [proposal] = db.session.scalars(sa.select(Proposal)).all()
-        assert proposal.latest.title == "Afvalcontainers in de Javastraat vergroenen"
+        titles = {p.latest.title for p in db.session.scalars(sa.select(Proposal))}
+        assert "Afvalcontainers in de Javastraat vergroenen" in titles
     assert runner.invoke(args=["verify-log"]).exit_code == 0

@@ -222,3 +222,4 @@ def test_tasks_are_public_when_the_record_is_and_hidden_when_not(app, played, ta
     assert "<form" not in section  # the public reads; it marks nothing
     assert neighbour.post(f"/c/{played.circle_id}/tasks/{tasked[0]}/mark",
                           data={"status": "done"}).status_code == 400  # no form, no token
+

@@ -1,0 +1,90 @@
+"""The demo's last month: Samen Vooruit decided on a vegetable garden, and its tasks went their ways since.
+
+Played through the actions on the days it happened (`clock.played_at`), so the
+log runs forward in time: the meeting five weeks ago adopts the garden with
+three tasks; Kees starts and finishes his, Samira has begun hers, and Joost's
+is overdue. Today Dewi puts a topic forward for the next meeting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from circle import clock, meetings, proposals
+from circle.agenda import put_forward_topic
+from circle.extensions import db
+from circle.method import Answer, RoundKind, RoundMode, TaskStatus
+from circle.models import Circle, Member
+from circle.tasks import add_task, mark_task
+
+#: How many days ago the meeting was held.
+HELD_DAYS_AGO = 35
+
+GARDEN = proposals.Wording(
+    title="Moestuin achter het buurthuis",
+    text=("We beginnen een moestuin van tien bakken achter het buurthuis. Iedereen uit de buurt mag "
+          "meedoen; de kring regelt de grond, de bakken en een zaaischema."),
+    background="Veel bewoners hebben geen tuin, en de strook achter het buurthuis ligt er leeg bij.",
+    success_criteria="In juni oogsten minstens tien huishoudens iets uit de moestuin.",
+    carried_out_by="Kees, Samira en Joost",
+)
+
+#: The tasks: what, who, due how many days after the meeting, and how it went (days after it, mark, note).
+TASKS = [
+    ("Grond laten testen op vervuiling", "Kees", 14,
+     [(3, TaskStatus.STARTED, "Monster opgestuurd naar het lab."),
+      (11, TaskStatus.DONE, "De grond is schoon, we mogen erin zaaien.")]),
+    ("Zaaischema maken met de buren", "Samira", 49,
+     [(28, TaskStatus.STARTED, "Eerste versie hangt in het buurthuis.")]),
+    ("Subsidie aanvragen bij het stadsdeel", "Joost", 30, []),
+]
+
+TOPIC = ("Fietsen op de stoep bij de school",
+         "Elke ochtend staan er fietsen op de stoep, en kinderwagens kunnen er niet langs. Kan er een rek bij?")
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return clock.at_local(day, hour, minute)
+
+
+def hold(circle: Circle, today: dt.date) -> None:
+    """Last month's meeting, its decision, its tasks and how they went; each on its own day."""
+    held = today - dt.timedelta(days=HELD_DAYS_AGO)
+    people = {m.name: m for m in db.session.scalars(sa.select(Member).where(Member.circle_id == circle.id))}
+    anna = people["Anna"]
+    there = [m for m in people.values() if m.expected_on(held)]
+    with clock.played_at(_at(held - dt.timedelta(days=10), 20)):
+        garden = proposals.write_draft(people["Kees"], GARDEN).subject
+    with clock.played_at(_at(held - dt.timedelta(days=7), 9)):
+        meeting = meetings.plan_meeting(anna, "Kernteam-overleg (vorige maand)", held).subject
+        proposals.put_on_agenda(anna, garden, meeting)
+    with clock.played_at(_at(held, 19, 30)):
+        meetings.open_meeting(anna, meeting)
+        for m in there:
+            meetings.mark_attendance(anna, meeting, m.id, True)
+    for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, "Hoe groot wordt het, en wie mag meedoen?"),
+                              (50, RoundKind.OPINION_FORMING, "Goed idee, als we het samen onderhouden."),
+                              (65, RoundKind.CONSENT, "")):
+        with clock.played_at(_at(held, 19, 30) + dt.timedelta(minutes=minute)):
+            meetings.start_round(anna, meeting, kind, RoundMode.OPEN, proposal_id=garden)
+            for m in there:
+                answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
+                meetings.contribute(m, meeting, m.id, answer, say)
+            meetings.close_round(anna, meeting)
+    with clock.played_at(_at(held, 20, 50)):
+        proposals.adopt(anna, meeting, garden)
+        tasks = [add_task(anna, garden, what, people[who].id, held + dt.timedelta(days=due)).subject
+                 for what, who, due, _ in TASKS]
+        meetings.close_meeting(anna, meeting)
+    for task, (_, who, _, marks) in zip(tasks, TASKS):
+        for after, status, note in marks:
+            with clock.played_at(_at(held + dt.timedelta(days=after), 18)):
+                mark_task(people[who], task, status, note)
+
+
+def put_forward_today(circle: Circle) -> None:
+    """Dewi puts a topic forward for the next meeting."""
+    dewi = db.session.scalar(sa.select(Member).where(Member.circle_id == circle.id, Member.name == "Dewi"))
+    put_forward_topic(dewi, *TOPIC)

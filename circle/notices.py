@@ -132,10 +132,10 @@ def _insert_new(rows: list[dict[str, Any]]) -> int:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     """A transaction that made notices to send at once is committed: send them, in the background."""
+    global _busy
     if session.info.pop("notices_to_send", False):
         app = current_app._get_current_object()
         with _busy_lock:
-            global _busy
             _busy += 1
         socketio.start_background_task(_send_in_background, app)
 
@@ -146,11 +146,13 @@ def _after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop("notices_to_send", None)
 
 
+#: Background sends under way in this process, so a test (or anyone) can wait for them (`settle`).
 _busy = 0
 _busy_lock = threading.Condition()
 
 
 def _send_in_background(app: Flask) -> None:
+    """Send what is owed at once, in its own app context; a failure is left for tick."""
     global _busy
     try:
         with app.app_context():

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from circle import method
+from circle import method, notices
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
 from circle.facts import open_round, proposal_facts
@@ -196,6 +196,8 @@ def _decide(
         item.outcome, item.decided_at, item.version = phase, proposal.decided_at, proposal.current_version
     if meeting is not None:
         meeting.current_proposal_id = proposal.id
+    if phase == Phase.ADOPTED:
+        notices.decision_made(proposal)  # owed with the decision; mailed once it is committed
     return log(proposal.circle_id, actor, action,
                {"proposal": proposal.id, "version": proposal.current_version, **extra}, meeting)
 

@@ -200,7 +200,9 @@ def choices(html: str) -> dict[str, str]:
     """The option checked for each kind on the page."""
     import re
 
-    return dict(re.findall(r'<input checked id="[a-z_]+-\d" name="([a-z_]+)" required type="radio" value="([a-z]+)"', html))
+    found = re.findall(r'<input checked id="[a-z_]+-\d" name="([a-z_]+)" required type="radio" value="([a-z]+)"',
+                       html)
+    return dict(found)
 
 
 def test_a_person_chooses_per_kind_on_their_page_and_the_defaults_are_sensible(

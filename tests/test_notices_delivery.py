@@ -1,13 +1,17 @@
 """How notices go out: once, whatever runs twice; again after the mail server was down; a day's digest.
 
 Against the local SMTP server of tests/mailbox.py. `flask --app circle tick`
-runs for real through the command line; a mail server that is down is a
-port nobody listens on, and then the same server again.
+runs for real through the command line, and two processes send at once on
+one database file; a mail server that is down is a port nobody listens on,
+and then the same server again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import sqlalchemy as sa
 
@@ -15,10 +19,10 @@ from circle import clock, meetings, notices
 from circle.extensions import db
 from circle.models import Delivery, Meeting, NoticeDigest
 from circle.tick import run_all
-from tests.days import days
+from tests.days import NOW, days
 from tests.mailbox import Mailbox, mailbox, smtp  # noqa: F401  (fixtures)
-from tests.notices_setup import ADDRESSES, by_recipient, residents, sent_notices, settled  # noqa: F401
-from tests.server import free_port
+from tests.notices_setup import ADDRESSES, BASE_URL, by_recipient, residents, sent_notices, settled  # noqa: F401
+from tests.server import ROOT, clock_code, free_port
 
 EVERY_ADDRESS = {address for address, _ in ADDRESSES.values()}
 
@@ -227,3 +231,29 @@ def test_a_digest_whose_news_has_all_passed_by_its_next_try_is_not_sent(app, res
         assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeDigest)) == 0
         assert all(n.dropped_at is not None for n in sent_notices() if n.delivery == Delivery.DIGEST)
     assert settled(mailbox) == []
+
+
+def test_two_processes_sending_at_once_send_each_mail_once(app, residents, mailbox: Mailbox, tmp_path):
+    """Two `send_owed` in two processes on one database, as tick on two machines (or tick and a page)."""
+    app.config["MAIL_SERVER"] = ""  # made now, owed; sent by the two processes below
+    with app.app_context():
+        for n in range(6):
+            plan(residents, f"Overleg {n}", days(14 + n))
+        owed = len([n for n in sent_notices() if n.delivery == Delivery.EACH])
+    assert owed == 6 * len(EVERY_ADDRESS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRING_", "FLASK_"))}
+    env.update(KRING_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], KRING_SECRET_KEY="test",
+               KRING_ASYNC_MODE="threading", KRING_MAIL_SERVER="127.0.0.1",
+               KRING_MAIL_PORT=str(app.config["MAIL_PORT"]), KRING_MAIL_FROM="Kring <kring@example.org>",
+               KRING_BASE_URL=BASE_URL, PYTHONPATH=str(ROOT))
+    code = (f"{clock_code(NOW)}\nfrom circle import create_app, notices\n"
+            f"app = create_app(instance_path={str(tmp_path / 'instance')!r})\n"
+            "with app.app_context():\n    print(notices.send_owed())\n")
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), results
+    sent = [int(out.split()[-1]) for out, _ in results]
+    assert sum(sent) == owed
+    mails = [(m["To"], m["Subject"]) for m in settled(mailbox)]
+    assert len(mails) == owed and len(set(mails)) == owed  # each once

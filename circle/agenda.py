@@ -122,7 +122,9 @@ def move_on_agenda(actor: Member, meeting_id: int, proposal_id: int, position: i
 
 
 def take_off_agenda(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None = None) -> Done:
-    """Take an item the meeting has not discussed off its agenda: back to the pool (a review: adopted again)."""
+    """Take an item the meeting has not discussed off its agenda: it waits for a meeting again, as it stands
+    (a draft in the pool, a proposal a round between meetings sent on); a decision up for review is adopted as
+    before."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
         allowed(actor, Action.TAKE_OFF_AGENDA)
@@ -131,9 +133,10 @@ def take_off_agenda(actor: Member, meeting_id: int, proposal_id: int, based_on: 
         rounds = db.session.scalar(sa.select(sa.func.count(Round.id)).where(
             Round.meeting_id == meeting.id, Round.proposal_id == proposal.id))
         discussed = (item.outcome is not None or rounds > 0 or meeting.current_proposal_id == proposal.id
-                     or proposal.phase not in (Phase.DRAFT, Phase.REVIEW))
+                     or proposal.phase == Phase.EXPLANATION)
         method.take_off_agenda(meeting.status, discussed)
-        proposal.phase = Phase.ADOPTED if item.review else Phase.DRAFT
+        if item.review and proposal.phase == Phase.REVIEW:
+            proposal.phase = Phase.ADOPTED  # the decision stands as before
         title, review = proposal.latest.title, item.review
         db.session.delete(item)
         db.session.flush()

@@ -9,17 +9,18 @@ done, one started, one overdue) and a topic put forward for the next meeting.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, record
+from circle import between, clock, meetings, proposals, record
 from circle.agenda import put_forward_topic, take_off_agenda
 from circle.extensions import db
 from circle.read import followup
-from circle.method import Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
+from circle.method import Answer, Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
 from circle.models import AgendaItem, LogEntry, Proposal
 from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
@@ -240,3 +241,33 @@ def test_the_demo_has_a_decision_with_tasks_done_started_and_overdue_and_a_topic
         assert entries == sorted(entries)  # the history was written on its own days, forward in time
         assert followup.next_meeting(garden.circle_id, days(0)).date == days(0)
     assert runner.invoke(args=["verify-log"]).exit_code == 0
+
+
+def test_a_proposal_sent_on_by_a_round_between_meetings_is_offered_and_stays_as_it_stands(app, made):
+    with app.app_context():
+        anna, joost = made.member("Anna"), made.member("Joost")
+        meetings.open_meeting(anna, made.meeting_id)  # today's meeting is under way: the next is in two weeks
+        bench = proposals.write_draft(joost, proposals.Wording(
+            title="Bankje bij de bushalte", text="Een bankje voor wie op de bus wacht.")).subject
+        deadline = clock.now() + dt.timedelta(days=3)
+        for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING, RoundKind.CONSENT):
+            rnd = between.start_round_between(anna, bench, kind, deadline).subject
+            if kind == RoundKind.CONSENT:
+                between.contribute_between(joost, rnd, joost.id, Answer.CONSENT)
+            between.close_round_between(anna, rnd)  # early, with answers missing: to the next meeting
+        item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.proposal_id == bench))
+        assert item.meeting_id == made.next_id  # the round put it on the next meeting's agenda
+        phase = db.session.get(Proposal, bench).phase
+        assert phase not in (Phase.DRAFT, Phase.POSTPONED)
+    anna_b = browser(app, made.member_ids["Anna"])
+    url, agenda = f"/c/{made.circle_id}/meetings/{made.next_id}/", f"/c/{made.circle_id}/agenda/{made.next_id}/"
+    assert not refused(post(anna_b, url, agenda + "remove", proposal_id=bench))  # not discussed there yet
+    page = anna_b.get(url).text
+    offered = shaped(page).split(f'id="waiting-{bench}"', 1)[1].split("</li>", 1)[0]
+    assert "sent on by a round between meetings" in offered
+    with app.app_context():
+        assert db.session.get(Proposal, bench).phase == phase  # as it stands, not a draft again
+        assert [w.proposal.id for w in followup.waiting(made.circle_id) if w.sent_on] == [bench]
+    assert not refused(post(anna_b, url, agenda + "place", proposal_id=bench))
+    assert agenda_ids(app, made.next_id) == [bench]
+

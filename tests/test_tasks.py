@@ -223,3 +223,21 @@ def test_tasks_are_public_when_the_record_is_and_hidden_when_not(app, played, ta
     assert neighbour.post(f"/c/{played.circle_id}/tasks/{tasked[0]}/mark",
                           data={"status": "done"}).status_code == 400  # no form, no token
 
+
+
+def test_the_minutes_and_their_files_show_the_tasks_of_what_was_adopted(app, played, tasked):
+    kees = browser(app, played.member_ids["Kees"])
+    decision = f"/c/{played.circle_id}/decisions/{played.proposal_id}/"
+    post(kees, decision, f"/c/{played.circle_id}/tasks/{tasked[0]}/mark", status="done")
+    base = f"/c/{played.circle_id}/meetings/{played.meeting_id}/minutes"
+    items = json.loads(kees.get(base + ".json").text)["items"]
+    adopted = next(i for i in items if i["proposal_id"] == played.proposal_id)
+    assert adopted["tasks"] == [
+        {"what": "Plantenbakken bestellen", "who": "Kees", "due_on": days(7).isoformat(), "status": "done"},
+        {"what": "Waterrooster maken", "who": "Mohamed", "due_on": days(21).isoformat(), "status": "open"}]
+    assert next(i for i in items if i["proposal_id"] == played.postponed_id)["tasks"] == []
+    markdown = kees.get(base + ".md").text
+    tasks = markdown.split("### Tasks", 1)[1]
+    assert "Plantenbakken bestellen" in tasks and "Kees" in tasks and "Done" in tasks
+    page = kees.get(base).text
+    assert "Waterrooster maken" in page.split('class="minutes-tasks"', 1)[1].split("</ul>", 1)[0]

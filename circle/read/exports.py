@@ -216,6 +216,12 @@ def _item_lines(i) -> list[str]:
     if i.concerns:
         lines += _heading(3, _("Concerns given with consent"))
         lines += ["- **" + md_text(c.who) + "**: " + md_text(c.text) for c in i.concerns] + [""]
+    if i.tasks:
+        status = {"open": _("Not started"), "started": _("Started"), "done": _("Done"), "stuck": _("Stuck")}
+        lines += _heading(3, _("Tasks"))
+        lines += ["- " + md_text(t.what) + " · **" + md_text(t.who) + "** · "
+                  + _("done by %(day)s", day=t.due_on.isoformat()) + " · " + status[t.status]
+                  for t in i.tasks] + [""]
     return lines
 
 

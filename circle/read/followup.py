@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle.extensions import db
-from circle.method import WAITING_PHASES, MeetingStatus, Phase, TaskStatus
-from circle.models import AgendaItem, Meeting, Proposal, ProposalVersion, Task, TaskChange
+from circle.facts import waits_for_meeting
+from circle.method import FINAL_PHASES, WAITING_PHASES, MeetingStatus, Phase, TaskStatus
+from circle.models import AgendaItem, Meeting, Proposal, ProposalVersion, Round, Task, TaskChange
 from circle.read.reviews import due_reviews
 
 
@@ -31,10 +32,13 @@ def next_meeting(circle_id: int, today: dt.date) -> Meeting | None:
 
 @dataclass(frozen=True)
 class Waiting:
-    """A topic or draft waiting for an agenda: put forward for the next meeting, postponed, or only written."""
+    """A topic or draft waiting for an agenda: put forward for the next meeting, postponed, only written, or
+    sent on by a consent round between meetings that ended with answers missing."""
 
     proposal: Proposal
     version: ProposalVersion
+    #: Sent to the next meeting by a round between meetings (docs/between-meetings.md), as it stands.
+    sent_on: bool = False
 
     @property
     def put_forward(self) -> bool:
@@ -42,22 +46,36 @@ class Waiting:
 
     @property
     def order(self) -> tuple:
-        """Put forward first (oldest first), then postponed ones, then other drafts."""
+        """Put forward first (oldest first), then what a round or a meeting sent on, then other drafts."""
         p = self.proposal
-        rank = 0 if self.put_forward else 1 if p.phase == Phase.POSTPONED else 2
+        rank = 0 if self.put_forward else 1 if self.sent_on or p.phase == Phase.POSTPONED else 2
         return (rank, p.put_forward_at or dt.datetime.min, p.id)
 
 
+def _latest_with_agenda(*conditions) -> sa.Select:
+    """Proposals on no agenda now, with their latest version and their proposer."""
+    return (sa.select(Proposal, ProposalVersion)
+            .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
+                                           ProposalVersion.number == Proposal.current_version))
+            .outerjoin(AgendaItem, sa.and_(AgendaItem.proposal_id == Proposal.id, AgendaItem.outcome.is_(None)))
+            .where(AgendaItem.id.is_(None), *conditions)
+            .options(joinedload(Proposal.proposer)))
+
+
 def waiting(circle_id: int) -> list[Waiting]:
-    """Every topic and draft on no agenda yet, in the order the facilitator is offered them."""
-    rows = db.session.execute(
-        sa.select(Proposal, ProposalVersion)
-        .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
-                                       ProposalVersion.number == Proposal.current_version))
-        .outerjoin(AgendaItem, sa.and_(AgendaItem.proposal_id == Proposal.id, AgendaItem.outcome.is_(None)))
-        .where(Proposal.circle_id == circle_id, Proposal.phase.in_(WAITING_PHASES), AgendaItem.id.is_(None))
-        .options(joinedload(Proposal.proposer)))
-    return sorted((Waiting(p, v) for p, v in rows), key=lambda w: w.order)
+    """Every topic and draft on no agenda yet, in the order the facilitator is offered them.
+
+    Besides the pool (drafts and postponed proposals), a proposal whose consent
+    round between meetings ended with answers missing waits for the next meeting
+    in the phase it reached (`facts.waits_for_meeting`).
+    """
+    found = [Waiting(p, v) for p, v in db.session.execute(_latest_with_agenda(
+        Proposal.circle_id == circle_id, Proposal.phase.in_(WAITING_PHASES)))]
+    between = sa.select(Round.id).where(Round.proposal_id == Proposal.id, Round.meeting_id.is_(None)).exists()
+    found += [Waiting(p, v, sent_on=True) for p, v in db.session.execute(_latest_with_agenda(
+        Proposal.circle_id == circle_id, Proposal.phase.not_in(WAITING_PHASES | FINAL_PHASES), between))
+        if waits_for_meeting(p)]
+    return sorted(found, key=lambda w: w.order)
 
 
 # --- Tasks --------------------------------------------------------------------------------------
@@ -125,3 +143,24 @@ def overdue_decisions(circle_id: int, today: dt.date) -> list[Overdue]:
         if task.proposal.phase == Phase.ADOPTED and task.proposal_id not in on_agenda:
             by_proposal.setdefault(task.proposal_id, Overdue(task.proposal, [])).tasks.append(task)
     return list(by_proposal.values())
+
+
+@dataclass
+class TaskEntry:
+    """A task as the minutes and their files show it: as it stands when they are read."""
+
+    what: str
+    who: str
+    due_on: dt.date
+    #: open, started, done or stuck.
+    status: str
+
+
+def task_entries(proposal_ids: list[int], name) -> dict[int, list[TaskEntry]]:
+    """The tasks of these decisions, by proposal, with names as the reader may see them (one query)."""
+    found: dict[int, list[TaskEntry]] = {}
+    if proposal_ids:
+        for task in db.session.scalars(_tasks(Task.proposal_id.in_(proposal_ids))):
+            found.setdefault(task.proposal_id, []).append(
+                TaskEntry(task.what, name(task.carrier), task.due_on, task.status.value))
+    return found

@@ -22,6 +22,7 @@ from circle import method
 from circle.extensions import db
 from circle.method import Answer, RoundKind
 from circle.read import corrections
+from circle.read.followup import task_entries
 from circle.read.rounds import hidden_contribution_ids, round_view
 from circle.models import (
     AgendaItem,
@@ -140,6 +141,8 @@ class ItemEntry:
     objections: list[ObjectionEntry]
     #: Remarks given with consent in the last complete consent round here.
     concerns: list[Concern]
+    #: Adopted here: the decision's tasks as they stand (read/followup.py).
+    tasks: list = field(default_factory=list)
 
 
 @dataclass
@@ -282,6 +285,7 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
     by_proposal: dict[int, list[Round]] = defaultdict(list)
     for r in rounds:
         by_proposal[r.proposal_id].append(r)
+    tasks = task_entries([i.proposal_id for i in items if i.outcome == method.Phase.ADOPTED], name)
     entries = []
     for item in items:
         p, mine = item.proposal, by_proposal.get(item.proposal_id, [])
@@ -292,7 +296,8 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
             _outcome(item), item.decided_at,
             v.review_date, v.success_criteria, v.carried_out_by,
             [_round_entry(r, people, name, fixed) for r in mine],
-            _objections(p, mine, people, name, earlier), _concerns(mine, people, name)))
+            _objections(p, mine, people, name, earlier), _concerns(mine, people, name),
+            tasks.get(p.id, []) if item.outcome == method.Phase.ADOPTED else []))
 
     titles = [_correction(c, people, name) for c in title_fixes.get(meeting.id, [])]
     present = [m for m in people.values() if m.id in here and here[m.id].present]

@@ -34,7 +34,8 @@ def _seated_now(member: Member) -> bool:
 
 
 def _as_log(task: Task) -> dict:
-    return {"task": task.id, "proposal": task.proposal_id, "what": task.what, "who": person(task.carrier),
+    # Who carries it out is the entry's "member", the key under which every entry names a person it is about.
+    return {"task": task.id, "proposal": task.proposal_id, "what": task.what, "member": person(task.carrier),
             "due_on": task.due_on.isoformat()}
 
 

@@ -89,7 +89,7 @@ def test_tasks_are_added_and_marked_and_every_change_is_logged_and_shown(app, pl
             LogEntry.action.in_(["add_task", "mark_task"])).order_by(LogEntry.seq)).all()
         assert [e.action for e in entries] == ["add_task", "add_task", "mark_task", "mark_task", "mark_task"]
         last = json.loads(entries[-1].data)
-        assert last["status"] == "stuck" and last["who"]["name"] == "Mohamed"
+        assert last["status"] == "stuck" and last["member"]["name"] == "Mohamed"
         assert last["recorded_by"]["name"] == "Fatima"  # marked for him, and the record says so
         assert "recorded_by" not in json.loads(entries[-2].data)  # Kees marked his own
         assert db.session.get(Task, kees_task).status == TaskStatus.DONE
@@ -241,3 +241,17 @@ def test_the_minutes_and_their_files_show_the_tasks_of_what_was_adopted(app, pla
     assert "Plantenbakken bestellen" in tasks and "Kees" in tasks and "Done" in tasks
     page = kees.get(base).text
     assert "Waterrooster maken" in page.split('class="minutes-tasks"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_whoever_carries_a_task_finds_it_and_their_notes_in_what_kring_holds_about_them(app, played, tasked):
+    kees = browser(app, played.member_ids["Kees"])
+    decision = f"/c/{played.circle_id}/decisions/{played.proposal_id}/"
+    post(kees, decision, f"/c/{played.circle_id}/tasks/{tasked[0]}/mark", status="started", note="Offerte gevraagd.")
+    data = json.loads(kees.get("/you/data.json").data)
+    assert [(t["what"], t["status"]) for t in data["tasks"]] == [("Plantenbakken bestellen", "started")]
+    assert [n["note"] for n in data["task_notes"]] == ["Offerte gevraagd."]
+    named = [e["action"] for e in data["log_entries"] if e["action"] in ("add_task", "mark_task")]
+    assert named == ["add_task", "mark_task"]  # Anna's entry gives it to him: it names him
+    assert "Offerte gevraagd." in kees.get("/you/data").text
+    joost = json.loads(browser(app, played.member_ids["Joost"]).get("/you/data.json").data)
+    assert joost["tasks"] == [] and joost["task_notes"] == []

@@ -5,7 +5,9 @@ memberships: the person row, their memberships, attendance, the proposals
 and versions they wrote, their answers and objections (also those a
 secretary recorded for them), what they recorded for others, corrections,
 the log entries they made or that name them, their open connections, and
-the notices owed or sent to them with their choices (docs/notices.md).
+the notices owed or sent to them with their choices (docs/notices.md),
+and the tasks they carry out with every note they wrote on one
+(docs/agenda-and-tasks.md).
 Their own answers are theirs to see, also in a round whose answers are still
 hidden from the others. Log entries stay in the record (the chain would break
 without them); this is where a person reads which ones name them.
@@ -33,6 +35,8 @@ from circle.models import (
     Person,
     Proposal,
     ProposalVersion,
+    Task,
+    TaskChange,
 )
 
 
@@ -83,6 +87,9 @@ def everything_about(person: Person) -> dict[str, Any]:
     choices = rows(sa.select(NoticePreference).where(NoticePreference.person_id == person.id)
                    .order_by(NoticePreference.kind))
     notices = rows(sa.select(Notice).where(Notice.person_id == person.id).order_by(Notice.id))
+    tasks = rows(sa.select(Task).where(Task.carrier_id.in_(ids)).order_by(Task.id))
+    task_notes = rows(sa.select(TaskChange).where(TaskChange.by_id.in_(ids), TaskChange.note != "")
+                      .order_by(TaskChange.id))
     circles = {m.circle_id for m in members}
     log = [e for e in (db.session.scalars(sa.select(LogEntry).where(LogEntry.circle_id.in_(circles))
                                           .order_by(LogEntry.circle_id, LogEntry.seq)).all() if circles else [])
@@ -118,4 +125,8 @@ def everything_about(person: Person) -> dict[str, Any]:
         "notices": [{"kind": n.kind.value, "about": n.subject, "circle_id": n.circle_id,
                      "delivery": n.delivery.value, "made_at": _when(n.made_at), "sent_at": _when(n.sent_at),
                      "dropped_at": _when(n.dropped_at)} for n in notices],
+        "tasks": [{"id": t.id, "circle_id": t.circle_id, "proposal_id": t.proposal_id, "what": t.what,
+                   "due_on": _when(t.due_on), "status": t.status.value} for t in tasks],
+        "task_notes": [{"task_id": c.task_id, "status": c.status.value, "note": c.note,
+                        "created_at": _when(c.created_at)} for c in task_notes],
     }

@@ -182,6 +182,7 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
             require(same, "client_id_reused")
             return Done(str(Action.CONTRIBUTE_BETWEEN), subject=earlier.id, duplicate=True, proposal_id=proposal_id)
         member = member_of_circle(actor.circle_id, member_id)
+        method.check_deadline(rnd.deadline, clock.now())  # late, whether or not the round was closed yet
         facts = check_step(actor, proposal, Action.CONTRIBUTE_BETWEEN, member.id, round_id=round_id)
         rnd = open_round_between(proposal.id)
         text, workable = text.strip(), workable.strip()

@@ -100,6 +100,16 @@ def hidden_contributions(rnd: Round | None) -> set[int]:
     return {c.id for c in rnd.contributions}
 
 
+def hidden_now(circle_id: int) -> set[int]:
+    """Every answer in the circle that may not be seen yet: those of its open simultaneous-reveal rounds still
+    waiting for answers, in a meeting or between meetings (an objection raised there stays out of sight too)."""
+    rounds = db.session.scalars(
+        sa.select(Round).where(Round.circle_id == circle_id, Round.status == RoundStatus.OPEN,
+                               Round.reveal.is_(True))
+        .options(selectinload(Round.seats), selectinload(Round.contributions)))
+    return {cid for rnd in rounds for cid in hidden_contributions(rnd)}
+
+
 def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
@@ -125,7 +135,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.Me
         proposal = None
     objections: tuple[method.ObjectionFacts, ...] = ()
     if proposal is not None:
-        hidden = hidden_contributions(rnd)
+        hidden = hidden_contributions(rnd) | hidden_now(meeting.circle_id)
         objections = tuple(
             method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
             for o in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == proposal.id)

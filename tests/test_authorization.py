@@ -36,7 +36,8 @@ Outcomes (each is checked, and every refusal also checks that nothing stored cha
 Every case runs on a copy of one of a few scenes built once for the module
 (a meeting planned; open with nobody marked; open with everyone present; a
 round open; a round in turn; a consent round with two objections; a proposal
-consented to; a decision taken and the meeting closed), through the real
+consented to; a decision taken and the meeting closed; rounds between meetings, one
+open and one closed), through the real
 SQLite file and Flask-SocketIO's test client, with the visitor's own cookies
 and a CSRF token taken from a page they were shown; every response must carry
 the security headers of circle/headers.py (a CSP with frame-ancestors 'none' and
@@ -50,8 +51,8 @@ action rather than the page looks the id up, it answers `not_found`. And every
 post runs once more without its CSRF token (`UNTOKENED`), as another site's
 page would send it: 400 for everyone, nothing stored.
 
-Size: 119 rows (81 routes, 26 steps as a route and an event, 12 other events)
-× 8 visitors = 952 cells; 2,296 cases with the step events, the crossed ids and the posts without a token.
+Size: 134 rows (87 routes, 26 steps as a route and an event, 21 other events)
+× 8 visitors = 1072 cells; 2,536 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -78,12 +79,12 @@ from aiosmtpd.controller import Controller
 from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
-from circle import create_app, meetings, proposals
+from circle import between, clock, create_app, meetings, proposals
 from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, Answer, NameDisplay, Role, RoundKind, RoundMode
-from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round, Task
+from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round, RoundStatus, Task
 from circle.agenda import put_forward_topic
 from circle.tasks import add_task
 from circle.steps import STEPS
@@ -158,6 +159,8 @@ LINK, FORGED, REVOKED, EXPIRED = Ref("link"), Ref("forged"), Ref("revoked"), Ref
 DEWI, ANNA = Ref("Dewi"), Ref("Anna")
 # Joost's topic T waiting in A's pool; once P is adopted, Joost's task TK of it, and in B Piet's task BT.
 T, TK, BT = Ref("T"), Ref("TK"), Ref("BT")
+# Between meetings (scene "between"): R has a picture-forming round BR open; S, Joost's second draft, had one.
+S, BR = Ref("S"), Ref("BR")
 GUEST_LINK, GUEST_FORGED = Ref("guest link"), Ref("guest link forged")  # meeting M's guest link
 
 #: What the ids in a rule stand for, unless a row says otherwise.
@@ -210,15 +213,15 @@ def step(name: str, scene: str, *cells: Outcome, variant: str = "") -> Row:
     return Row("step", name, variant, scene, cells, writes=LOG)
 
 
-def event(name: str, scene: str, *cells: Outcome, variant: str = "", **auth: Any) -> Row:
-    return Row("event", name, variant, scene, cells, auth)
+def event(name: str, scene: str, *cells: Outcome, variant: str = "", writes: str | None = None, **auth: Any) -> Row:
+    return Row("event", name, variant, scene, cells, auth, writes)
 
 
 # --- The table ---------------------------------------------------------------------------------
 # Scenes: planned, opened (nobody marked), present (everyone marked), round (an opening round,
 # open mode; Kees came late, not seated), in_turn (an opening round in turn, Anna speaks),
 # objection (P after its consent round: Joost and Kees object), consented (P may be adopted),
-# decided (P adopted, the meeting closed).
+# decided (P adopted, the meeting closed), between (R's round between meetings open, S's closed).
 
 ROUTES = [
     #    method and rule                                                   scene        anon    public  guest  other   member  dual   secr       facil
@@ -305,6 +308,13 @@ ROUTES = [
     page("POST /g/<token>",                                                "decided",   CLOSED, CLOSED, SHOWN, CLOSED, SHOWN,  SHOWN, SHOWN,     SHOWN,     variant="M's guest link, M closed", token=GUEST_LINK),
     page("GET  /g/<token>",                                                "planned",   E400,   E400,   E400,  E400,   E400,   E400,  E400,      E400,      variant="forged", token=GUEST_FORGED),
     page("POST /g/<token>",                                                "planned",   E400,   E400,   E400,  E400,   E400,   E400,  E400,      E400,      variant="forged", token=GUEST_FORGED),
+    # Between meetings: on S (no round open) a round is opened and S amended; in R's open round, answered and closed.
+    page("POST /c/<circle_id>/proposals/<proposal_id>/between/start",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=S),
+    page("POST /c/<circle_id>/proposals/<proposal_id>/between/answer",     "between",   OUT,    OUT,    NA,    HIDDEN, OK,     OK,    OK,        OK,        writes=LOG, proposal_id=R),
+    page("POST /c/<circle_id>/proposals/<proposal_id>/between/close",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=R),
+    page("GET  /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        proposal_id=S),
+    page("POST /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=S),
+    page("POST /c/<circle_id>/settings/between-meetings",                  "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
 ]
 
 STEP_ROWS = [
@@ -352,6 +362,16 @@ EVENTS = [
     event("parts",      "round", OUT,  OUT,    NA,     HIDDEN, NA,     NA,   NA,     NA,     variant="from a program", meeting=M),
     event("*",          "round", OUT,  OUT,    UNK,    HIDDEN, UNK,    UNK,  UNK,    UNK,    variant="an unknown event", meeting=M),
     event("disconnect", "round", OUT,  OUT,    OK,     HIDDEN, OK,     OK,   OK,     OK,     meeting=M),
+    # Following a proposal between meetings: R's round is open, S may have one opened or be amended.
+    event("connect",    "between", OUT, OUT,   OK,     HIDDEN, OK,     OK,   OK,     OK,     variant="a program following a proposal", proposal=R),
+    event("connect",    "between", OUT, OUT,   HIDDEN, OK,     HIDDEN, OK,   HIDDEN, HIDDEN, variant="another circle's proposal", proposal=BP),
+    event("connect",    "between", OUT, OUT,   OUT,    OUT,    OUT,    OUT,  OUT,    OUT,    variant="a proposal and a meeting", proposal=R, meeting=M),
+    event("between",    "between", OUT, OUT,   OK,     HIDDEN, OK,     OK,   OK,     OK,     proposal=R),
+    event("between",    "round",   OUT, OUT,   NA,     HIDDEN, NA,     NA,   NA,     NA,     variant="on a meeting's socket", meeting=M),
+    event("start_round_between", "between", OUT, OUT, NA, HIDDEN, NA,   NA,   NA,     OK,     writes=LOG, proposal=S),
+    event("contribute_between",  "between", OUT, OUT, NA, HIDDEN, OK,   OK,   OK,     OK,     writes=LOG, proposal=R),
+    event("close_round_between", "between", OUT, OUT, NA, HIDDEN, NA,   NA,   NA,     OK,     writes=LOG, proposal=R),
+    event("amend_between",       "between", OUT, OUT, NA, HIDDEN, NA,   NA,   NA,     OK,     writes=LOG, proposal=S),
 ]
 
 #: What each form posts besides its CSRF token, by route key (and variant).
@@ -385,6 +405,14 @@ POSTED: dict[str, dict] = {
                                                                        "note": "Verkeerd verstaan."},
     "POST /c/<circle_id>/corrections/meeting/<meeting_id>": {"text": "Kernteam (november)", "note": "Typfout."},
     "POST /g/<token>": {"name": "Wijkteam Noord"},
+    "POST /c/<circle_id>/proposals/<proposal_id>/between/start": {"kind": "opinion_forming",
+                                                                  "deadline": f"{days(4).isoformat()}T20:00"},
+    "POST /c/<circle_id>/proposals/<proposal_id>/between/answer": {"round_id": BR, "member_id": ME, "answer": "speak",
+                                                                   "text": "Waar komt het te staan?"},
+    "POST /c/<circle_id>/proposals/<proposal_id>/between/close": {"round_id": BR},
+    "POST /c/<circle_id>/proposals/<proposal_id>/between/amend": {"title": "Een fietsenstalling", "text": "Overdekt.",
+                                                                  "note": "Korter."},
+    "POST /c/<circle_id>/settings/between-meetings": {"silence": "all"},
 }
 
 #: What each step sends (a form on the page, a payload on the socket), by step and variant.
@@ -424,7 +452,11 @@ PAGE_FORM_ADDS = {"contribute": {"member_id": ME}}
 #: The route's key of each step: its page form posts here.
 STEP_PREFIX = "POST /c/<circle_id>/meetings/<meeting_id>"
 #: What a socket event sends, for events that send something.
-EVENT_PAYLOADS = {"parts": {"version": 0}, "*": {"boom": 1}}
+EVENT_PAYLOADS = {"parts": {"version": 0}, "*": {"boom": 1},
+                  "start_round_between": {"kind": "opinion_forming", "deadline": f"{days(4).isoformat()}T20:00"},
+                  "contribute_between": {"round_id": BR, "answer": "speak", "text": "Waar komt het te staan?"},
+                  "close_round_between": {"round_id": BR},
+                  "amend_between": {"title": "Een fietsenstalling", "text": "Overdekt.", "note": "Korter."}}
 #: The event name a row sends for an unknown event.
 UNKNOWN_EVENT = "explode"
 
@@ -606,6 +638,11 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
                 .join(Round, Round.id == Contribution.round_id).where(Round.meeting_id == base["M"])
             ).all()
             found["C"] = next((c for c, m, k in rows if m == base["Joost"] and k == RoundKind.PICTURE_FORMING), 0)
+            between = dict(db.session.execute(sa.select(Round.status, Round.proposal_id).where(
+                Round.meeting_id.is_(None))).all())  # scene "between": R's round open, S's closed
+            found["S"] = between.get(RoundStatus.CLOSED, 0)
+            found["BR"] = db.session.scalar(sa.select(Round.id).where(
+                Round.meeting_id.is_(None), Round.status == RoundStatus.OPEN)) or 0
             tasks = dict(db.session.execute(sa.select(Task.circle_id, Task.id)).all())
             found["TK"], found["BT"] = tasks.get(base["A"], 0), tasks.get(base["B"], 0)
             for objection in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == base["P"])):
@@ -687,6 +724,19 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         add_task(bob, base["BP"], "Fietsenrek bestellen", _member(base["B"], "Piet").id, days(7))
 
     scene("tasked", "decided", give_tasks)
+
+    def rounds_between(m):
+        """S had a picture-forming round between meetings, everyone answered; R's is open until days(3)."""
+        anna = m.member("Anna")
+        s = proposals.write_draft(m.member("Joost"), proposals.Wording(
+            title="Een fietsenstalling", text="Overdekt, bij de flat.")).subject
+        done = between.start_round_between(anna, s, RoundKind.PICTURE_FORMING, clock.at_local(days(3), 20, 0))
+        for name, _ in PEOPLE:
+            member = m.member(name)
+            between.contribute_between(member, done.subject, member.id, Answer.SPEAK, f"{name} vraagt iets.")
+        between.start_round_between(anna, base["R"], RoundKind.PICTURE_FORMING, clock.at_local(days(3), 20, 0))
+
+    scene("between", "planned", rounds_between)
 
     for name in list(scenes):  # each scene's twin, with the record public
         _restore(app, live, scenes[name])
@@ -918,7 +968,8 @@ def run_socket(world: World, row: Row, name: str) -> None:
         if row.key == "connect":
             assert expected is OK, said
             received = [m["name"] for m in phone.get_received()]
-            assert ("state" in received) == ("view" not in auth), (said, received)
+            sent = "between" if "proposal" in auth else "state"  # what a program is sent at once
+            assert (sent in received) == ("view" not in auth), (said, received)
             return
         if row.key == "disconnect":
             assert expected is OK, said

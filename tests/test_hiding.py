@@ -8,17 +8,22 @@ not, a guest, a neighbour reading the public record, someone of another circle)
 goes through every page, download and search, while programs and every kind of
 page follow the meeting live and a member answers. None of them may meet those
 words. When the last answer is in, the same readers do meet them: the test
-could have seen them.
+could have seen them. The same holds for a consent round between meetings
+(docs/between-meetings.md), read also on the proposal page and by programs
+following the proposal, and through the meeting whose agenda the proposal is on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from circle import meetings
+from circle import between, meetings
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
+from tests.days import NOW
 from tests.scenario import PEOPLE, everyone_present, run_round, samen_vooruit
 
 #: Words only the hidden answers hold.
@@ -150,3 +155,62 @@ def test_no_live_message_or_acknowledgement_carries_a_hidden_answer(app, sign_in
     for f in [*followers, kees]:
         f.disconnect()
 
+
+
+# --- Between meetings ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hidden_between(app):
+    """The same, in a consent round between meetings (a simultaneous reveal, until a deadline) on P."""
+    with app.app_context():
+        made = samen_vooruit(guest=True)
+        set_public_record(made.member("Anna"), True, NameDisplay.FULL)
+        anna = made.member("Anna")
+        until = NOW + dt.timedelta(days=3)
+        for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
+            rnd = between.start_round_between(anna, made.proposal_id, kind, until).subject
+            for name, _ in PEOPLE:
+                member = made.member(name)
+                between.contribute_between(member, rnd, member.id, Answer.PASS)
+        made.round_id = between.start_round_between(anna, made.proposal_id, RoundKind.CONSENT, until,
+                                                    reveal=True).subject
+        for name, (answer, text, workable) in ANSWERED.items():
+            member = made.member(name)
+            between.contribute_between(member, made.round_id, member.id, answer, text, workable)
+        _, bob = create_circle("Andere Kring", "Bob")
+        return made, bob.id
+
+
+def test_no_reader_meets_a_hidden_answer_between_meetings_on_any_page_download_or_socket(app, sign_in, hidden_between):
+    made, stranger = hidden_between
+    seen = everything_read(app, sign_in, made, stranger)
+    assert leaks(seen[key] for key in seen if key[1] in surfaces(made)) == []
+    assert not any(found(seen[name, url]) for name in READERS for url in searches(made))
+    assert "2 van de 8 hebben geantwoord" in seen["Anna", f"/c/{made.circle_id}/proposals/{made.proposal_id}/"]
+    followers = []
+    for name in ("Anna", "Joost", "Kees", "Wijkteam"):
+        client = app.test_client()
+        sign_in(client, made.member_ids[name])
+        followers.append(socketio.test_client(app, flask_test_client=client, auth={"proposal": made.proposal_id}))
+    kees = followers[2]
+    acks = [kees.emit("contribute_between", {"round_id": made.round_id, "answer": "consent", "text": "Kees."},
+                      callback=True)]
+    acks += [f.emit("between", {}, callback=True) for f in followers]
+    received = [m for f in followers for m in f.get_received()]
+    assert acks[0]["ok"] and sum(m["name"] == "between" for m in received) >= 8
+    assert leaks(received) == [] and leaks(acks) == []
+
+    with app.app_context():  # the last answers: the reveal, as in a meeting
+        for name, _ in PEOPLE:
+            if name not in ANSWERED and name != "Kees":
+                member = made.member(name)
+                between.contribute_between(member, made.round_id, member.id, Answer.CONSENT, "")
+    shown = everything_read(app, sign_in, made, stranger)
+    for name in ("Anna", "Kees", "Wijkteam", "public"):
+        url = f"/c/{made.circle_id}/decisions/{made.proposal_id}/"
+        assert set(leaks([shown[name, url]])) >= {"Geheimbezwaar", "Stilleopmerking"}, name
+    assert "Geheimbezwaar" in shown["Anna", f"/c/{made.circle_id}/log.jsonl"]
+    assert "Geheimbezwaar" in str(followers[1].emit("between", {}, callback=True))
+    for f in followers:
+        f.disconnect()

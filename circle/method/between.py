@@ -123,6 +123,7 @@ def _contribute(facts, role, actor, target, round_id=None, **_):
 
 def _close(facts, role, actor, target, **_):
     require(facts.round is not None and target == facts.round_id, "no_round")
+    check_deadline(facts.deadline, facts.now)  # past it, the round closes by its deadline, not early
 
 
 def _amend(facts, role, actor, target, **_):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import clock
 from circle.extensions import db
-from circle.facts import waits_for_meeting
+from circle.facts import hidden_now, waits_for_meeting
 from circle.method import Answer, Phase, RoundKind
 from circle.models import AgendaItem, Circle, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
 from circle.read import corrections
@@ -117,7 +117,9 @@ def reported_in(meeting: Meeting, people: dict[int, Member], name: m.Name) -> li
     given = {c.id for r in found for c in r.contributions}
     fixes, _ = corrections.for_record(given, [])
     fixed = {cid: [m._correction(c, people, name) for c in cs] for cid, cs in fixes.items()}
-    wanted = [o.contribution_id for r in found for o in r.proposal.objections if o.contribution_id not in given]
+    withheld = hidden_now(meeting.circle_id)  # raised in a round whose answers are still hidden
+    wanted = [o.contribution_id for r in found for o in r.proposal.objections
+              if o.contribution_id not in given and o.contribution_id not in withheld]
     earlier = {c.id: c for c in db.session.scalars(
         sa.select(Contribution).where(Contribution.id.in_(wanted)))} if wanted else {}
     by_proposal: dict[int, list[Round]] = {}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method
 from circle.extensions import db
+from circle.facts import hidden_now
 from circle.method import Answer, RoundKind
 from circle.read import corrections
 from circle.read.followup import task_entries
@@ -277,8 +278,9 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
     given = {c.id for r in rounds for c in r.contributions}
     fixes, title_fixes = corrections.for_record(given, [meeting.id])
     fixed = {cid: [_correction(c, people, name) for c in found] for cid, found in fixes.items()}
+    withheld = hidden_now(circle_id)  # raised in a round (between meetings, say) whose answers are hidden
     wanted = [o.contribution_id for i in items for o in i.proposal.objections
-              if o.contribution_id not in given]
+              if o.contribution_id not in given and o.contribution_id not in withheld]
     earlier = {c.id: c for c in db.session.scalars(
         sa.select(Contribution).where(Contribution.id.in_(wanted)))} if wanted else {}
 

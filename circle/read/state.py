@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id
+from circle.facts import focus_id, hidden_now
 from circle.read.rounds import RoundView, SeatView, round_view
 from circle.models import (
     AgendaItem,
@@ -94,6 +94,7 @@ def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[
     for answers) stay out, with their makers and reasons, until it completes.
     """
     latest = proposal.latest
+    hidden = hidden_now(proposal.circle_id)  # also a round between meetings about it (docs/between-meetings.md)
     return {
         "id": proposal.id,
         "phase": proposal.phase.value,
@@ -118,7 +119,7 @@ def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[
                 "met_by_version": o.met_by_version,
             }
             for o in proposal.objections
-            if o.contribution.round_id != hidden_round
+            if o.contribution.round_id != hidden_round and o.contribution_id not in hidden
         ],
     }
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import method, steps
 from circle.extensions import db
-from circle.facts import meeting_facts
+from circle.facts import hidden_now, meeting_facts
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
 from circle.read.rounds import RoundView, SeatView, round_view
@@ -145,6 +145,7 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
     rnd = latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
     hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
+    hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too
     objections = []
     if focus is not None:
         objections = [o for o in db.session.scalars(

@@ -198,6 +198,9 @@ def test_an_overdue_task_is_offered_for_the_next_agenda(app, played, tasked, fro
             item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.meeting_id == next_id))
             assert item.proposal_id == played.proposal_id and item.review
             assert db.session.get(Proposal, played.proposal_id).phase == Phase.REVIEW
+        joost_page = browser(app, played.member_ids["Joost"]).get(url).text
+        review = joost_page.split('class="review-tasks"', 1)[1].split("</ul>", 1)[0]  # the meeting looks back
+        assert "Plantenbakken bestellen" in review and "Overdue" in review and "Waterrooster maken" in review
         home = browser(app, played.member_ids["Joost"]).get(f"/c/{played.circle_id}/").text
         preview = home.split('id="next-meeting"', 1)[1].split("</section>", 1)[0]
         assert "Kernteam december" in preview and "Afvalcontainers vergroenen" in preview

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from circle import clock, demo_last_month
+from circle import clock, demo_between, demo_last_month
 from circle.circles import add_member, create_circle
 from circle.extensions import db
 from circle.meetings import plan_meeting
@@ -45,7 +45,8 @@ GREENING = Wording(
 
 def seed() -> Circle:
     """Create the demo circle: 8 members (joined over the past year), last month's decision with its tasks
-    (demo_last_month.py), today's meeting with a draft on its agenda, and a topic put forward for the next."""
+    (demo_last_month.py), a consent round running between meetings (demo_between.py), today's meeting with
+    a draft on its agenda, and a topic put forward for the next."""
     today = clock.today()
 
     def since(name: str) -> dt.date:
@@ -57,6 +58,7 @@ def seed() -> Circle:
         for name, role in MEMBERS:
             add_member(None, circle.id, name, role, since=since(name))
     demo_last_month.hold(circle, today)
+    demo_between.hold(circle, today)  # a consent round between meetings, open until three days from now
     proposer = db.session.scalar(db.select(Member).filter_by(circle_id=circle.id, name="Aylin"))
     proposal = write_draft(proposer, replace(GREENING, review_date=today + dt.timedelta(days=120)))
     meeting = plan_meeting(anna, "Kernteam-overleg", today)

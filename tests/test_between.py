@@ -196,3 +196,14 @@ def test_a_whole_consent_decision_between_meetings(app, runner, garden, phones):
 
     verified = runner.invoke(args=["verify-log"])
     assert verified.exit_code == 0, verified.output
+
+
+def test_the_demo_circle_has_a_consent_round_running_between_meetings(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        [rnd] = db.session.scalars(sa.select(Round).where(Round.meeting_id.is_(None),
+                                                          Round.status == "open")).all()
+        assert rnd.kind == RoundKind.CONSENT and rnd.deadline > clock.now() + dt.timedelta(days=2)
+        assert 0 < len(rnd.contributions) < len(rnd.seats)
+    verified = runner.invoke(args=["verify-log"])
+    assert verified.exit_code == 0, verified.output

@@ -73,3 +73,15 @@ def test_without_mail_there_is_no_form_and_no_route(client, made, csrf_token):
     page = client.get("/sign-in")
     assert "link-by-email" not in page.text
     assert client.post("/sign-in/email", data={"email": "aylin@example.org"}).status_code in (400, 404)
+
+
+def test_the_mailed_link_is_on_kring_s_own_address_whatever_host_was_asked(app, client, made, mailbox: Mailbox,
+                                                                          csrf_token):
+    app.config.update(BASE_URL="https://kring.example.org", SERVER_NAME=None)  # any Host is served
+    page = client.get("/sign-in", headers={"Host": "evil.example.com"})
+    client.post("/sign-in/email", data={"csrf_token": csrf_token(page.text), "email": "aylin@example.org"},
+                headers={"Host": "evil.example.com"})
+    (msg,) = mailbox.wait(1)
+    text = Mailbox.text(msg)
+    assert "https://kring.example.org/s/" in text
+    assert "evil.example.com" not in text

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, render_template, url_for
-from flask_babel import force_locale
+from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
-from circle import clock, mail
+from circle import clock, letters, mail
 from circle.auth import max_age, sign_in_url
 from circle.extensions import db
 from circle.forms import KringForm, first_error
@@ -67,9 +66,12 @@ def send_link():
 
 
 def _mail_link(person: Person) -> None:
-    """The message, in the person's own language; a failure is logged, the page says the same."""
-    language = person.language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
+    """The message, in the person's own language; a failure is logged, the page says the same.
+
+    The link is made on Kring's own address (KRING_BASE_URL, `letters.writing_to`), never on the
+    Host the request named: whoever asks must not be able to point someone's link at another site.
+    """
+    with letters.writing_to(person):
         url = sign_in_url(person)
         days = max_age() // 86400
         subject = _("Your sign-in link for Kring")

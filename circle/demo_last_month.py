@@ -1,9 +1,11 @@
-"""The demo's last month: Samen Vooruit decided on a vegetable garden, and its tasks went their ways since.
+"""The demo's last month: Samen Vooruit decided on a monthly clean-up morning, and its tasks went their ways.
 
 Played through the actions on the days it happened (`clock.played_at`), so the
-log runs forward in time: the meeting five weeks ago adopts the garden with
-three tasks; Kees starts and finishes his, Samira has begun hers, and Joost's
-is overdue. Today Dewi puts a topic forward for the next meeting.
+log runs forward in time: the meeting five weeks ago adopts the clean-up
+mornings with three tasks; Kees starts and finishes his, Samira has begun
+hers, and Joost's is overdue. All of it before the demo's round between
+meetings began (demo_between.py). Today Dewi puts a topic forward for the
+next meeting.
 """
 
 from __future__ import annotations
@@ -22,23 +24,23 @@ from circle.tasks import add_task, mark_task
 #: How many days ago the meeting was held.
 HELD_DAYS_AGO = 35
 
-GARDEN = proposals.Wording(
-    title="Moestuin achter het buurthuis",
-    text=("We beginnen een moestuin van tien bakken achter het buurthuis. Iedereen uit de buurt mag "
-          "meedoen; de kring regelt de grond, de bakken en een zaaischema."),
-    background="Veel bewoners hebben geen tuin, en de strook achter het buurthuis ligt er leeg bij.",
-    success_criteria="In juni oogsten minstens tien huishoudens iets uit de moestuin.",
+CLEAN_UP = proposals.Wording(
+    title="Opruimochtend in de Javastraat",
+    text=("Elke eerste zaterdag van de maand ruimen we samen de Javastraat op, van tien tot twaalf. "
+          "Wie meedoet krijgt een grijper en handschoenen; daarna is er koffie en soep."),
+    background="Er ligt veel zwerfafval, en samen opruimen brengt buren bij elkaar.",
+    success_criteria="Na drie ochtenden doen er minstens vijftien buren mee.",
     carried_out_by="Kees, Samira en Joost",
 )
 
 #: The tasks: what, who, due how many days after the meeting, and how it went (days after it, mark, note).
 TASKS = [
-    ("Grond laten testen op vervuiling", "Kees", 14,
-     [(3, TaskStatus.STARTED, "Monster opgestuurd naar het lab."),
-      (11, TaskStatus.DONE, "De grond is schoon, we mogen erin zaaien.")]),
-    ("Zaaischema maken met de buren", "Samira", 49,
-     [(28, TaskStatus.STARTED, "Eerste versie hangt in het buurthuis.")]),
-    ("Subsidie aanvragen bij het stadsdeel", "Joost", 30, []),
+    ("Grijpers en handschoenen lenen bij het stadsdeel", "Kees", 14,
+     [(3, TaskStatus.STARTED, "Aangevraagd bij het stadsdeel."),
+      (11, TaskStatus.DONE, "Twintig grijpers opgehaald, ze staan in het buurthuis.")]),
+    ("Flyers maken en in de straat rondbrengen", "Samira", 42,
+     [(22, TaskStatus.STARTED, "De flyer is klaar, nu nog rondbrengen.")]),
+    ("Koffie en soep regelen bij de buurtwinkel", "Joost", 30, []),
 ]
 
 TOPIC = ("Fietsen op de stoep bij de school",
@@ -56,29 +58,29 @@ def hold(circle: Circle, today: dt.date) -> None:
     anna = people["Anna"]
     there = [m for m in people.values() if m.expected_on(held)]
     with clock.played_at(_at(held - dt.timedelta(days=10), 20)):
-        garden = proposals.write_draft(people["Kees"], GARDEN).subject
+        clean_up = proposals.write_draft(people["Kees"], CLEAN_UP).subject
     with clock.played_at(_at(held - dt.timedelta(days=7), 9)):
         meeting = meetings.plan_meeting(anna, "Kernteam-overleg (vorige maand)", held).subject
-        proposals.put_on_agenda(anna, garden, meeting)
+        proposals.put_on_agenda(anna, clean_up, meeting)
     with clock.played_at(_at(held, 19, 30)):
         meetings.open_meeting(anna, meeting)
         for m in there:
             meetings.mark_attendance(anna, meeting, m.id, True)
-    for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, "Hoe groot wordt het, en wie mag meedoen?"),
-                              (50, RoundKind.OPINION_FORMING, "Goed idee, als we het samen onderhouden."),
+    for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, "Hoe laat begint het, en wie zorgt voor de spullen?"),
+                              (50, RoundKind.OPINION_FORMING, "Goed idee, als we het samen volhouden."),
                               (65, RoundKind.CONSENT, "")):
         with clock.played_at(_at(held, 19, 30) + dt.timedelta(minutes=minute)):
-            meetings.start_round(anna, meeting, kind, RoundMode.OPEN, proposal_id=garden)
+            meetings.start_round(anna, meeting, kind, RoundMode.OPEN, proposal_id=clean_up)
             for m in there:
                 answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
                 meetings.contribute(m, meeting, m.id, answer, say)
             meetings.close_round(anna, meeting)
     with clock.played_at(_at(held, 20, 50)):
-        proposals.adopt(anna, meeting, garden)
-        tasks = [add_task(anna, garden, what, people[who].id, held + dt.timedelta(days=due)).subject
+        proposals.adopt(anna, meeting, clean_up)
+        tasks = [add_task(anna, clean_up, what, people[who].id, held + dt.timedelta(days=due)).subject
                  for what, who, due, _ in TASKS]
         meetings.close_meeting(anna, meeting)
-    for task, (_, who, _, marks) in zip(tasks, TASKS):
+    for task, (_, who, _, marks) in zip(tasks, TASKS, strict=True):
         for after, status, note in marks:
             with clock.played_at(_at(held + dt.timedelta(days=after), 18)):
                 mark_task(people[who], task, status, note)

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from circle import between, clock, meetings, proposals, record
 from circle.agenda import put_forward_topic, take_off_agenda
 from circle.extensions import db
-from circle.read import followup
 from circle.method import Answer, Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
 from circle.models import AgendaItem, LogEntry, Proposal
+from circle.read import followup
 from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
 from tests.samen_vooruit_flow import browser, refused
@@ -234,7 +234,7 @@ def test_the_demo_has_a_decision_with_tasks_done_started_and_overdue_and_a_topic
         tasks = followup.tasks_of(garden.id)
         assert sorted(t.status.value for t in tasks) == ["done", "open", "started"]
         overdue = followup.overdue_tasks(days(0))
-        assert [t.what for t in overdue] == ["Subsidie aanvragen bij het stadsdeel"]
+        assert [t.what for t in overdue] == ["Koffie en soep regelen bij de buurtwinkel"]
         [waiting] = [w for w in followup.waiting(garden.circle_id) if w.put_forward]
         assert waiting.proposal.kind == "topic" and waiting.proposal.proposer.name == "Dewi"
         entries = db.session.scalars(sa.select(LogEntry.at).order_by(LogEntry.seq)).all()

@@ -1,15 +1,18 @@
-"""Marking a task on an old small phone (320x568), in real Chromium against the real server.
+"""Between meetings in real Chromium against the real server: a task marked on an old small phone (320x568),
+and the next meeting's agenda shaped from what was put forward.
 
 Samen Vooruit adopted the greening of the containers, and Joost carries out
 one of its tasks. On his phone he finds it on the circle's page, opens it on
 the decision page, and marks it: first "stuck" without saying why (refused,
 in Dutch, nothing stored), then done with a note. Everything he needs fits
 the narrow screen and is big enough to tap; the record holds the mark and the
-chain verifies.
+chain verifies. Anna then puts Joost's topic on the next meeting's agenda from
+that meeting's page. No page breaks the Content-Security-Policy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -18,16 +21,33 @@ import pytest
 from tests.server import KringServer, clock_code
 from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
     SMALL_PHONE,
+    View,
     expect,
     nl,
+    open_view,
     playwright_chromium,
     prepared_once,
-    screen,
+    sign_in,
 )
+from tests.test_browser_csp import WATCH
+
+
+def watched(browser, server: KringServer, seeded, who: str, path: str, **options) -> View:
+    """Someone's screen, signed in, on `path`; every page of it records what the policy refuses."""
+    view = open_view(browser, who, **options)
+    view.context.add_init_script(WATCH)
+    sign_in(view, server, seeded.tokens[who])
+    view.page.goto(server.url + path)
+    return view
+
+
+def no_violations(view: View) -> None:
+    assert view.page.evaluate("window.kringViolations") == [], view.name
 
 pytestmark = pytest.mark.browser
 
 TASK = "Plantenbakken bestellen"
+TOPIC = "Fietsen op de stoep bij de school"
 NOTE = "Besteld bij het tuincentrum, ze komen dinsdag."
 
 #: Run in the server's environment before it starts: the scenario's meeting decides, and gives tasks.
@@ -36,6 +56,7 @@ import json
 from circle import create_app, proposals, meetings
 from circle.extensions import db
 from circle.method import RoundKind
+from circle.agenda import put_forward_topic
 from circle.tasks import add_task
 from tests.days import days
 from tests.scenario import Circle, everyone_present, run_round
@@ -52,32 +73,36 @@ with app.app_context():
     meetings.close_meeting(anna, made.meeting_id)
     mine = add_task(anna, made.proposal_id, {task!r}, made.member_ids["Joost"], days(7)).subject
     add_task(anna, made.proposal_id, "Waterrooster maken", made.member_ids["Kees"], days(14))
-    print(json.dumps({{"task": mine}}))
+    nxt = meetings.plan_meeting(anna, "Kernteam december", days(14)).subject
+    topic = put_forward_topic(made.member("Joost"), {topic!r}).subject
+    print(json.dumps({{"task": mine, "next": nxt, "topic": topic}}))
 """
 
 
 @pytest.fixture
-def decided(tmp_path_factory) -> Iterator[tuple[KringServer, object, int]]:
+def decided(tmp_path_factory) -> Iterator[tuple[KringServer, object, dict]]:
     template, seeded = prepared_once(tmp_path_factory)
     server = KringServer(tmp_path_factory.mktemp("kring-tasks"))
     server.copy_database(template)
     out = server._run("-c", DECIDE.format(clock=clock_code(server.now()), circle=seeded.circle,
                                           members=seeded.members, meeting=seeded.meeting,
-                                          proposal=seeded.proposal, task=TASK))
-    task = int(out.strip().splitlines()[-1].split(":")[1].strip(" }"))
+                                          proposal=seeded.proposal, task=TASK, topic=TOPIC))
+    made = json.loads(out.strip().splitlines()[-1])
     server.start()
     try:
-        yield server, seeded, task
+        yield server, seeded, made
     finally:
         server.stop()
 
 
 def test_joost_marks_his_task_done_on_a_small_phone(playwright_chromium, decided) -> None:
     p, browser = playwright_chromium
-    server, seeded, task = decided
+    server, seeded, made = decided
+    task = made["task"]
     home = f"/c/{seeded.circle}/"
-    joost = screen(browser, server, seeded, "Joost", home, "Joost's small phone", **SMALL_PHONE)
+    joost = watched(browser, server, seeded, "Joost", home, **SMALL_PHONE)
     page = joost.page
+    no_violations(joost)
 
     tasks = page.locator("#tasks")
     expect(tasks.get_by_role("heading", name=nl("Tasks"))).to_be_visible()
@@ -86,6 +111,7 @@ def test_joost_marks_his_task_done_on_a_small_phone(playwright_chromium, decided
     expect(mine).to_contain_text(f"({nl('you')})")
     mine.get_by_role("link", name=TASK).click()
     page.wait_for_url(re.compile(rf"/decisions/{seeded.proposal}/#task-{task}$"))
+    no_violations(joost)
 
     item = page.locator(f"#task-{task}")
     form = item.locator("form.mark-task")
@@ -120,8 +146,29 @@ def test_joost_marks_his_task_done_on_a_small_phone(playwright_chromium, decided
     assert server.query("SELECT status FROM task WHERE id = ?", task) == [("done",)]
     assert server.query("SELECT action FROM log_entry ORDER BY seq DESC LIMIT 1") == [("mark_task",)]
     assert joost.errors == []
+    no_violations(joost)
 
     page.goto(server.url + home)  # done: no longer among the open tasks
     expect(page.locator("#tasks")).not_to_contain_text(TASK)
-    assert "log intact" in server.verify_log()
     joost.close()
+    assert "log intact" in server.verify_log()
+
+
+def test_anna_puts_a_topic_put_forward_on_the_next_meetings_agenda(playwright_chromium, decided) -> None:
+    _, browser = playwright_chromium
+    server, seeded, made = decided
+    anna = watched(browser, server, seeded, "Anna", f"/c/{seeded.circle}/meetings/{made['next']}/",
+                   viewport={"width": 1280, "height": 800})
+    shape = anna.page.locator("#shape-agenda")
+    waiting = shape.locator(f"#waiting-{made['topic']}")
+    expect(waiting).to_contain_text(TOPIC)
+    expect(waiting).to_contain_text(nl("Topic"))
+    waiting.get_by_role("button", name=re.compile(nl("Put on the agenda"))).click()
+    expect(anna.page.locator("#meeting-agenda")).to_contain_text(TOPIC)
+    expect(shape.locator(f"#shape-item-{made['topic']}")).to_be_visible()
+    assert server.query("SELECT proposal_id FROM agenda_item WHERE meeting_id = ?", made["next"]) == \
+        [(made["topic"],)]
+    no_violations(anna)
+    assert anna.errors == []
+    anna.close()
+    assert "log intact" in server.verify_log()

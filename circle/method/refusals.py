@@ -78,17 +78,6 @@ MESSAGES: dict[str, str] = {
     "not_your_task": N_("Only the person who carries out this task marks how it stands (or the facilitator or "
                         "secretary for them)."),
     "note_required": N_("Say what is in the way, so the circle can help."),
-    "already_put_forward": N_("This proposal is already put forward for the next meeting."),
-    "not_a_topic": N_("This is a proposal already, not a topic."),
-    "topic_not_decided": N_("A topic is talked about, not decided. Write it out as a proposal first."),
-    "item_discussed": N_("The meeting has already discussed this item, so it stays on the agenda. Postpone "
-                         "it instead."),
-    "not_adopted": N_("Only an adopted decision gets tasks."),
-    "not_a_member_now": N_("A task goes to someone who is a member of the circle now."),
-    "due_in_past": N_("Choose a day that has not passed yet."),
-    "not_your_task": N_("Only the person who carries out this task marks how it stands (or the facilitator or "
-                        "secretary for them)."),
-    "note_required": N_("Say what is in the way, so the circle can help."),
 }
 
 

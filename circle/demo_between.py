@@ -1,10 +1,10 @@
 """The demo's round between meetings: Samira's garden proposal in its consent round by phone, answers coming in.
 
 Written on the days it happened (clock.played_at), so the circle's log runs
-forward in time: the picture-forming and opinion rounds between meetings last
-week, everyone answering over a few days; the consent round opened two days
-ago and runs until three days from now at eight in the evening, half
-answered, with one concern. Whoever signs in to the demo as a member who has
+forward in time: the picture-forming and opinion rounds between meetings this
+past week, everyone answering over a few days; the consent round opened
+yesterday evening and runs until three days from now at eight in the
+evening, half answered, with one concern. Whoever signs in to the demo as a member who has
 not answered finds it on the circle's page (docs/between-meetings.md).
 """
 
@@ -49,19 +49,20 @@ def hold(circle: Circle, today: dt.date) -> int:
     def on(days_ago: int, hour: int, minute: int = 0):
         return clock.played_at(clock.at_local(today - dt.timedelta(days=days_ago), hour, minute))
 
-    with on(9, 20):
+    # After last month's history (its latest entry is a week ago, demo_last_month.py), in time order.
+    with on(7, 20):
         proposal = write_draft(people["Samira"], GARDEN).subject
-    for kind, opened, part in ((RoundKind.PICTURE_FORMING, 8, 0), (RoundKind.OPINION_FORMING, 5, 1)):
-        with on(opened, 19):
+    for kind, opened, hour, part in ((RoundKind.PICTURE_FORMING, 6, 19, 0), (RoundKind.OPINION_FORMING, 3, 21, 1)):
+        with on(opened, hour):
             rnd = start_round_between(anna, proposal, kind, clock.at_local(today - dt.timedelta(days=opened - 3), 20))
         for i, (name, said) in enumerate(SAID.items()):
             member = people[name]
             with on(opened - 1 - i // 4, 9 + i):
                 contribute_between(member, rnd.subject, member.id, Answer.SPEAK, said[part])
-    with on(2, 19):
+    with on(1, 19):
         consent = start_round_between(anna, proposal, RoundKind.CONSENT, clock.at_local(today + dt.timedelta(days=3), 20))
     for i, (name, said) in enumerate((n, s) for n, s in SAID.items() if s[2] is not None):
         member = people[name]
-        with on(1, 8 + 2 * i, 30):
+        with on(1, 20 + i // 2, 30 * (i % 2)):
             contribute_between(member, consent.subject, member.id, *said[2])
     return proposal

@@ -22,10 +22,11 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from circle import clock, meetings, proposals
+from circle import between, clock, meetings, method, proposals
+from circle.circles import add_member, create_circle
 from circle.extensions import db
 from circle.method import Answer, ObjectionStatus, Phase, RoundEnd, RoundKind
-from circle.models import LogEntry, Objection, Proposal, Round
+from circle.models import Contribution, LogEntry, Objection, Proposal, Round
 from tests.conftest import find_csrf_token
 from tests.days import NOW, days
 from tests.pages import unisolated
@@ -207,3 +208,68 @@ def test_the_demo_circle_has_a_consent_round_running_between_meetings(app, runne
         assert 0 < len(rnd.contributions) < len(rnd.seats)
     verified = runner.invoke(args=["verify-log"])
     assert verified.exit_code == 0, verified.output
+
+
+def test_refusals_between_meetings_store_nothing(app, garden, phones, sign_in):
+    """An objection without a reason, a guest, someone who joined after the round opened, an earlier round,
+    another circle's member: each refused with the method's message in the reader's language, nothing stored."""
+    with app.app_context():
+        guest = add_member(None, garden.circle_id, "Wijkteam", method.Role.GUEST).subject
+        post(phones["Anna"], garden, "/start", kind="picture_forming", deadline=deadline(5))
+        first = open_round(garden).id
+        for name in NAMES:
+            member = garden.member(name)
+            between.contribute_between(member, first, member.id, Answer.SPEAK, "Ja.")
+        between.start_round_between(garden.member("Anna"), garden.proposal_id, RoundKind.OPINION_FORMING,
+                                    clock.at_local(days(5), 20, 0))
+        second = open_round(garden).id
+        newcomer = add_member(None, garden.circle_id, "Noor").subject  # joins after the round opened
+        other, bob = create_circle("Andere Kring", "Bob")
+        bob_id, other_id = bob.id, other.id
+
+    def stored() -> tuple:
+        with app.app_context():
+            return (db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)),
+                    db.session.scalar(sa.select(sa.func.count()).select_from(Contribution)))
+
+    def refused(client, round_id: int, member_id: int, **form) -> str:
+        before = stored()
+        base = f"/c/{garden.circle_id}/proposals/{garden.proposal_id}/between"
+        token = find_csrf_token(client.get(base.rsplit("/", 1)[0] + "/").text)
+        response = client.post(base + "/answer", data={"csrf_token": token, "round_id": round_id,
+                                                       "member_id": member_id, **form})
+        assert stored() == before
+        with client.session_transaction() as session:
+            return " ".join(str(t) for c, t in session.get("_flashes", []) if c == "error") or str(response.status_code)
+
+    kees = phones["Kees"]
+    assert refused(kees, second, garden.member_ids["Kees"], answer="speak", text="") == \
+        "Please write something, or pass."
+    assert refused(kees, first, garden.member_ids["Kees"], answer="pass") == "There is no open round."
+    assert refused(kees, second, garden.member_ids["Kees"], answer="consent") == \
+        "Consent and objections belong in a consent round."
+    for who, member_id, said in ((guest, guest, "Your role in this circle does not allow this."),
+                                 (newcomer, newcomer, "This person is not in this round.")):
+        client = app.test_client()
+        sign_in(client, who)
+        with client.session_transaction() as session:
+            session["lang"] = "en"
+        assert refused(client, second, member_id, answer="speak", text="Hallo.") == said
+    stranger = app.test_client()  # someone of another circle: the proposal is not there for them
+    sign_in(stranger, bob_id)
+    token = find_csrf_token(stranger.get(f"/c/{other_id}/").text)
+    before = stored()
+    assert stranger.post(f"/c/{garden.circle_id}/proposals/{garden.proposal_id}/between/answer",
+                         data={"csrf_token": token, "round_id": second, "member_id": bob_id,
+                               "answer": "pass"}).status_code == 404
+    assert stored() == before
+
+    # An objection needs its reason, in a consent round as in a meeting.
+    with app.app_context():
+        for name in NAMES:
+            member = garden.member(name)
+            between.contribute_between(member, second, member.id, Answer.SPEAK, "Mijn mening.")
+        consent = between.start_round_between(garden.member("Anna"), garden.proposal_id, RoundKind.CONSENT,
+                                              clock.at_local(days(6), 20, 0)).subject
+    assert refused(kees, consent, garden.member_ids["Kees"], answer="objection", text="", workable="Iets.") == \
+        "An objection needs a reason: what does this harm in our aim?"

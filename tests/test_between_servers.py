@@ -110,6 +110,7 @@ def test_two_servers_and_tick_at_the_deadline_close_each_round_once(tmp_path: Pa
     first = KringServer(tmp_path)
     seeded = first.prepare()
     second = KringServer(tmp_path)  # the same database file, another port and process
+    second.born = first.born  # and the same clock: NOW when the first was made, running on
     deadline, made = open_rounds(first, seeded.circle, seconds=6)
     first.start()
     second.start()

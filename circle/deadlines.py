@@ -67,7 +67,7 @@ def _meeting_of(meeting: Meeting) -> dict:
     return {"id": meeting.id, "title": meeting.title, "date": meeting.date.isoformat()}
 
 
-def _off_agenda(proposal_id: int, decided_at: dt.datetime) -> dict | None:
+def _off_agenda(proposal_id: int, decided_at: dt.datetime) -> tuple[dict | None, Meeting | None]:
     """A proposal decided between meetings no longer waits on a planned meeting's agenda.
 
     The item of a meeting that has not begun is a plan, not yet record: it
@@ -76,14 +76,14 @@ def _off_agenda(proposal_id: int, decided_at: dt.datetime) -> dict | None:
     """
     item = _open_item(proposal_id)
     if item is None:
-        return None
+        return None, None
     meeting = item.meeting
     if meeting.status == MeetingStatus.PLANNED:
         db.session.delete(item)
     else:
         item.outcome, item.decided_at, item.version = Phase.ADOPTED, decided_at, item.proposal.current_version
     _bump(meeting)
-    return _meeting_of(meeting)
+    return _meeting_of(meeting), meeting
 
 
 def _to_next_meeting(proposal_id: int, circle_id: int) -> tuple[dict | None, Meeting | None]:
@@ -121,7 +121,7 @@ def finish(rnd: Round, ended: RoundEnd, closed_at: dt.datetime, actor: Member | 
                   "answered": len(given), "unanswered": [m for m in seats if m not in given]}
     if noticed is not None:
         data["noticed"] = _moment(noticed)
-    placed = None
+    placed = None  # a meeting whose agenda changed: its followers are told too
     if rnd.kind == RoundKind.CONSENT:
         before = proposal_facts(proposal, False)
         concluded = _conclude_consent(rnd)  # objections met by their makers' consent, as in a meeting
@@ -134,7 +134,7 @@ def finish(rnd: Round, ended: RoundEnd, closed_at: dt.datetime, actor: Member | 
         if result.adopted:
             proposal.decided_at = closed_at
             data["outcome"] = "adopted"
-            data["off_agenda"] = _off_agenda(proposal.id, closed_at)
+            data["off_agenda"], placed = _off_agenda(proposal.id, closed_at)
         elif result.to_meeting:
             data["outcome"] = "to_meeting"
             data["to_meeting"], placed = _to_next_meeting(proposal.id, circle.id)

@@ -265,3 +265,26 @@ def test_many_threads_closing_at_once_close_each_round_once(app, sign_in):
         for rnd in rounds:
             assert len(closing_entry(rnd)) == 1
             assert db.session.get(Round, rnd).closed_at <= DEADLINE + dt.timedelta(minutes=2)
+
+
+def test_a_review_is_adopted_again_by_silence_where_the_circle_counts_it_for_reviews(app, garden):
+    with app.app_context():
+        anna = garden.member("Anna")
+        between.set_between_meetings(anna, Silence.REVIEWS, False)
+        first = to_consent(garden, garden.proposal_id)
+        consent(garden, first, NAMES)  # complete: adopted between meetings
+        assert db.session.get(Proposal, garden.proposal_id).phase == Phase.ADOPTED
+        proposals.put_on_agenda(anna, garden.proposal_id, garden.meeting_id)  # back for its review
+        assert db.session.get(Proposal, garden.proposal_id).phase == Phase.REVIEW
+        review = to_consent(garden, garden.proposal_id)
+        assert db.session.get(Round, review).silence_counts  # fixed when it opened: this is a review
+        consent(garden, review, NAMES[:5])
+        with at(DEADLINE + dt.timedelta(minutes=1)):
+            [done] = close_due_rounds()
+        proposal = db.session.get(Proposal, garden.proposal_id)
+        assert proposal.phase == Phase.ADOPTED and proposal.decided_at == DEADLINE
+        [entry] = closing_entry(review)
+        assert entry["silence_as_consent"] and entry["off_agenda"]["id"] == garden.meeting_id
+        # A plan, not yet record: the review no longer waits on the planned meeting's agenda.
+        assert db.session.scalars(sa.select(AgendaItem).where(AgendaItem.proposal_id == proposal.id)).all() == []
+        assert done.meeting_id == garden.meeting_id and done.proposal_id == proposal.id  # both rooms hear it

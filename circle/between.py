@@ -21,7 +21,16 @@ from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
 from circle.facts import actor_role, proposal_facts
 from circle.meetings import _same_answer, member_of_circle
-from circle.method import Action, Answer, MeetingStatus, Phase, RoundKind, RoundMode, Silence, require
+from circle.method import (
+    Action,
+    Answer,
+    MeetingStatus,
+    Phase,
+    RoundKind,
+    RoundMode,
+    Silence,
+    require,
+)
 from circle.models import (
     AgendaItem,
     Circle,

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from circle import clock, method, notices
 from circle.actions import Done, log, unit_of_work
-from circle.between import _lock_proposal, is_review
+from circle.between import _lock_proposal
 from circle.extensions import db
 from circle.facts import proposal_facts
 from circle.meetings import _conclude_consent

@@ -24,7 +24,14 @@ from circle import between, clock, meetings, proposals
 from circle.deadlines import close_due_rounds
 from circle.extensions import db
 from circle.method import Answer, Phase, RoundEnd, RoundKind, RuleBroken, Silence
-from circle.models import AgendaItem, Contribution, LogEntry, Proposal, Round, RoundStatus
+from circle.models import (
+    AgendaItem,
+    Contribution,
+    LogEntry,
+    Proposal,
+    Round,
+    RoundStatus,
+)
 from tests.conftest import find_csrf_token
 from tests.days import NOW, days
 from tests.scenario import PEOPLE, samen_vooruit
@@ -242,14 +249,14 @@ def test_many_threads_closing_at_once_close_each_round_once(app, sign_in):
         db.session.remove()
     start = threading.Barrier(8)
     closed: list[int] = []
-    failures: list[BaseException] = []
+    failures: list[Exception] = []
 
     def close() -> None:
         with app.app_context():
             try:
                 start.wait(timeout=10)
                 closed.extend(d.entry for d in close_due_rounds())
-            except BaseException as failure:  # reported below, in the test's own thread
+            except Exception as failure:  # reported below, in the test's own thread
                 failures.append(failure)
             finally:
                 db.session.remove()

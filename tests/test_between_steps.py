@@ -17,7 +17,15 @@ from babel.messages.pofile import read_po
 from circle import between, meetings, method
 from circle.between_steps import BETWEEN
 from circle.extensions import db, socketio
-from circle.method import BETWEEN_STEPS, PERMISSIONS, Action, Answer, RoundKind, RuleBroken, Silence
+from circle.method import (
+    BETWEEN_STEPS,
+    PERMISSIONS,
+    Action,
+    Answer,
+    RoundKind,
+    RuleBroken,
+    Silence,
+)
 from circle.models import Proposal
 from tests.days import NOW
 from tests.scenario import samen_vooruit

@@ -47,7 +47,7 @@ with app.app_context():
 
 
 def test_a_member_objects_from_a_small_phone_in_a_round_between_meetings(playwright_chromium, kring) -> None:
-    p, browser = playwright_chromium
+    _, browser = playwright_chromium
     server, seeded = kring
     server._run("-c", READY.format(clock=clock_code(server.now()), circle=seeded.circle, proposal=seeded.proposal))
     proposal_path = f"/c/{seeded.circle}/proposals/{seeded.proposal}/"

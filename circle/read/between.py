@@ -17,7 +17,17 @@ from circle import clock
 from circle.extensions import db
 from circle.facts import hidden_now, waits_for_meeting
 from circle.method import Answer, Phase, RoundKind
-from circle.models import AgendaItem, Circle, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
+from circle.models import (
+    AgendaItem,
+    Circle,
+    Contribution,
+    Meeting,
+    Member,
+    Objection,
+    Proposal,
+    Round,
+    Seat,
+)
 from circle.read import corrections
 from circle.read import minutes as m
 from circle.read.rounds import RoundView, round_view

@@ -32,7 +32,16 @@ from circle.extensions import db
 from circle.facts import actor_role, waits_for_meeting
 from circle.forms import KringForm
 from circle.method import Action, ObjectionStatus, Silence
-from circle.models import Circle, Member, Objection, Proposal, ProposalVersion, Round, RoundStatus, Seat
+from circle.models import (
+    Circle,
+    Member,
+    Objection,
+    Proposal,
+    ProposalVersion,
+    Round,
+    RoundStatus,
+    Seat,
+)
 from circle.read.between import on_agenda, rounds_between
 from circle.read.rounds import round_view
 from circle.views.common import act, back

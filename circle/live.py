@@ -113,7 +113,8 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
             "unchanged": done.unchanged}
 
 
-def _handler(name: str) -> Callable[..., dict[str, Any]]:
+def _handler(name: str, handle: Callable[[str, Any], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """The Socket.IO handler of one step: paced, then handled by `handle` (a meeting's or between meetings)."""
     @limits.paced
     def on_event(payload: Any = None) -> dict[str, Any]:
         return handle(name, payload)
@@ -123,7 +124,7 @@ def _handler(name: str) -> Callable[..., dict[str, Any]]:
 
 
 for _step in STEPS.values():
-    socketio.on_event(_step.name, _handler(_step.name))
+    socketio.on_event(_step.name, _handler(_step.name, handle))
 
 
 # --- Following a proposal between meetings (docs/live-protocol.md, "Between meetings") -------------
@@ -166,17 +167,8 @@ def handle_between(name: str, payload: Any) -> dict[str, Any]:
             "duplicate": done.duplicate, "id": done.subject, "unchanged": done.unchanged}
 
 
-def _between_handler(name: str) -> Callable[..., dict[str, Any]]:
-    @limits.paced
-    def on_event(payload: Any = None) -> dict[str, Any]:
-        return handle_between(name, payload)
-
-    on_event.__name__ = f"on_{name}"
-    return on_event
-
-
 for _step in BETWEEN.values():
-    socketio.on_event(_step.name, _between_handler(_step.name))
+    socketio.on_event(_step.name, _handler(_step.name, handle_between))
 
 
 @socketio.on("between")

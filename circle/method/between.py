@@ -31,7 +31,7 @@ from circle.method.permissions import check_role
 from circle.method.proposal import ROUND_STARTS, ProposalFacts
 from circle.method.refusals import RuleBroken, require
 from circle.method.rounds import RoundFacts
-from circle.method.steps import StepRule
+from circle.method.steps import StepRule, offers_of
 from circle.method.terms import Action, Phase, Role, RoundKind, RoundMode
 
 __all__ = [
@@ -150,9 +150,7 @@ def check_between_step(facts: BetweenFacts, role: Role | None, actor: int | None
 
 def available_between(facts: BetweenFacts, role: Role | None, member: int | None) -> dict[Action, tuple]:
     """Which steps between meetings this person may take now, and for what."""
-    offers: dict[Action, tuple] = {}
-    if role is None:
-        return offers
+    return offers_of(BETWEEN_STEPS, check_between_step, facts, role, member)
     for action, rule in BETWEEN_STEPS.items():
         found = []
         for target in rule.targets(facts):

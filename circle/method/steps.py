@@ -254,9 +254,25 @@ def available(facts: MeetingFacts, role: Role | None, member: int | None) -> Off
     `member` None asks for what the role may do whoever holds it: the steps that
     depend on who one is (one's own answer, one's own objection) are then left out.
     """
+    return offers_of(MEETING_STEPS, check_step, facts, role, member)
+
+
+def offers_of(steps: dict[Action, StepRule], check, facts, role: Role | None, member: int | None) -> Offers:
+    """Every candidate target of every step in `steps` that `check` lets pass: what the controls offer."""
     offers: Offers = {}
     if role is None:
         return offers
+    for action, rule in steps.items():
+        found = []
+        for target in rule.targets(facts):
+            try:
+                check(facts, role, member, action, target)
+            except RuleBroken:
+                continue
+            found.append(target)
+        if found:
+            offers[action] = tuple(found)
+    return offers
     for action, rule in MEETING_STEPS.items():
         found = []
         for target in rule.targets(facts):

@@ -85,6 +85,18 @@ def _member_of_this_socket() -> Member | None:
     return member
 
 
+def _valid_form(step: Any, me: Member, payload: Any, answers: bool) -> Any:
+    """A step's payload checked by its form (an answer is one's own by default), or the refusal to send."""
+    if too_large(payload):
+        return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
+    if answers and isinstance(payload, dict):
+        payload = {"member_id": me.id, **payload}
+    form = forms.payload_form(step.form, payload)
+    if not form.validate():
+        return refusal("control_characters" if form.control_characters else "invalid", forms.first_error(form))
+    return form
+
+
 def handle(name: str, payload: Any) -> dict[str, Any]:
     """Check the payload with the step's form, run its action, tell the room, acknowledge."""
     meeting_id = _meeting_of_this_socket()
@@ -93,14 +105,10 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
     me = _member_of_this_socket()
     if me is None:
         return refusal("signed_out")
-    if too_large(payload):
-        return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
     step = STEPS[name]
-    if name == "contribute" and isinstance(payload, dict):
-        payload = {"member_id": me.id, **payload}  # one's own answer by default
-    form = forms.payload_form(step.form, payload)
-    if not form.validate():
-        return refusal("control_characters" if form.control_characters else "invalid", forms.first_error(form))
+    form = _valid_form(step, me, payload, answers=name == "contribute")
+    if isinstance(form, dict):
+        return form
     try:
         done = step.run(me, meeting_id, form)
     except RuleBroken as refused:
@@ -149,14 +157,10 @@ def handle_between(name: str, payload: Any) -> dict[str, Any]:
     me = _member_of_this_socket()
     if me is None:
         return refusal("signed_out")
-    if too_large(payload):
-        return refusal("invalid", gettext("What you sent is too long. Please make it shorter."))
     step = BETWEEN[Action(name)]
-    if name == "contribute_between" and isinstance(payload, dict):
-        payload = {"member_id": me.id, **payload}  # one's own answer by default
-    form = forms.payload_form(step.form, payload)
-    if not form.validate():
-        return refusal("control_characters" if form.control_characters else "invalid", forms.first_error(form))
+    form = _valid_form(step, me, payload, answers=name == "contribute_between")
+    if isinstance(form, dict):
+        return form
     _close_due()
     try:
         done = step.run(me, proposal_id, form)

@@ -29,7 +29,7 @@ from circle.method import proposal as proposals
 from circle.method import rounds
 from circle.method.permissions import check_role
 from circle.method.proposal import ROUND_STARTS, ProposalFacts
-from circle.method.refusals import RuleBroken, require
+from circle.method.refusals import require
 from circle.method.rounds import RoundFacts
 from circle.method.steps import StepRule, offers_of
 from circle.method.terms import Action, Phase, Role, RoundKind, RoundMode
@@ -151,17 +151,6 @@ def check_between_step(facts: BetweenFacts, role: Role | None, actor: int | None
 def available_between(facts: BetweenFacts, role: Role | None, member: int | None) -> dict[Action, tuple]:
     """Which steps between meetings this person may take now, and for what."""
     return offers_of(BETWEEN_STEPS, check_between_step, facts, role, member)
-    for action, rule in BETWEEN_STEPS.items():
-        found = []
-        for target in rule.targets(facts):
-            try:
-                check_between_step(facts, role, member, action, target)
-            except RuleBroken:
-                continue
-            found.append(target)
-        if found:
-            offers[action] = tuple(found)
-    return offers
 
 
 # --- What a round's end means --------------------------------------------------------

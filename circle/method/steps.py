@@ -273,14 +273,3 @@ def offers_of(steps: dict[Action, StepRule], check, facts, role: Role | None, me
         if found:
             offers[action] = tuple(found)
     return offers
-    for action, rule in MEETING_STEPS.items():
-        found = []
-        for target in rule.targets(facts):
-            try:
-                check_step(facts, role, member, action, target)
-            except RuleBroken:
-                continue
-            found.append(target)
-        if found:
-            offers[action] = tuple(found)
-    return offers

@@ -29,6 +29,7 @@ class ProposalKind(StrEnum):
 
     PROPOSAL = "proposal"  # voorstel: ends in consent, or not
     TOPIC = "topic"  # onderwerp: picture-forming and opinion, then perhaps a proposal
+    ELECTION = "election"  # verkiezing: who holds a role for a term (docs/roles-and-elections.md)
 
 
 #: Phases of a proposal waiting for a meeting: the pool the next agenda is made from.

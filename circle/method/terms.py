@@ -10,7 +10,8 @@ from enum import StrEnum
 
 __all__ = [
     "Role", "SEATED_ROLES", "RECORDING_ROLES", "Phase", "FINAL_PHASES", "RoundKind", "MEETING_ROUNDS",
-    "RoundMode", "Answer", "ObjectionStatus", "MeetingStatus", "NameDisplay", "Action", "N_",
+    "ELECTION_ROUNDS", "RoleKind", "RoundMode", "Answer", "ObjectionStatus", "MeetingStatus", "NameDisplay",
+    "Action", "N_",
 ]
 
 
@@ -56,17 +57,31 @@ FINAL_PHASES = frozenset({Phase.ADOPTED, Phase.WITHDRAWN})
 
 
 class RoundKind(StrEnum):
-    """The rounds of a meeting: two about the meeting itself, three about a proposal."""
+    """The rounds of a meeting: two about the meeting itself, three about a proposal, two of an election."""
 
     OPENING = "opening"  # check-in
     PICTURE_FORMING = "picture_forming"
     OPINION_FORMING = "opinion_forming"
     CONSENT = "consent"
     CLOSING = "closing"  # how did this meeting go?
+    NOMINATION = "nomination"  # verkiezing: everyone names whom they nominate for a role, and why
+    CHANGE_NOMINATION = "change_nomination"  # after hearing all reasons: keep or change one's nomination
 
 
 #: Rounds about the meeting, not about a proposal.
 MEETING_ROUNDS = frozenset({RoundKind.OPENING, RoundKind.CLOSING})
+#: Rounds held only in an election (docs/roles-and-elections.md).
+ELECTION_ROUNDS = frozenset({RoundKind.NOMINATION, RoundKind.CHANGE_NOMINATION})
+
+
+class RoleKind(StrEnum):
+    """The roles a circle fills for a term (docs/roles-and-elections.md)."""
+
+    FACILITATOR = "facilitator"  # gespreksleider
+    SECRETARY = "secretary"  # secretaris / notulist
+    LEADER = "leader"  # leider of a sub-circle: chosen by the parent circle, seated in both
+    DELEGATE = "delegate"  # afgevaardigde of a sub-circle: chosen by the sub-circle, seated in both
+    OWN = "own"  # a role the circle defines itself, with a name and a description
 
 
 class RoundMode(StrEnum):
@@ -83,6 +98,7 @@ class Answer(StrEnum):
     PASS = "pass"  # nothing to add (not in a consent round)
     CONSENT = "consent"  # no overriding objection; may carry a remark (a concern)
     OBJECTION = "objection"  # a reasoned objection: I cannot work with this
+    NOMINATE = "nominate"  # in an election's nomination rounds: whom, and why
 
 
 class ObjectionStatus(StrEnum):

@@ -20,11 +20,12 @@ from circle.models.notices import Delivery, Notice, NoticeDigest, NoticeKind, No
 from circle.models.people import Circle, Member, Person
 from circle.models.proposals import Objection, Proposal, ProposalVersion
 from circle.models.record import Connection, Correction, LogEntry
+from circle.models.roles import CircleRole, ReadyMark, RoleTerm
 from circle.models.tasks import Task, TaskChange
 
 __all__ = [
-    "AgendaItem", "Attendance", "Circle", "Connection", "Contribution", "Correction", "Delivery", "LogEntry",
+    "AgendaItem", "Attendance", "Circle", "CircleRole", "Connection", "Contribution", "Correction", "Delivery", "LogEntry",
     "Meeting", "Member", "Notice", "NoticeDigest", "NoticeKind", "NoticePreference", "Objection", "Person",
-    "Proposal", "ProposalVersion", "Round", "RoundStatus", "Seat", "Task",
+    "Proposal", "ProposalVersion", "ReadyMark", "RoleTerm", "Round", "RoundStatus", "Seat", "Task",
     "TaskChange", "enum_type", "utcnow",
 ]

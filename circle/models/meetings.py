@@ -52,10 +52,21 @@ class Meeting(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     #: The proposal the facilitator is on now, if any.
     current_proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id"))
+    #: Who steers it after a handover or a takeover; None: the circle's facilitator.
+    steered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"))
+    #: Since when whoever steers has had no connection to the meeting (UTC); None while connected.
+    steerer_away_since: Mapped[dt.datetime | None]
+    #: Speaking time per turn in seconds, shown as a countdown; None: no timer.
+    turn_seconds: Mapped[int | None]
+    #: Number of the meeting's latest ready check; 0: none asked yet.
+    ready_check: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Whether the latest ready check is still open (the console shows who is not ready yet).
+    ready_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: When the meeting was planned (UTC).
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     circle: Mapped[Circle] = relationship()
+    steered_by: Mapped[Member | None] = relationship(foreign_keys=[steered_by_id])
     agenda: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position"
     )
@@ -149,6 +160,8 @@ class Round(db.Model):
     started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: When it started (UTC).
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: When the current speaker's turn began (UTC): the speaking time counts down from here.
+    turn_started_at: Mapped[dt.datetime | None]
     #: When it closed (UTC); at its deadline, the deadline, however late the server noticed.
     closed_at: Mapped[dt.datetime | None]
     #: Between meetings: when it closes by itself (UTC). None in a meeting.
@@ -207,8 +220,10 @@ class Contribution(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("member.id"))
     #: Speak, pass, consent or objection.
     answer: Mapped[Answer] = mapped_column(enum_type(Answer))
-    #: What was said; with consent a remark (a concern), with an objection its reason.
+    #: What was said; with consent a remark (a concern), with an objection its reason; with a nomination why.
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: In an election's nomination rounds: whom the member nominates.
+    nominee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"))
     #: An id the sender made, so a resent submission is stored once.
     client_id: Mapped[str | None] = mapped_column(sa.String(64))
     #: When it was given (UTC).
@@ -217,6 +232,7 @@ class Contribution(db.Model):
     round: Mapped[Round] = relationship(back_populates="contributions")
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     recorded_by: Mapped[Member] = relationship(foreign_keys=[recorded_by_id])
+    nominee: Mapped[Member | None] = relationship(foreign_keys=[nominee_id])
 
     @property
     def on_behalf(self) -> bool:

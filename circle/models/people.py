@@ -41,6 +41,14 @@ class Circle(db.Model):
         enum_type(Silence), default=Silence.NONE, server_default=Silence.NONE.value)
     #: Between meetings, a proposer may open rounds on their own proposal and amend it, not only the facilitator.
     proposer_opens_rounds: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The circle this one is a sub-circle of (a working group of a core group); None for a top circle.
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("circle.id"), index=True)
+    #: Its aim (doel): what it is for. In the record, set by the circle (docs/roles-and-elections.md).
+    aim: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: Its domain: what it decides about.
+    domain: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: After how many minutes away (not connected) of whoever steers a meeting the secretary may take over.
+    takeover_minutes: Mapped[int] = mapped_column(default=3, server_default="3")
     #: Number of entries in the circle's log; a removed last entry shows against it.
     log_length: Mapped[int] = mapped_column(default=0)
     #: Hash of the circle's latest log entry (hex); None while the log is empty.
@@ -51,6 +59,8 @@ class Circle(db.Model):
     members: Mapped[list[Member]] = relationship(
         back_populates="circle", order_by="Member.position"
     )
+    parent: Mapped[Circle | None] = relationship(remote_side="Circle.id", back_populates="subcircles")
+    subcircles: Mapped[list[Circle]] = relationship(back_populates="parent", order_by="Circle.id")
 
     @property
     def seated(self) -> list[Member]:

@@ -15,6 +15,7 @@ from circle.models.base import enum_type, utcnow
 if TYPE_CHECKING:
     from circle.models.meetings import Contribution
     from circle.models.people import Member
+    from circle.models.roles import CircleRole
 
 
 class Proposal(db.Model):
@@ -31,6 +32,8 @@ class Proposal(db.Model):
     kind: Mapped[ProposalKind] = mapped_column(
         enum_type(ProposalKind), default=ProposalKind.PROPOSAL, server_default=ProposalKind.PROPOSAL.value
     )
+    #: In an election: the role it fills.
+    role_id: Mapped[int | None] = mapped_column(sa.ForeignKey("circle_role.id"))
     #: When it was put forward for the next meeting (a topic is, as it is written); None: not put forward.
     put_forward_at: Mapped[dt.datetime | None]
     #: Number of its latest version (versions count from 1).
@@ -41,6 +44,7 @@ class Proposal(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     proposer: Mapped[Member] = relationship()
+    role: Mapped[CircleRole | None] = relationship()
     versions: Mapped[list[ProposalVersion]] = relationship(
         back_populates="proposal", order_by="ProposalVersion.number"
     )
@@ -76,6 +80,11 @@ class ProposalVersion(db.Model):
     success_criteria: Mapped[str] = mapped_column(sa.Text, default="")
     #: Who carries it out.
     carried_out_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: In an election: the person the facilitator proposes for the role; None until someone is proposed.
+    nominee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member.id"))
+    #: In an election: the term the person would hold the role, from and until (inclusive).
+    term_from: Mapped[dt.date | None]
+    term_until: Mapped[dt.date | None]
     #: Why this version differs from the one before (empty for version 1).
     note: Mapped[str] = mapped_column(sa.Text, default="")
     #: Who wrote this version.
@@ -84,7 +93,8 @@ class ProposalVersion(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
-    written_by: Mapped[Member] = relationship()
+    written_by: Mapped[Member] = relationship(foreign_keys=[written_by_id])
+    nominee: Mapped[Member | None] = relationship(foreign_keys=[nominee_id])
 
 
 

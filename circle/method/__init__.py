@@ -20,7 +20,8 @@ Read it in this order:
 - steps.py: which steps a person may take now, from all of the above;
 - agenda.py: between meetings, what members put forward (topics, drafts) and how the agenda is shaped;
 - tasks.py: the tasks a decision carries, and who marks how they stand;
-- between.py: rounds between meetings, with a deadline, and what their end means.
+- between.py: rounds between meetings, with a deadline, and what their end means;
+- roles.py: roles held for a term, which circle chooses them, and when a term nears its end.
 
 Everything is importable from `circle.method` itself.
 """
@@ -33,6 +34,7 @@ from circle.method.meeting import *  # noqa: F403
 from circle.method.permissions import *  # noqa: F403
 from circle.method.proposal import *  # noqa: F403
 from circle.method.refusals import *  # noqa: F403
+from circle.method.roles import *  # noqa: F403
 from circle.method.rounds import *  # noqa: F403
 from circle.method.steps import *  # noqa: F403
 from circle.method.tasks import *  # noqa: F403

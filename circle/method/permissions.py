@@ -55,6 +55,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_TASK: SEATED_ROLES,  # a recorder, or the decision's proposer (tasks.py)
     Action.CHANGE_TASK: SEATED_ROLES,
     Action.MARK_TASK: SEATED_ROLES,  # its carrier, or a recorder for them (tasks.py)
+    Action.SET_AIM: _STEER,
+    Action.DEFINE_ROLE: _STEER,
+    Action.RECORD_TERM: _STEER,  # an election is the usual way (docs/roles-and-elections.md)
+    Action.START_SUBCIRCLE: _STEER,  # the parent's facilitator; the parent chooses the first leader
 }
 
 

@@ -78,6 +78,11 @@ MESSAGES: dict[str, str] = {
     "not_your_task": N_("Only the person who carries out this task marks how it stands (or the facilitator or "
                         "secretary for them)."),
     "note_required": N_("Say what is in the way, so the circle can help."),
+    "term_ends_before": N_("A term ends after the day it begins."),
+    "term_too_long": N_("A term runs at most three years; the circle chooses again after that."),
+    "role_needs_member": N_("A role goes to a member of the circle that chooses it."),
+    "seated_before": N_("This person was in that circle before, or is its guest today, so Kring cannot seat "
+                        "them there by itself. Add them there again first."),
 }
 
 

@@ -165,3 +165,7 @@ class Action(StrEnum):
     ADD_TASK = "add_task"  # a decision gets a task: what, who, by when
     CHANGE_TASK = "change_task"  # a task goes to someone else, to another day, or gets other words
     MARK_TASK = "mark_task"  # how a task stands: started, done, stuck, with a note
+    SET_AIM = "set_aim"  # the circle's aim and domain, in its record
+    DEFINE_ROLE = "define_role"  # a role of the circle's own: name, description, usual term
+    RECORD_TERM = "record_term"  # who holds a role from when until when, chosen before Kring or as a first role
+    START_SUBCIRCLE = "start_subcircle"  # a circle within this circle, with its aim, domain and first leader

@@ -13,11 +13,14 @@ from sqlalchemy.orm import selectinload
 from circle import method
 from circle.extensions import db
 from circle.method import ObjectionStatus, RoundKind
-from circle.models import AgendaItem, Attendance, Meeting, Member, Objection, Proposal, Round, RoundStatus
+from circle.models import (
+    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, Round,
+    RoundStatus,
+)
 
 
 def round_facts(rnd: Round) -> method.RoundFacts:
-    """A round as the method sees it: its order, who answered, whether it is open."""
+    """A round as the method sees it: its order, who answered, whether it is open, who answers last."""
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
@@ -25,7 +28,19 @@ def round_facts(rnd: Round) -> method.RoundFacts:
         answered=frozenset(c.member_id for c in rnd.contributions),
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,
+        last=nominee_of(rnd),
     )
+
+
+def nominee_of(rnd: Round) -> int | None:
+    """In an election's consent round, the person it is about: they answer last (method/election.py)."""
+    if rnd.kind != RoundKind.CONSENT or rnd.proposal_id is None:
+        return None
+    proposal = db.session.get(Proposal, rnd.proposal_id)  # mostly already in the session
+    if proposal.kind != method.ProposalKind.ELECTION:
+        return None
+    return db.session.scalar(sa.select(ProposalVersion.nominee_id).where(
+        ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version))
 
 
 def open_round(meeting: Meeting) -> Round | None:
@@ -63,6 +78,7 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
             Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
         )
     )
+    election = proposal.kind == method.ProposalKind.ELECTION
     return method.ProposalFacts(
         phase=proposal.phase,
         version=proposal.current_version,
@@ -71,7 +87,26 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
         standing_objections=standing,
         waits_for_meeting=waits,
         topic=proposal.kind == method.ProposalKind.TOPIC,
+        election=election,
+        nominee=proposal.latest.nominee_id if election else None,
+        nominations_held=election and nominations_held(proposal),
     )
+
+
+def earlier_nomination(rnd: Round, member_id: int) -> int | None:
+    """Whom a member nominated last in the election's rounds before `rnd`: what "keep" keeps in a change round."""
+    return db.session.scalar(
+        sa.select(Contribution.nominee_id).join(Round, Round.id == Contribution.round_id)
+        .where(Round.proposal_id == rnd.proposal_id, Round.id != rnd.id, Round.kind.in_(method.ELECTION_ROUNDS),
+               Contribution.member_id == member_id, Contribution.nominee_id.is_not(None))
+        .order_by(Round.id.desc()).limit(1))
+
+
+def nominations_held(proposal: Proposal) -> bool:
+    """An election whose nomination round has closed: the facilitator may propose a person."""
+    return bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
+        Round.proposal_id == proposal.id, Round.kind == RoundKind.NOMINATION,
+        Round.status == RoundStatus.CLOSED)))
 
 
 def waits_for_meeting(proposal: Proposal) -> bool:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from circle import method, notices
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
-from circle.facts import open_round, round_facts
+from circle.facts import earlier_nomination, open_round, round_facts
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
     Attendance,
@@ -175,6 +175,7 @@ def start_round(
         meeting = lock_meeting(actor, meeting_id, based_on)
         facts = check_step(actor, meeting, Action.START_ROUND, kind, proposal_id=proposal_id,
                            mode=mode, reveal=reveal)
+        reveal = reveal or kind == RoundKind.NOMINATION  # nominations are always hidden until all are in
         about_proposal = kind not in method.MEETING_ROUNDS
         require(about_proposal or proposal_id is None, "wrong_phase")
         present = present_seated(meeting)
@@ -185,6 +186,8 @@ def start_round(
             meeting.current_proposal_id = proposal.id
         require(starter_id is None or any(m.id == starter_id for m in present), "not_present")
         order = method.seat_order([m.id for m in present], starter_id, clockwise)
+        if kind == RoundKind.CONSENT and facts.proposal.nominee is not None:
+            order = list(method.last_at_end(tuple(order), facts.proposal.nominee))  # the nominee answers last
         rnd = Round(
             circle_id=meeting.circle_id,
             meeting_id=meeting.id,
@@ -226,12 +229,21 @@ def skip_speaker(actor: Member, meeting_id: int, based_on: int | None = None) ->
         for seat in rnd.seats:
             if seat.member_id == skipped:
                 seat.position = last + 1
+        _keep_last(rnd, facts.round.last)
         member = db.session.get(Member, skipped)
         done = log(
             meeting.circle_id, actor, Action.SKIP_SPEAKER,
             {"round": rnd.id, "member": person(member), "order": list(order)}, meeting,
         )
     return done
+
+
+def _keep_last(rnd: Round, last: int | None) -> None:
+    """After a skip or a late seat, the one who answers last (an election's nominee) moves back to the end."""
+    seat = next((s for s in rnd.seats if s.member_id == last), None)
+    end = max(s.position for s in rnd.seats)
+    if seat is not None and seat.position != end:
+        seat.position = end + 1
 
 
 def _current_speaker(meeting: Meeting) -> int | None:
@@ -244,10 +256,11 @@ def add_seat(actor: Member, meeting_id: int, member_id: int, based_on: int | Non
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
         member = member_of_circle(meeting.circle_id, member_id)
-        check_step(actor, meeting, Action.ADD_SEAT, member.id)
+        facts = check_step(actor, meeting, Action.ADD_SEAT, member.id)
         rnd = open_round(meeting)
         last = max((s.position for s in rnd.seats), default=0)
-        db.session.add(Seat(round_id=rnd.id, member_id=member.id, position=last + 1, added_late=True))
+        rnd.seats.append(Seat(round_id=rnd.id, member_id=member.id, position=last + 1, added_late=True))
+        _keep_last(rnd, facts.round.last)
         done = log(
             meeting.circle_id, actor, Action.ADD_SEAT,
             {"round": rnd.id, "member": person(member)}, meeting,
@@ -263,8 +276,12 @@ def contribute(
     text: str = "",
     workable: str = "",
     client_id: str | None = None,
+    nominee_id: int | None = None,
 ) -> Done:
     """Record a member's contribution to the open round: their own, or for them.
+
+    In an election's rounds it names a nominee (`nominee_id`); in the change
+    round, leaving it out keeps one's earlier nomination.
 
     With `client_id`, a resent submission is stored once: the second time
     nothing changes and `duplicate` is set. The same `client_id` with other
@@ -279,7 +296,7 @@ def contribute(
             )
         )
         if earlier:
-            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip())
+            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip(), nominee_id)
             db.session.rollback()
             require(same, "client_id_reused")
             version = db.session.get(Meeting, meeting_id).version
@@ -290,7 +307,11 @@ def contribute(
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
         method.check_text(workable, method.CONTRIBUTION_MAX)
-        method.check_contribution(facts.round, member.id, answer, text, reason=text)
+        nominee = nominee_id
+        if nominee is None and rnd.kind == RoundKind.CHANGE_NOMINATION and answer == Answer.NOMINATE:
+            nominee = earlier_nomination(rnd, member.id)  # keeps their nomination
+        method.check_contribution(facts.round, member.id, answer, text, reason=text, nominee=nominee,
+                                  candidates=facts.seated)
         contribution = Contribution(
             round_id=rnd.id,
             position=len(rnd.contributions) + 1,
@@ -298,6 +319,7 @@ def contribute(
             recorded_by_id=actor.id,
             answer=answer,
             text=text,
+            nominee_id=nominee if answer == Answer.NOMINATE else None,
             client_id=client_id or None,
         )
         db.session.add(contribution)
@@ -308,6 +330,8 @@ def contribute(
         }
         if actor.id != member.id:
             data["recorded_by"] = person(actor)
+        if contribution.nominee_id is not None:
+            data["nominee"] = person(db.session.get(Member, contribution.nominee_id))
         if answer == Answer.OBJECTION:
             db.session.add(
                 Objection(
@@ -320,9 +344,12 @@ def contribute(
     return done
 
 
-def _same_answer(stored: Contribution, member_id: int, answer: Answer, text: str, workable: str) -> bool:
+def _same_answer(stored: Contribution, member_id: int, answer: Answer, text: str, workable: str,
+                 nominee_id: int | None = None) -> bool:
     """Whether a resent contribution says what the stored one says (a true resend)."""
     if (stored.member_id, stored.answer, stored.text) != (member_id, answer, text):
+        return False
+    if nominee_id is not None and stored.nominee_id != nominee_id:
         return False
     if answer != Answer.OBJECTION:
         return True

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from circle import method, notices
+from circle import method, notices, roles
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
 from circle.facts import open_round, proposal_facts
@@ -54,13 +54,13 @@ class Wording:
         return data
 
 
-def _new_version(proposal: Proposal, wording: Wording, author: Member, note: str) -> ProposalVersion:
-    """Add version n+1; earlier versions stay as they were."""
+def _new_version(proposal: Proposal, wording: Wording, author: Member, note: str, **election) -> ProposalVersion:
+    """Add version n+1; earlier versions stay as they were. An election's carry its person and term (`election`)."""
     wording.check()
     method.check_text(note, method.CONTRIBUTION_MAX)
     number = (proposal.current_version + 1) if proposal.versions else 1
     version = ProposalVersion(proposal=proposal, number=number, written_by_id=author.id,
-                              note=note.strip(), **asdict(wording))
+                              note=note.strip(), **asdict(wording), **election)
     proposal.current_version = number
     db.session.add(version)
     return version
@@ -209,11 +209,21 @@ def adopt(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None
         check_step(actor, meeting, Action.ADOPT, proposal_id, proposal_id=proposal_id)
         proposal = _proposal(actor, proposal_id)
         latest = proposal.latest
-        done = _decide(actor, meeting, proposal, Phase.ADOPTED, Action.ADOPT, {
-            "title": latest.title,
-            "review_date": latest.review_date.isoformat() if latest.review_date else None,
-        })
+        extra = {"title": latest.title,
+                 "review_date": latest.review_date.isoformat() if latest.review_date else None}
+        if proposal.kind == method.ProposalKind.ELECTION:
+            extra["election"] = _give_role(actor, proposal)
+        done = _decide(actor, meeting, proposal, Phase.ADOPTED, Action.ADOPT, extra)
     return done
+
+
+def _give_role(actor: Member, proposal: Proposal) -> dict:
+    """An adopted election gives its role to the person for the term, in the same transaction
+    (circle/roles.py); what that did goes into the adoption's log entry."""
+    latest = proposal.latest
+    term = roles.give_role(actor, proposal.role, latest.nominee.person_id, latest.term_from, latest.term_until,
+                           proposal_id=proposal.id)
+    return roles.term_changes(term)
 
 
 def postpone(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None = None) -> Done:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from circle.method import RoleKind, role_display
 
 #: Where a proposal stands.
 PHASES = {
@@ -12,16 +15,19 @@ PHASES = {
     "amending": _l("Being amended"), "consent": _l("Consent round"),
     "integrating": _l("Integrating objections"), "adopted": _l("Adopted"),
     "review": _l("Under review"), "postponed": _l("Postponed"), "withdrawn": _l("Withdrawn"),
+    "nomination": _l("Nomination round"), "change_nomination": _l("Change round"),
 }
 #: The rounds of a meeting.
 ROUND_KINDS = {
     "opening": _l("Opening round"), "picture_forming": _l("Picture-forming round"),
     "opinion_forming": _l("Opinion round"), "consent": _l("Consent round"),
-    "closing": _l("Closing round"),
+    "closing": _l("Closing round"), "nomination": _l("Nomination round"),
+    "change_nomination": _l("Change round"),
 }
 #: What someone gave in a round.
 ANSWERS = {
     "speak": _l("Spoke"), "pass": _l("Passed"), "consent": _l("Consent"), "objection": _l("Objection"),
+    "nominate": _l("Nominated"),
 }
 
 
@@ -30,10 +36,20 @@ def word(words: dict, key: str | None) -> str:
     return str(words[key]) if key in words else (key or "")
 
 
+def role_word(kind: RoleKind | str, name: str = "", in_sentence: bool = False) -> str:
+    """A role's name in the reader's language: the method's roles translated (in lower case inside a
+    sentence: "chosen as facilitator"), a circle's own role as the circle named it."""
+    if kind == RoleKind.OWN:
+        return name
+    found = gettext(role_display(RoleKind(kind), name))
+    return found.lower() if in_sentence else found
+
+
 def init_app(app: Flask) -> None:
     """Let every template name phases, rounds and answers the same way."""
     app.jinja_env.globals.update(
         phase_word=lambda key: word(PHASES, key),
         kind_word=lambda key: word(ROUND_KINDS, key),
         answer_word=lambda key: word(ANSWERS, key),
+        role_word=role_word,
     )

@@ -19,7 +19,8 @@ from circle.method import RoundMode, RuleBroken
 F, S, M, G = Role.FACILITATOR, Role.SECRETARY, Role.MEMBER, Role.GUEST
 IN_TURN, OPEN = RoundMode.IN_TURN, RoundMode.OPEN
 CONSENT, OPINION, PICTURE = RoundKind.CONSENT, RoundKind.OPINION_FORMING, RoundKind.PICTURE_FORMING
-NOT_FINAL = [p for p in Phase if p not in FINAL_PHASES]
+#: The phases a proposal (not an election: tests/test_election_method.py) may stand in before it is decided.
+NOT_FINAL = [p for p in Phase if p not in FINAL_PHASES | m.ELECTION_PHASES]
 
 
 @contextmanager
@@ -82,6 +83,7 @@ MEMBER_MAY |= {Action.PUT_FORWARD_TOPIC, Action.PUT_FORWARD, Action.TURN_INTO_DR
 MEMBER_MAY |= {Action.CONTRIBUTE_BETWEEN, Action.START_ROUND_BETWEEN, Action.AMEND_BETWEEN}
 RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT, Action.HAND_OUT_LINKS}
 RECORDING |= {Action.MOVE_ON_AGENDA, Action.TAKE_OFF_AGENDA}
+RECORDING |= {Action.WRITE_ELECTION}  # an election goes on an agenda as a draft (method/election.py)
 EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
 
 
@@ -167,8 +169,9 @@ EXPECTED_STARTS = {
 def test_a_round_starts_exactly_where_the_method_allows_and_names_the_phase(phase, kind):
     if phase in EXPECTED_STARTS.get(kind, ()):
         assert start(phase, kind, OPEN) == Phase(kind.value)
-    else:  # opening and closing rounds are about the meeting, never a proposal
-        with breaks("final" if phase in FINAL_PHASES else "wrong_phase"):
+    else:  # opening and closing rounds are about the meeting, never a proposal; nominations an election's
+        code = "wrong_phase" if kind not in m.ELECTION_ROUNDS else "not_an_election"
+        with breaks("final" if phase in FINAL_PHASES else code):
             start(phase, kind, OPEN)
 
 
@@ -374,7 +377,7 @@ def test_in_a_consent_round_each_seat_consents_or_objects_with_a_reason(
         m.check_contribution(r, member, answer, "", reason)
 
 
-@pytest.mark.parametrize("kind", [k for k in RoundKind if k != CONSENT])
+@pytest.mark.parametrize("kind", [k for k in RoundKind if k != CONSENT and k not in m.ELECTION_ROUNDS])
 def test_outside_a_consent_round_you_speak_or_pass(kind):
     m.check_contribution(rnd(kind), 1, Answer.PASS, "")
     m.check_contribution(rnd(kind), 1, Answer.SPEAK, "What does it cost?")
@@ -383,6 +386,8 @@ def test_outside_a_consent_round_you_speak_or_pass(kind):
     for answer in (Answer.CONSENT, Answer.OBJECTION):
         with breaks("no_consent_here"):
             m.check_contribution(rnd(kind), 1, answer, "", "reason")
+    with breaks("nominate_only_in_election"):  # an election's rounds: tests/test_election_method.py
+        m.check_contribution(rnd(kind), 1, Answer.NOMINATE, "Zij kan het.", nominee=2, candidates={1, 2})
 
 
 def test_a_consent_round_closes_only_when_everyone_answered_others_may_close_early():

@@ -14,6 +14,7 @@ Read it in this order:
 - permissions.py: which role may take which action;
 - membership.py: who is a member on a day, who was expected at a meeting, quorum;
 - proposal.py: how a proposal moves through its phases;
+- election.py: an election of a person for a role and a term: its own rounds and steps;
 - rounds.py: who speaks when, which answers fit, when answers may be seen, objections;
 - meeting.py: the meeting's own states, and who says who is there;
 - guests.py: when a meeting's guest link lets someone in, and for how long;
@@ -28,6 +29,7 @@ Everything is importable from `circle.method` itself.
 
 from circle.method.agenda import *  # noqa: F403
 from circle.method.between import *  # noqa: F403
+from circle.method.election import *  # noqa: F403
 from circle.method.guests import *  # noqa: F403
 from circle.method.membership import *  # noqa: F403
 from circle.method.meeting import *  # noqa: F403

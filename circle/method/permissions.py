@@ -59,6 +59,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DEFINE_ROLE: _STEER,
     Action.RECORD_TERM: _STEER,  # an election is the usual way (docs/roles-and-elections.md)
     Action.START_SUBCIRCLE: _STEER,  # the parent's facilitator; the parent chooses the first leader
+    Action.WRITE_ELECTION: _RECORD,  # who puts items on the agenda
+    Action.PROPOSE_PERSON: _STEER,
 }
 
 

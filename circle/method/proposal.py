@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from circle.method import election as elections
 from circle.method.refusals import require
 from circle.method.terms import FINAL_PHASES, Phase, RoundKind, RoundMode
 
 __all__ = [
     "ROUND_STARTS", "AMENDABLE", "POSTPONABLE", "ProposalFacts", "edit_draft", "put_on_agenda",
     "start_review", "start_explanation", "start_round", "amend", "adopt", "postpone", "withdraw",
-    "after_consent_round",
+    "after_consent_round", "round_starts", "propose_person",
 ]
 
 #: From which phases each round about a proposal may start, and the phase it leads to.
@@ -59,6 +60,17 @@ class ProposalFacts:
     waits_for_meeting: bool = False
     #: A topic (agenda.py): talked about in picture-forming and opinion rounds, never decided.
     topic: bool = False
+    #: An election (election.py): nominations, then consent on a person for a term.
+    election: bool = False
+    #: In an election: the person the current version proposes; None until the facilitator proposes someone.
+    nominee: int | None = None
+    #: In an election: a nomination round about it has closed, so a person may be proposed.
+    nominations_held: bool = False
+
+
+def round_starts(kind: RoundKind) -> frozenset[Phase]:
+    """From which phases a round about a proposal (or an election) may start."""
+    return ROUND_STARTS.get(kind) or elections.ELECTION_STARTS.get(kind, frozenset())
 
 
 def _not_final(facts: ProposalFacts) -> None:
@@ -68,6 +80,7 @@ def _not_final(facts: ProposalFacts) -> None:
 def edit_draft(facts: ProposalFacts) -> Phase:
     """A draft is written in versions too; once the rounds start, only the facilitator amends."""
     _not_final(facts)
+    elections.check_amend(facts.election)
     require(facts.phase in (Phase.DRAFT, Phase.POSTPONED), "wrong_phase")
     return facts.phase
 
@@ -92,6 +105,7 @@ def start_review(facts: ProposalFacts) -> Phase:
     consent round before it is adopted again; or its proposer withdraws it.
     """
     require(facts.phase == Phase.ADOPTED, "wrong_phase")
+    elections.check_review(facts.election)
     return Phase.REVIEW
 
 
@@ -110,16 +124,20 @@ def start_round(
     present: int,
     quorum: int,
 ) -> Phase:
-    """Start a picture-forming, opinion or consent round on a proposal.
+    """Start a picture-forming, opinion or consent round on a proposal; in an election its own rounds.
 
     `present` counts the seated members present; `quorum` is how many must be.
+    A nomination round always hides the answers until all are in: the action
+    holds it with a simultaneous reveal whatever `reveal` says.
     """
     _not_final(facts)
-    require(kind in ROUND_STARTS, "wrong_phase")
+    require(bool(round_starts(kind)), "wrong_phase")
+    elections.check_round(facts.election, kind, facts.nominee)
     require(not facts.round_open, "round_open")
-    require(facts.phase in ROUND_STARTS[kind], "wrong_phase")
+    require(facts.phase in round_starts(kind), "wrong_phase")
     require(present > 0, "nobody_present")
-    require(not reveal or (kind == RoundKind.CONSENT and mode == RoundMode.OPEN), "reveal_needs_open")
+    if kind != RoundKind.NOMINATION:
+        require(not reveal or (kind == RoundKind.CONSENT and mode == RoundMode.OPEN), "reveal_needs_open")
     if kind == RoundKind.CONSENT:
         require(not facts.topic, "topic_not_decided")
         require(present >= quorum, "no_quorum")
@@ -129,6 +147,7 @@ def start_round(
 def amend(facts: ProposalFacts) -> Phase:
     """Write version n+1 in light of the rounds; never while a round is open."""
     _not_final(facts)
+    elections.check_amend(facts.election)
     require(not facts.round_open, "round_open")
     require(facts.phase in AMENDABLE, "wrong_phase")
     return Phase.AMENDING
@@ -142,7 +161,14 @@ def adopt(facts: ProposalFacts) -> Phase:
     require(facts.phase in (Phase.CONSENT, Phase.INTEGRATING), "wrong_phase")
     require(facts.standing_objections == 0, "objections_stand")
     require(facts.consent_complete_version == facts.version, "no_consent_yet")
+    elections.check_adopt(facts.election, facts.nominee)
     return Phase.ADOPTED
+
+
+def propose_person(facts: ProposalFacts) -> Phase:
+    """In an election the facilitator proposes a person for a term: a new version (election.py)."""
+    _not_final(facts)
+    return elections.check_propose_person(facts.election, facts.phase, facts.round_open, facts.nominations_held)
 
 
 def postpone(facts: ProposalFacts) -> Phase:

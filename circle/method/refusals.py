@@ -83,6 +83,24 @@ MESSAGES: dict[str, str] = {
     "role_needs_member": N_("A role goes to a member of the circle that chooses it."),
     "seated_before": N_("This person was in that circle before, or is its guest today, so Kring cannot seat "
                         "them there by itself. Add them there again first."),
+    "not_an_election": N_("Only an election has nomination rounds and a proposed person."),
+    "not_in_election": N_("An election has no picture-forming or opinion round: first the nominations, then "
+                          "a consent round on the person the facilitator proposes."),
+    "nominations_first": N_("Hold the nomination round first: the facilitator proposes a person after hearing "
+                            "every nomination."),
+    "no_nominee": N_("The facilitator proposes a person first: the circle consents to someone."),
+    "nominee_absent": N_("The proposed person must be present for the consent round: they answer last."),
+    "nominee_last": N_("The proposed person answers last, once everyone else has answered."),
+    "nominate_here": N_("In this round everyone nominates someone: whom, and why."),
+    "nominate_only_in_election": N_("Nominations belong in an election's nomination rounds."),
+    "nominee_unknown": N_("Nominate someone who sits in this circle (yourself too)."),
+    "nomination_reason_required": N_("Say why you nominate this person."),
+    "election_amend": N_("An election changes by proposing a person or a term (Propose a person), not by "
+                         "rewording it."),
+    "election_no_review": N_("An election is not reviewed: when the term nears its end, the circle holds a new "
+                             "election."),
+    "not_a_role_here": N_("This circle does not choose who holds this role."),
+    "election_running": N_("An election for this role is under way already."),
 }
 
 

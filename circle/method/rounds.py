@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from circle.method.election import check_nomination
 from circle.method.refusals import require
 from circle.method.terms import (
     MEETING_ROUNDS,
     RECORDING_ROLES,
+    ELECTION_ROUNDS,
     Answer,
     ObjectionStatus,
     Role,
@@ -26,7 +28,7 @@ from circle.method.terms import (
 __all__ = [
     "RoundFacts", "seat_order", "start_meeting_round", "check_turn", "check_contribution",
     "check_on_behalf", "skip", "add_seat", "check_close_round", "answers_visible", "objections_met",
-    "check_withdraw_objection",
+    "check_withdraw_objection", "last_at_end",
 ]
 
 
@@ -43,6 +45,8 @@ class RoundFacts:
     open: bool = True
     #: Answers stay hidden until the last one is in (a simultaneous reveal).
     reveal: bool = False
+    #: Who answers last, after everyone else: the person proposed, in an election's consent round.
+    last: int | None = None
 
     @property
     def waiting(self) -> list[int]:
@@ -91,13 +95,23 @@ def check_turn(rnd: RoundFacts | None, member: int) -> None:
     require(member not in rnd.answered, "already_answered")
     if rnd.mode == RoundMode.IN_TURN:
         require(rnd.current_speaker == member, "not_your_turn")
+    elif member == rnd.last:
+        require(rnd.waiting == [member], "nominee_last")
 
 
 def check_contribution(
-    rnd: RoundFacts, member: int, answer: Answer, text: str, reason: str = ""
+    rnd: RoundFacts, member: int, answer: Answer, text: str, reason: str = "",
+    nominee: int | None = None, candidates: frozenset[int] = frozenset(),
 ) -> None:
-    """Whether this member may give this answer in this round now."""
+    """Whether this member may give this answer in this round now.
+
+    In an election's rounds the answer names a nominee, one of `candidates`.
+    """
     check_turn(rnd, member)
+    if rnd.kind in ELECTION_ROUNDS:
+        check_nomination(rnd.kind, answer, nominee, reason, candidates)
+        return
+    require(answer != Answer.NOMINATE, "nominate_only_in_election")
     if rnd.kind == RoundKind.CONSENT:
         require(answer != Answer.PASS, "no_pass")
         require(answer in (Answer.CONSENT, Answer.OBJECTION), "consent_only")
@@ -119,7 +133,7 @@ def skip(rnd: RoundFacts | None) -> tuple[int, ...]:
     require(rnd is not None and rnd.open, "no_round")
     require(rnd.mode == RoundMode.IN_TURN and rnd.current_speaker is not None, "wrong_phase")
     speaker = rnd.current_speaker
-    return tuple(m for m in rnd.seats if m != speaker) + (speaker,)
+    return last_at_end(tuple(m for m in rnd.seats if m != speaker) + (speaker,), rnd.last)
 
 
 def add_seat(rnd: RoundFacts | None, member: int, present: bool) -> tuple[int, ...]:
@@ -127,7 +141,14 @@ def add_seat(rnd: RoundFacts | None, member: int, present: bool) -> tuple[int, .
     require(rnd is not None and rnd.open, "no_round")
     require(present, "not_present")
     require(member not in rnd.seats, "already_seated")
-    return rnd.seats + (member,)
+    return last_at_end(rnd.seats + (member,), rnd.last)
+
+
+def last_at_end(order: tuple[int, ...], last: int | None) -> tuple[int, ...]:
+    """The order with `last` (an election's nominee) moved back to the end, after a skip or a late seat."""
+    if last is None or last not in order:
+        return order
+    return tuple(m for m in order if m != last) + (last,)
 
 
 def check_close_round(rnd: RoundFacts | None) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from circle.method import election as elections
 from circle.method import meeting as meetings
 from circle.method import proposal as proposals
 from circle.method import rounds
@@ -149,6 +150,8 @@ def _start_round(facts, role, actor, target, mode=RoundMode.IN_TURN, reveal=Fals
     else:
         proposal = _proposal_here(facts, facts.proposal_id)
         proposals.start_round(proposal, kind, mode, reveal, present, facts.quorum)
+        if proposal.election and kind == RoundKind.CONSENT:
+            elections.check_consent_round(proposal.nominee, facts.present_seated)
 
 
 def _skip_speaker(facts, role, actor, target, **_):

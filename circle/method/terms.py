@@ -49,6 +49,8 @@ class Phase(StrEnum):
     REVIEW = "review"  # evaluatie: an adopted decision back on an agenda to look back at
     POSTPONED = "postponed"  # uitgesteld: back to an agenda later
     WITHDRAWN = "withdrawn"  # ingetrokken by its proposer
+    NOMINATION = "nomination"  # verkiezing: the nomination round (an election only)
+    CHANGE_NOMINATION = "change_nomination"  # verkiezing: the round to keep or change one's nomination
 
 
 #: Phases a proposal never leaves (an adopted decision only for its review, see `start_review`).
@@ -169,3 +171,5 @@ class Action(StrEnum):
     DEFINE_ROLE = "define_role"  # a role of the circle's own: name, description, usual term
     RECORD_TERM = "record_term"  # who holds a role from when until when, chosen before Kring or as a first role
     START_SUBCIRCLE = "start_subcircle"  # a circle within this circle, with its aim, domain and first leader
+    WRITE_ELECTION = "write_election"  # an election for one of the circle's roles, as a draft to put on an agenda
+    PROPOSE_PERSON = "propose_person"  # in an election the facilitator proposes a person for a term: a new version

@@ -48,10 +48,11 @@ def close_rounds() -> int:
 
 def jobs() -> list[Job]:
     """Every job, in the order they run. Imported here, so the modules they live in need not know tick."""
-    from circle import notices, reminders
+    from circle import notices, reminders, roles
 
     return [
         Job("rounds between meetings closed at their deadline", close_rounds),
+        Job("roles: terms recorded ahead that begin today", roles.begin_due_terms),
         Job("notices: round reminders", reminders.remind_rounds),
         Job("notices: reviews due", reminders.note_reviews_due),
         Job("notices: tasks overdue", reminders.note_tasks_overdue),

@@ -86,6 +86,7 @@ from circle.extensions import db, socketio
 from circle.method import MESSAGES, Answer, NameDisplay, Role, RoundKind, RoundMode
 from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round, RoundStatus, Task
 from circle.agenda import put_forward_topic
+from circle.roles import record_term
 from circle.tasks import add_task
 from circle.steps import STEPS
 from circle.views.guests import guest_token
@@ -315,6 +316,12 @@ ROUTES = [
     page("GET  /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        proposal_id=S),
     page("POST /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=S),
     page("POST /c/<circle_id>/settings/between-meetings",                  "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    # Roles held for a term, the circle's aim and domain, its sub-circles; Anna's term as facilitator nears its end.
+    page("POST /c/<circle_id>/aim",                                        "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/roles",                                      "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/roles/terms",                                "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/subcircles",                                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/roles/choose-again",                         "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
 ]
 
 STEP_ROWS = [
@@ -413,6 +420,15 @@ POSTED: dict[str, dict] = {
     "POST /c/<circle_id>/proposals/<proposal_id>/between/amend": {"title": "Een fietsenstalling", "text": "Overdekt.",
                                                                   "note": "Korter."},
     "POST /c/<circle_id>/settings/between-meetings": {"silence": "all"},
+    "POST /c/<circle_id>/aim": {"aim-aim": "Een schone, groene buurt.", "aim-domain": "De openbare ruimte."},
+    "POST /c/<circle_id>/roles": {"role-name": "Contactpersoon gemeente", "role-description": "Belt de gemeente.",
+                                  "role-term_months": 12},
+    "POST /c/<circle_id>/roles/terms": {"term-role": Ref("secretary role"), "term-member_id": SAMIRA,
+                                        "term-held_from": TODAY.isoformat(), "term-held_until": days(364).isoformat()},
+    "POST /c/<circle_id>/subcircles": {"sub-name": "Werkgroep Zwerfvuil", "sub-aim": "Geen zwerfvuil.",
+                                       "sub-domain": "Opruimen.", "sub-leader_id": KEES,
+                                       "sub-held_from": TODAY.isoformat(), "sub-held_until": days(364).isoformat()},
+    "POST /c/<circle_id>/roles/choose-again": {"role": Ref("facilitator role")},
 }
 
 #: What each step sends (a form on the page, a payload on the socket), by step and variant.
@@ -661,6 +677,8 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         base = {"A": made.circle_id, "M": made.meeting_id, "P": made.proposal_id, "Q": q, "R": r,
                 **made.member_ids, **_other_circle(made.circle_id)}
         base["T"] = put_forward_topic(made.member("Joost"), "Fietsenstalling", "Bij de school.").subject
+        base["facilitator role"], base["secretary role"] = (f"{kind}.{made.circle_id}" for kind in ("facilitator", "secretary"))
+        record_term(anna, base["facilitator role"], anna.id, days(-300), days(20))  # near its end: offered
         base["link"] = sign_in_token(made.member("Joost"))
         with frozen_clock.later(days=-91):  # older than a link works (90 days)
             base["expired"] = sign_in_token(made.member("Joost"))

@@ -83,6 +83,7 @@ MESSAGES: dict[str, str] = {
     "role_needs_member": N_("A role goes to a member of the circle that chooses it."),
     "seated_before": N_("This person was in that circle before, or is its guest today, so Kring cannot seat "
                         "them there by itself. Add them there again first."),
+    "role_exists": N_("This circle already has a role with that name."),
     "not_an_election": N_("Only an election has nomination rounds and a proposed person."),
     "not_in_election": N_("An election has no picture-forming or opinion round: first the nominations, then "
                           "a consent round on the person the facilitator proposes."),

@@ -20,7 +20,7 @@ from circle.method.terms import N_, Role, RoleKind
 __all__ = [
     "TERM_MAX_MONTHS", "NEAR_END_DAYS", "METHOD_ROLES", "SUBCIRCLE_ROLES", "SEATED_IN_BOTH", "GIVES_MEETING_ROLE", "TermState",
     "check_term", "check_own_role", "check_aim", "chosen_by_parent", "roles_of", "months_later",
-    "term_state", "offered_for_agenda", "role_display", "member_role_for",
+    "term_state", "offered_for_agenda", "role_display", "member_role_for", "role_key", "parse_role_key",
 ]
 
 #: The longest term a circle may give at once: three years; choosing again is part of the method.
@@ -127,3 +127,18 @@ def member_role_for(kinds: set[RoleKind]) -> Role:
         if kind in kinds:
             return _MEMBER_ROLE[kind]
     return Role.MEMBER
+
+
+def role_key(kind: RoleKind, circle_id: int, role_id: int | None) -> str:
+    """How a form names a role: a method's role by its circle ("leader.7"), one of a circle's own by its id
+    ("own.12"), so a method's role needs no row before it is first given."""
+    return f"{kind.value}.{role_id if kind == RoleKind.OWN else circle_id}"
+
+
+def parse_role_key(key: str) -> tuple[RoleKind, int] | None:
+    """The kind and the id (the circle's, or for a circle's own role the role's) a `role_key` names; None
+    for anything else."""
+    kind, _, ident = (key or "").partition(".")
+    if kind not in {k.value for k in RoleKind} or not ident.isdigit() or not 0 < int(ident) < 2**31:
+        return None
+    return RoleKind(kind), int(ident)

@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     from circle.views import notices, share  # your notices; a message for the group's chat
     app.register_blueprint(notices.bp)
     app.register_blueprint(share.bp)
+    from circle.views import roles  # roles held for a term, the circle's aim, its sub-circles
+    app.register_blueprint(roles.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

@@ -31,7 +31,7 @@ from circle.method import (
     may,
 )
 from circle.models import Meeting, Member, Proposal
-from circle.read import followup, reviews
+from circle.read import followup, reviews, roles
 from circle.text import say
 from circle.views.common import act, back
 
@@ -147,7 +147,8 @@ def shaping(meeting: Meeting, me: Member | None) -> dict | None:
     """What the facilitator (or secretary) shapes a planned meeting's agenda from; None for anyone else.
 
     The agenda as it stands, with what waits for one: topics and drafts (put
-    forward first), decisions with overdue tasks and decisions due for review.
+    forward first), decisions with overdue tasks, decisions due for review, and
+    roles whose term nears its end (docs/roles-and-elections.md).
     """
     if me is None or not me.active or meeting.status != MeetingStatus.PLANNED \
             or not may(me.role, Action.MOVE_ON_AGENDA):
@@ -158,6 +159,7 @@ def shaping(meeting: Meeting, me: Member | None) -> dict | None:
         "waiting": followup.waiting(meeting.circle_id),
         "overdue": followup.overdue_decisions(meeting.circle_id, today),
         "reviews": reviews.due_reviews(meeting.circle_id, today),
+        "roles": roles.offers(meeting.circle, today),
         "today": today,
     }
 

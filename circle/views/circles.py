@@ -15,7 +15,7 @@ from circle.method import FINAL_PHASES, Action, MeetingStatus, Phase, Role, may
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
 from circle.text import say
 from circle.views.common import act, back
-from circle.views import agenda, tasks
+from circle.views import agenda, roles, tasks
 from circle.views.links import may_hand_out
 from circle.views.minutes import review_context
 
@@ -99,6 +99,7 @@ def _render_home(me: Member, meeting_form: MeetingForm | None = None,
         **reviews,
         **agenda.home_context(me),
         **tasks.home_context(me),
+        **roles.home_context(me),
         circle=circle,
         me=me,
         members=members,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from circle import method, record
 from circle.extensions import db
-from circle.facts import actor_role, meeting_facts
+from circle.facts import meeting_facts, meeting_role
 from circle.method import Action, RuleBroken, check_role
 from circle.models import Meeting, Member
 
@@ -94,7 +94,7 @@ def check_step(actor: Member, meeting: Meeting, action: Action, target=None,
     what a button offers is what is accepted.
     """
     facts = meeting_facts(meeting, proposal_id)
-    method.check_step(facts, actor_role(actor), actor.id, action, target, **details)
+    method.check_step(facts, meeting_role(actor, meeting), actor.id, action, target, **details)
     return facts
 
 
@@ -113,9 +113,16 @@ def log(
     meeting: Meeting | None = None,
     subject: int | None = None,
 ) -> Done:
-    """Write the action's log entry and describe what was done."""
+    """Write the action's log entry and describe what was done.
+
+    A step a ready check asked readiness for (starting a round, taking up a
+    proposal, ...) ends that check: the entry says which (docs/facilitation.md).
+    """
     if meeting is not None:
         data = {"meeting": meeting.id, "meeting_version": meeting.version, **data}
+        if meeting.ready_open and method.ends_ready_check(action):
+            meeting.ready_open = False
+            data["ready_check_ended"] = meeting.ready_check
     entry = record.append(circle_id, actor, str(action), data)
     db.session.flush()
     return Done(

@@ -24,6 +24,7 @@ from circle.extensions import socketio
 from circle.read.between import between_state
 from circle.read.state import answer_change, meeting_state
 from circle.views import parts
+from circle.views.meeting_view import epoch_ms
 
 
 def room(meeting_id: int) -> str:
@@ -54,9 +55,9 @@ def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None)
     if done is not None and done.action == "contribute":
         ops = parts.one_answer(meeting_id, kind, lang, done.subject)
         if ops is not None:
-            return {"version": done.version, "full": False, "ops": ops}
+            return {"version": done.version, "full": False, "ops": ops, "now": epoch_ms()}
     version, ops = parts.whole(meeting_id, kind, lang)
-    return {"version": version, "full": True, "ops": ops}
+    return {"version": version, "full": True, "ops": ops, "now": epoch_ms()}
 
 
 def proposal_room(proposal_id: int) -> str:
@@ -95,3 +96,12 @@ def tell_the_room(done: Done) -> None:
             if kind != "json":
                 socketio.emit("parts", page_update(done.meeting_id, kind, lang, done),
                               to=page_room(done.meeting_id, kind, lang))
+
+
+def tell_again(meeting_id: int) -> None:
+    """Whoever steers came or went (docs/facilitation.md): pages get their parts anew, at the version
+    they have, so the secretary's shows from when she may take over. Programs learn it from `presence`."""
+    with drawing():
+        for kind, lang in sorted(presence.readers(meeting_id)):
+            if kind != "json":
+                socketio.emit("parts", page_update(meeting_id, kind, lang), to=page_room(meeting_id, kind, lang))

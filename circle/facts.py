@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from circle import method
+from circle import clock, method
 from circle.extensions import db
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
-    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, Round,
+    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, ReadyMark, Round,
     RoundStatus,
 )
 
@@ -190,10 +190,43 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.Me
         on_agenda=proposal is not None and proposal.id in waiting,
         objections=objections,
         waiting=tuple(waiting),
+        steerers=steerer_ids(meeting, people),
+        steerer_away_since=meeting.steerer_away_since,
+        takeover_minutes=meeting.circle.takeover_minutes,
+        now=clock.now(),
+        ready_open=meeting.ready_open,
+        ready=ready_now(meeting),
+        proposal_rounds_held=bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
+            Round.meeting_id == meeting.id, Round.proposal_id.is_not(None)))),
     )
+
+
+def steerer_ids(meeting: Meeting, people: list[Member] | None = None) -> frozenset[int]:
+    """Who steers the meeting now: whom the steering went to, else the circle's facilitator
+    (docs/facilitation.md)."""
+    if meeting.steered_by_id is not None:
+        return frozenset({meeting.steered_by_id})
+    if people is None:
+        people = db.session.scalars(sa.select(Member).where(Member.circle_id == meeting.circle_id)).all()
+    return frozenset(m.id for m in people if m.active and m.role == method.Role.FACILITATOR)
+
+
+def ready_now(meeting: Meeting) -> frozenset[int]:
+    """Who said "ready" in the meeting's open ready check (nobody while none is open)."""
+    if not meeting.ready_open:
+        return frozenset()
+    return frozenset(db.session.scalars(sa.select(ReadyMark.member_id).where(
+        ReadyMark.meeting_id == meeting.id, ReadyMark.check == meeting.ready_check)))
 
 
 def actor_role(member: Member) -> method.Role | None:
     """The role someone acts in now; None once they have left the circle."""
     return member.role if member.active else None
+
+
+def meeting_role(member: Member, meeting: Meeting) -> method.Role | None:
+    """The role someone acts in in this meeting: whoever the steering went to is its facilitator
+    (method `role_in_meeting`); None once they have left the circle. Every check and offer of a
+    meeting step asks this, never the circle's role alone."""
+    return method.role_in_meeting(actor_role(member), member.id, meeting.steered_by_id)
 

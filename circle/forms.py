@@ -18,7 +18,9 @@ from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from circle.method import CONTRIBUTION_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, Answer, RoundKind, RoundMode
+from circle.method import (
+    CONTRIBUTION_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, TURN_SECONDS, Answer, RoundKind, RoundMode,
+)
 from circle.proposals import Wording
 from circle.text import NoControlCharacters
 
@@ -154,6 +156,19 @@ class ProposalStepForm(SteerForm):
     """A step about one proposal: explain, adopt, postpone, withdraw."""
 
     proposal_id = IntegerField(validators=[InputRequired(), ID_RANGE])
+
+
+class TurnTimeForm(SteerForm):
+    """The speaking time per turn, in seconds; 0 is no timer (docs/facilitation.md)."""
+
+    seconds = SelectField(_l("Speaking time per turn"), coerce=int,
+                          choices=[0, *TURN_SECONDS], default=0)
+
+
+class ReadyCheckForm(SteerForm):
+    """Ask "ready for the next step?", or (`end`) end the open ready check."""
+
+    end = BooleanField(_l("End the ready check"))
 
 
 class ObjectionStepForm(SteerForm):

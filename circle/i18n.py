@@ -14,7 +14,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
 
 from circle.extensions import db
@@ -94,9 +94,15 @@ def _datetime(value: dt.datetime | None, format: str = "medium") -> str:
     return "" if value is None else format_datetime(value, format)
 
 
+def _time(value: dt.datetime | None, format: str = "short") -> str:
+    """The time of day of a moment (stored in UTC), in the reader's language and time zone, e.g. "19:33"."""
+    return "" if value is None else format_time(value, format)
+
+
 def init_app(app: Flask) -> None:
     """Add the language switch, the template context and the date filters to the app."""
     app.register_blueprint(bp)
     app.context_processor(_template_context)
     app.add_template_filter(_date, "date")
     app.add_template_filter(_datetime, "datetime")
+    app.add_template_filter(_time, "time")

@@ -30,15 +30,16 @@ from flask_socketio import ConnectionRefusedError, disconnect as close_this_sock
 
 from circle import forms, limits, presence
 from circle.between_steps import BETWEEN
-from circle.broadcast import page_room, page_update, program_room, proposal_room, room, tell_the_room
+from circle.broadcast import page_room, page_update, program_room, proposal_room, room, tell_again, tell_the_room
 from circle.deadlines import close_due_rounds
 from circle.extensions import db, socketio
 from circle.method import MESSAGES, Action, RuleBroken
 from circle.models import Circle, Meeting, Member, Proposal
 from circle.read.between import between_state
+from circle.read.facilitation import away_state
 from circle.read.state import meeting_state
 from circle.steps import STEPS
-from circle.views.meeting_view import kind_of
+from circle.views.meeting_view import epoch_ms, kind_of
 
 #: The most characters an event's payload may hold, as JSON. The largest valid payload, an
 #: `amend` with every text at its limit, holds about 24,500; the server's message limit
@@ -106,7 +107,7 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
     if me is None:
         return refusal("signed_out")
     step = STEPS[name]
-    form = _valid_form(step, me, payload, answers=name == "contribute")
+    form = _valid_form(step, me, payload, answers=name in ("contribute", "mark_ready"))  # one's own by default
     if isinstance(form, dict):
         return form
     try:
@@ -230,13 +231,16 @@ def connect(auth: Any = None):
         kind, lang = "json", str(get_locale())
         join_room(program_room(meeting_id))
     else:
-        kind, lang = kind_of(me, view), str(get_locale())
+        kind, lang = kind_of(me, view, meeting), str(get_locale())
         join_room(page_room(meeting_id, kind, lang))
     request.environ["kring.page"] = (kind, lang)
     presence.connect(request.sid, meeting_id, me.id, kind, lang, current_user.sign_in_version)
+    back = presence.steerer_came_or_went([meeting_id])
     if view is None:
         socketio.emit("state", meeting_state(meeting_id), to=request.sid)
     tell_presence(meeting_id)
+    for changed in back:
+        tell_again(changed)
 
 
 @socketio.on("disconnect")
@@ -244,12 +248,17 @@ def disconnect(reason: Any = None) -> None:
     """The connection ended, with a goodbye or by ping timeout: it no longer counts as connected."""
     meeting_id = presence.disconnect(request.sid)  # None too for a connection that followed a proposal
     if meeting_id is not None:
+        went = presence.steerer_came_or_went([meeting_id])
         tell_presence(meeting_id)
+        for changed in went:
+            tell_again(changed)  # whoever steers went: the secretary's page learns from when she may take over
 
 
 def tell_presence(meeting_id: int) -> None:
-    """Tell the room who is connected now (not meeting state: the version stays)."""
-    socketio.emit("presence", {"connected": presence.connected(meeting_id)}, to=room(meeting_id))
+    """Tell the room who is connected now, and whether whoever steers is (not meeting state: the version
+    stays)."""
+    socketio.emit("presence", {"connected": presence.connected(meeting_id),
+                               **away_state(db.session.get(Meeting, meeting_id))}, to=room(meeting_id))
 
 
 @socketio.on("state")
@@ -278,7 +287,7 @@ def page_parts(payload: Any = None) -> dict[str, Any]:
     have = payload.get("version") if isinstance(payload, dict) else None
     current = db.session.get(Meeting, meeting_id).version
     if isinstance(have, int) and not isinstance(have, bool) and have >= current:
-        return {"ok": True, "version": current, "full": False, "ops": []}
+        return {"ok": True, "version": current, "full": False, "ops": [], "now": epoch_ms()}
     return {"ok": True, **page_update(meeting_id, *page)}
 
 

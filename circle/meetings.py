@@ -12,7 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from circle import method, notices
+from circle import clock, method, notices, presence
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
 from circle.facts import earlier_nomination, open_round, round_facts
@@ -77,6 +77,7 @@ def open_meeting(actor: Member, meeting_id: int, based_on: int | None = None) ->
         meeting = lock_meeting(actor, meeting_id, based_on)
         check_step(actor, meeting, Action.OPEN_MEETING)
         meeting.status = method.open_meeting(meeting.status)
+        presence.note_steerer(meeting)  # from now on Kring notes whether whoever steers is connected
         done = log(meeting.circle_id, actor, Action.OPEN_MEETING, {}, meeting)
     return done
 
@@ -201,7 +202,7 @@ def start_round(
         )
         rnd.seats = [Seat(member_id=m, position=i) for i, m in enumerate(order, start=1)]
         db.session.add(rnd)
-        db.session.flush()
+        _turn_passes(rnd, None)
         names = {m.id: m.name for m in present}
         done = log(
             meeting.circle_id, actor, Action.START_ROUND,
@@ -230,6 +231,7 @@ def skip_speaker(actor: Member, meeting_id: int, based_on: int | None = None) ->
             if seat.member_id == skipped:
                 seat.position = last + 1
         _keep_last(rnd, facts.round.last)
+        _turn_passes(rnd, skipped)
         member = db.session.get(Member, skipped)
         done = log(
             meeting.circle_id, actor, Action.SKIP_SPEAKER,
@@ -244,6 +246,15 @@ def _keep_last(rnd: Round, last: int | None) -> None:
     end = max(s.position for s in rnd.seats)
     if seat is not None and seat.position != end:
         seat.position = end + 1
+
+
+def _turn_passes(rnd: Round, before: int | None) -> None:
+    """Where the turn passed to someone else (a round in turn began, an answer, a skip, a late seat),
+    their speaking time counts from now (docs/facilitation.md). Flushes what the step wrote."""
+    db.session.flush()
+    db.session.expire(rnd, ["seats", "contributions"])
+    if round_facts(rnd).current_speaker not in (None, before):
+        rnd.turn_started_at = clock.now()
 
 
 def _current_speaker(meeting: Meeting) -> int | None:
@@ -261,6 +272,7 @@ def add_seat(actor: Member, meeting_id: int, member_id: int, based_on: int | Non
         last = max((s.position for s in rnd.seats), default=0)
         rnd.seats.append(Seat(round_id=rnd.id, member_id=member.id, position=last + 1, added_late=True))
         _keep_last(rnd, facts.round.last)
+        _turn_passes(rnd, facts.round.current_speaker)
         done = log(
             meeting.circle_id, actor, Action.ADD_SEAT,
             {"round": rnd.id, "member": person(member)}, meeting,
@@ -323,7 +335,7 @@ def contribute(
             client_id=client_id or None,
         )
         db.session.add(contribution)
-        db.session.flush()
+        _turn_passes(rnd, facts.round.current_speaker)
         data = {
             "round": rnd.id, "contribution": contribution.id, "member": person(member),
             "answer": answer.value, "text": text,

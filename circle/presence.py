@@ -13,6 +13,11 @@ Socket.IO server, which passes the word on the message queue to whichever
 process holds them; and before the room is told anything, connections whose
 sign-in no longer holds are closed (`close_stale`), so even a revocation made
 where no queue reaches (a command without Redis) lets nothing more through.
+
+The same rows say whether whoever steers a meeting is connected: when their
+last connection ends (or is forgotten), the meeting notes since when they are
+away, and the secretary may take over once that lasts longer than the
+circle's set time (`note_steerer`, docs/facilitation.md).
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ import sqlalchemy as sa
 
 from circle import clock
 from circle.extensions import db, socketio
-from circle.models import Connection, Member, Person
+from circle.facts import steerer_ids
+from circle.method import MeetingStatus
+from circle.models import Connection, Meeting, Member, Person
 
 
 def this_server() -> str:
@@ -117,9 +124,42 @@ def readers(meeting_id: int) -> set[tuple[str, str]]:
 
 def forget_server(prefix: str) -> int:
     """Delete the rows of every server whose name starts with `prefix`; commit; how many went."""
-    done = db.session.execute(sa.delete(Connection).where(Connection.server.startswith(prefix, autoescape=True)))
+    gone = Connection.server.startswith(prefix, autoescape=True)
+    meetings = set(db.session.scalars(sa.select(Connection.meeting_id).where(gone)))
+    done = db.session.execute(sa.delete(Connection).where(gone))
     db.session.commit()
+    steerer_came_or_went(meetings)  # whoever steered there only through those is away from now on
     return done.rowcount
+
+
+def steering_connected(meeting_id: int, steerers: frozenset[int]) -> bool:
+    """Whether one of `steerers` has a live connection to the meeting from which they can steer: a
+    page or a program, not the projector, which only shows."""
+    return bool(steerers) and db.session.scalar(sa.select(sa.func.count()).select_from(Connection).where(
+        Connection.meeting_id == meeting_id, Connection.member_id.in_(list(steerers)),
+        Connection.kind != "projector")) > 0
+
+
+def note_steerer(meeting: Meeting) -> bool:
+    """Keep `Meeting.steerer_away_since` true to the connections: None while whoever steers is connected,
+    else the moment Kring saw them go. Does not commit; whether it changed. docs/facilitation.md."""
+    here = steering_connected(meeting.id, steerer_ids(meeting))
+    if here == (meeting.steerer_away_since is None):
+        return False
+    meeting.steerer_away_since = None if here else clock.now()
+    return True
+
+
+def steerer_came_or_went(meeting_ids) -> list[int]:
+    """After connections came or went: note, for each open meeting among `meeting_ids`, whether whoever
+    steers it is connected, and commit; the meetings where that changed (their room is told)."""
+    changed = []
+    for meeting_id in sorted({m for m in meeting_ids if m is not None}):
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is not None and meeting.status == MeetingStatus.OPEN and note_steerer(meeting):
+            changed.append(meeting_id)
+    db.session.commit()
+    return changed
 
 
 def _alive(pid: int) -> bool:
@@ -146,11 +186,13 @@ def forget_dead_servers() -> int:
     servers = db.session.scalars(
         sa.select(Connection.server).where(Connection.server.startswith(f"{host}:", autoescape=True)).distinct()
     ).all()
-    gone = 0
+    gone, meetings = 0, set()
     for server in servers:
         pid = server.rpartition(":")[2]
         if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+            meetings |= set(db.session.scalars(sa.select(Connection.meeting_id).where(Connection.server == server)))
             done = db.session.execute(sa.delete(Connection).where(Connection.server == server))
             gone += done.rowcount
     db.session.commit()
+    steerer_came_or_went(meetings)  # away from the restart on, not from whenever that process died
     return gone

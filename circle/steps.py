@@ -22,13 +22,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from circle import forms, meetings, proposals
+from circle import elections, facilitation, forms, meetings, proposals
 from circle.actions import Done
 from circle.method import MEETING_ROUNDS, Action, Answer, RoundKind, RoundMode
 from circle.models import Member
 
 #: Where a step's control is drawn on the meeting page.
-PLACES = ("steer", "answer", "attendance", "agenda", "proposal", "objection")
+PLACES = ("steer", "answer", "attendance", "agenda", "proposal", "objection", "facilitation")
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,23 @@ STEPS: dict[Action, Step] = {s.action: s for s in [
          lambda a, m, f: proposals.withdraw(a, f.proposal_id.data, m, f.based_on.data),
          "/withdraw", _l("Withdraw this proposal"), "proposal", target="proposal_id",
          confirm=_l("A withdrawn proposal cannot come back. Withdraw it?")),
+    Step(Action.SET_TURN_TIME, forms.TurnTimeForm,
+         lambda a, m, f: facilitation.set_turn_time(a, m, f.seconds.data, f.based_on.data),
+         "/turn-time", _l("Set speaking time"), "steer"),
+    Step(Action.ASK_READY, forms.ReadyCheckForm,
+         lambda a, m, f: facilitation.ask_ready(a, m, not f.end.data, f.based_on.data),
+         "/ready/ask", _l("Ask: ready for the next step?"), "steer"),
+    Step(Action.MARK_READY, forms.MemberStepForm,
+         lambda a, m, f: facilitation.mark_ready(a, m, f.member_id.data, f.based_on.data),
+         "/ready", _l("Ready"), "facilitation", target="member_id"),
+    Step(Action.HAND_OVER, forms.MemberStepForm,
+         lambda a, m, f: facilitation.hand_over(a, m, f.member_id.data, f.based_on.data),
+         "/hand-over", _l("Hand over the steering"), "steer", target="member_id",
+         confirm=_l("From now on this person steers the meeting, and you take part as a member. Hand over?")),
+    Step(Action.TAKE_OVER, forms.SteerForm,
+         lambda a, m, f: facilitation.take_over(a, m, f.based_on.data),
+         "/take-over", _l("Take over the steering"), "facilitation",
+         confirm=_l("You steer this meeting from now on; it is logged. Take over?")),
     Step(Action.CLOSE_MEETING, forms.SteerForm,
          lambda a, m, f: meetings.close_meeting(a, m, f.based_on.data),
          "/close", _l("Close meeting"), "steer",

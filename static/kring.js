@@ -93,6 +93,8 @@ function flags() {
   if (!found.has("my-turn")) found.add("not-my-turn");
   const row = cfg.me != null ? $(`person-${cfg.me}`) : null;
   if (cfg.seated && row && !row.classList.contains("present")) found.add("not-present");
+  const ready = cfg.me != null ? $(`ready-${cfg.me}`) : null;
+  if (ready && ready.classList.contains("not-ready")) found.add("not-ready");
   return found;
 }
 
@@ -116,6 +118,9 @@ function personalize() {
     bringIntoView($("meeting-answer"));
   }
   myTurn = now;
+  steeringMoved();
+  tick();
+  scheduleRefresh();
   remembered();
   document.querySelectorAll("form[data-event=contribute]").forEach(hydrate);
   forgetOldDrafts();
@@ -138,6 +143,47 @@ function bringIntoView(el) {
   if (!el || el.hidden || /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName || "")) return;
   const box = el.getBoundingClientRect();
   if (box.height && (box.top < 0 || box.top > window.innerHeight - 60)) el.scrollIntoView({ block: "start" });
+}
+
+// --- the clock: the server's, not this phone's (docs/facilitation.md) ---------------------------
+
+/** How far the server's clock is ahead of this phone's, in ms: every message of parts says the server's now. */
+let skew = 0;
+function setSkew(serverNow) { if (typeof serverNow === "number" && serverNow > 0) skew = serverNow - Date.now(); }
+const serverNow = () => Date.now() + skew;
+setSkew(Number(root.dataset.now));
+
+/** The speaking time: the server drew when the turn ends; only the digits change here, once a second.
+ * At zero it says so quietly; nothing else happens (the facilitator decides). */
+function tick() {
+  for (const el of document.querySelectorAll("[data-countdown]")) {
+    const left = Math.max(0, Math.ceil((Number(el.dataset.ends) - serverNow()) / 1000));
+    const digits = el.querySelector("[data-left]");
+    const text = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    if (digits && digits.textContent !== text) digits.textContent = text;
+    el.classList.toggle("up", left === 0);
+    const up = el.querySelector("[data-time-up]");
+    if (up) up.hidden = left > 0;
+  }
+}
+setInterval(tick, 1000);
+
+/** What the server draws differently once a moment has come (the secretary may take over from then,
+ * `data-refresh-at`): ask for the parts as they are at that moment. */
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  const due = [...document.querySelectorAll("[data-refresh-at]")].map((el) => Number(el.dataset.refreshAt))
+    .filter((t) => t > serverNow());
+  if (due.length) refreshTimer = setTimeout(() => askParts(true), Math.min(...due) - serverNow() + 1000);
+}
+
+/** Who steers moved (a handover, a takeover): a page drawn as the console for someone who no longer steers,
+ * or as a phone for who steers now, loads itself again; the server then draws the right one. */
+function steeringMoved() {
+  const steers = ($("meeting-status")?.dataset.steers || "").split(" ").filter(Boolean).map(Number);
+  if (cfg.me == null || cfg.kind === "projector" || !steers.length) return;
+  if ((cfg.kind === "console") !== steers.includes(cfg.me)) location.reload();
 }
 
 // --- swapping in what the server drew -------------------------------------------------------
@@ -187,6 +233,7 @@ function take(msg) {
   if (!msg || typeof msg.version !== "number" || !Array.isArray(msg.ops)) return;
   if (msg.full ? msg.version < local.version : msg.version <= local.version) return;
   if (!msg.full && msg.version !== local.version + 1) { askParts(); return; }
+  setSkew(msg.now);
   const outcomeBefore = Boolean(document.querySelector("#meeting-outcome .outcome"));
   for (const op of msg.ops) {
     if (op.append) append(op.append, op.html);
@@ -214,9 +261,10 @@ function showError(message) {
 }
 $("kring-error").addEventListener("click", () => showError(""));  // read: tapped away
 
-function askParts() {
+/** Ask for the parts: the whole page when the meeting moved on; `fresh`, as they are now whatever the version. */
+function askParts(fresh = false) {
   if (!socket.connected) return;
-  socket.timeout(8000).emit("parts", { version: local.version }, (err, ack) => {
+  socket.timeout(8000).emit("parts", fresh ? {} : { version: local.version }, (err, ack) => {
     if (!err && ack && ack.ok) take({ ...ack, full: true });
   });
 }

@@ -361,6 +361,8 @@ class Phone:
                     new_round["seats"][i] = change["seat"]
                     new_round["current"] = change["current"]
                     new_round["complete"] = change["complete"]
+                    new_round["turn_started_at"] = change["turn_started_at"]
+                    new_round["turn_ends_at"] = change["turn_ends_at"]
                     new["version"] = change["version"]
                     self.state = new
                     self.changes_applied += 1
@@ -438,20 +440,29 @@ class Phone:
         self.sio.shutdown()
 
 
+#: What a state holds that changes without a version: who is connected, whether whoever steers is
+#: (and so from when the secretary may take over), and the server's clock (docs/live-protocol.md).
+VERSIONLESS = ("connected", "steerer_away_since", "takeover_from", "now")
+
+
+def versioned(state: dict) -> dict:
+    """A state without what changes without a version: what two phones at one version hold alike."""
+    return {k: v for k, v in state.items() if k not in VERSIONLESS}
+
+
 def converge(phones: list[Phone], version: int, timeout: float = 10) -> dict:
     """Wait until every phone has exactly `version`, and the same state; return that state.
 
-    Who is connected (`connected`) is left out of the comparison: it changes
-    without a version, so two phones may hold it from different moments.
+    What changes without a version (`VERSIONLESS`: who is connected, the
+    server's clock) is left out of the comparison: two phones may hold it
+    from different moments.
     """
     wait_for(
         lambda: all(p.version == version for p in phones), timeout,
         what=f"every phone at version {version} "
              f"(now {[(p.name, p.version) for p in phones]})",
     )
-    states = [p.snapshot() for p in phones]
-    for state in states:
-        state.pop("connected", None)
+    states = [versioned(p.snapshot()) for p in phones]
     for phone, state in zip(phones, states):
         assert state == states[0], f"{phone.name} differs from {phones[0].name} at version {version}"
     return states[0]

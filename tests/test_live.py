@@ -162,7 +162,8 @@ def test_connecting_counts_as_connected_and_others_hear_it(app, sign_in, made):
     joost = connect(app, sign_in, made, "Joost")
     both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])
     assert states(joost)[0]["connected"] == both
-    assert states(anna, "presence") == [{"connected": both}]
+    here = {"steerer_away_since": None, "takeover_from": None}  # Anna, who steers, is connected
+    assert states(anna, "presence") == [{"connected": both, **here}]
     assert version(app, made) == v  # presence is not meeting state
     assert anna.emit("state", callback=True)["state"]["connected"] == both
 
@@ -174,9 +175,10 @@ def test_disconnecting_is_heard_by_the_others(app, sign_in, made):
     anna.get_received()
     second.disconnect()
     both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])
-    assert states(anna, "presence") == [{"connected": both}]
+    here = {"steerer_away_since": None, "takeover_from": None}  # Anna, who steers, is connected
+    assert states(anna, "presence") == [{"connected": both, **here}]
     joost.disconnect()
-    assert states(anna, "presence") == [{"connected": [made.member_ids["Anna"]]}]
+    assert states(anna, "presence") == [{"connected": [made.member_ids["Anna"]], **here}]
     with app.app_context():
         assert presence.connected(made.meeting_id) == [made.member_ids["Anna"]]
         assert db.session.query(Connection).count() == 1

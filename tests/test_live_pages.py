@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from circle import meetings, proposals
+from circle import facilitation, meetings, proposals
 from circle.circles import create_circle
 from circle.method import Answer, RoundKind, RoundMode
 from circle.read.state import meeting_state
@@ -185,7 +185,7 @@ def _forms(page: str) -> list[str]:
     return re.findall(r"<form\b[^>]*>", page)
 
 
-def test_every_step_form_names_a_live_event(app, made, browser, csrf_token):
+def test_every_step_form_names_a_live_event(app, made, browser, csrf_token, frozen_clock):
     """Walk a meeting through its steps; every form of the meeting on every page has a known event."""
     seen: set[str] = set()
     people = ("Anna", "Fatima", "Joost", "Kees", "Aylin")
@@ -227,6 +227,9 @@ def test_every_step_form_names_a_live_event(app, made, browser, csrf_token):
 
     do(withdraw)
     look()  # no objection stands: adopt
+    do(lambda: facilitation.ask_ready(made.member("Anna"), made.meeting_id))
+    with frozen_clock.later(minutes=4):  # Anna steers without a connection (no socket here) for four minutes
+        look()  # a ready check: "ready" for oneself and, from the secretary, for others; her takeover
     assert seen == set(STEPS) - {"take_up", "amend"}  # taking up needs a second item; amending is a page
 
 

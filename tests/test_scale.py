@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from tests.scenario import PEOPLE
-from tests.server import HOST, KringServer, Phone, Seeded, converge, wait_for
+from tests.server import HOST, KringServer, Phone, Seeded, converge, versioned, wait_for
 
 redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install -e '.[redis]')")
 
@@ -195,7 +195,7 @@ def settle(m: Meeting, phones: list[Phone] | None = None) -> dict:
     state = converge(phones, m.db_version())
     for p in phones:
         ack = p.call("state")
-        asked = {k: v for k, v in ack["state"].items() if k != "connected"}  # see converge()
+        asked = versioned(ack["state"])  # see converge()
         assert ack["ok"] and asked == state, (p.name, p.server.label)
     return state
 

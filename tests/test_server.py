@@ -20,7 +20,7 @@ import socketio
 
 from tests.scenario import PEOPLE, REVIEW_DATE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, converge, phone, prepared, seeded, serve, sign_in, wait_for,
+    KringServer, Phone, Seeded, converge, phone, prepared, seeded, serve, sign_in, versioned, wait_for,
 )
 
 pytestmark = pytest.mark.server
@@ -51,8 +51,7 @@ def server_state(p: Phone) -> dict:
     (that changes without a version, so `converge` leaves it out too)."""
     ack = p.call("state")
     assert ack["ok"], ack
-    ack["state"].pop("connected", None)
-    return ack["state"]
+    return versioned(ack["state"])
 
 
 def settle(phones: dict[str, Phone], ack: dict, exact: bool = True) -> dict:

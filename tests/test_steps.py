@@ -115,7 +115,8 @@ def test_in_an_open_meeting_each_role_sees_its_own(app):
         anna, fatima = offers(made, "Anna"), offers(made, "Fatima")
         joost, guest = offers(made, "Joost"), offers(made, "Wijkteam")
         assert set(anna) == {Action.CLOSE_MEETING, Action.MARK_ATTENDANCE, Action.START_EXPLANATION,
-                             Action.START_ROUND, Action.POSTPONE}
+                             Action.START_ROUND, Action.POSTPONE, Action.SET_TURN_TIME, Action.ASK_READY,
+                             Action.HAND_OVER}
         assert set(anna[Action.START_ROUND]) == {RoundKind.PICTURE_FORMING, RoundKind.OPENING, RoundKind.CLOSING}
         assert set(fatima) == {Action.MARK_ATTENDANCE, Action.WITHDRAW}  # marks who is here, records for the proposer
         assert joost == {} and guest == {}  # everyone present already: nothing to say yet

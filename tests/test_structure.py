@@ -19,6 +19,7 @@ CIRCLE = Path(__file__).resolve().parent.parent / "circle"
 ACTIONS = {"circle.actions", "circle.circles", "circle.meetings", "circle.proposals", "circle.corrections",
            "circle.between", "circle.deadlines"}
 ACTIONS |= {"circle.agenda", "circle.tasks"}  # between meetings: the agenda put forward and shaped; tasks
+ACTIONS |= {"circle.facilitation"}  # the facilitator's tools: speaking time, ready check, who steers
 ACTIONS |= {"circle.roles", "circle.subcircles"}  # roles held for a term; circles within circles
 
 

@@ -22,7 +22,8 @@ Read it in this order:
 - agenda.py: between meetings, what members put forward (topics, drafts) and how the agenda is shaped;
 - tasks.py: the tasks a decision carries, and who marks how they stand;
 - between.py: rounds between meetings, with a deadline, and what their end means;
-- roles.py: roles held for a term, which circle chooses them, and when a term nears its end.
+- roles.py: roles held for a term, which circle chooses them, and when a term nears its end;
+- facilitation.py: speaking time, the ready check, and who steers a meeting.
 
 Everything is importable from `circle.method` itself.
 """
@@ -30,6 +31,7 @@ Everything is importable from `circle.method` itself.
 from circle.method.agenda import *  # noqa: F403
 from circle.method.between import *  # noqa: F403
 from circle.method.election import *  # noqa: F403
+from circle.method.facilitation import *  # noqa: F403
 from circle.method.guests import *  # noqa: F403
 from circle.method.membership import *  # noqa: F403
 from circle.method.meeting import *  # noqa: F403

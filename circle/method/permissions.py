@@ -55,6 +55,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ADD_TASK: SEATED_ROLES,  # a recorder, or the decision's proposer (tasks.py)
     Action.CHANGE_TASK: SEATED_ROLES,
     Action.MARK_TASK: SEATED_ROLES,  # its carrier, or a recorder for them (tasks.py)
+    Action.SET_TURN_TIME: _STEER,  # who steers this meeting (facilitation.py: role_in_meeting)
+    Action.ASK_READY: _STEER,
+    Action.MARK_READY: SEATED_ROLES,  # oneself; the recorders for others (facilitation.py)
+    Action.HAND_OVER: _STEER,
+    Action.TAKE_OVER: frozenset({Role.SECRETARY}),  # once whoever steers has been away long enough
+    Action.SET_TAKEOVER: _STEER,
     Action.SET_AIM: _STEER,
     Action.DEFINE_ROLE: _STEER,
     Action.RECORD_TERM: _STEER,  # an election is the usual way (docs/roles-and-elections.md)

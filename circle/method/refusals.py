@@ -78,6 +78,14 @@ MESSAGES: dict[str, str] = {
     "not_your_task": N_("Only the person who carries out this task marks how it stands (or the facilitator or "
                         "secretary for them)."),
     "note_required": N_("Say what is in the way, so the circle can help."),
+    "ready_check_open": N_("A ready check is open already; end it before asking again."),
+    "no_ready_check": N_("There is no ready check open now."),
+    "already_steers": N_("This person steers the meeting already."),
+    "opening_over": N_("The opening round opens the meeting: it comes before the first proposal."),
+    "steerer_connected": N_("Whoever steers the meeting is connected; they can hand the steering over "
+                            "themselves."),
+    "steerer_away_briefly": N_("Whoever steers has not been away long enough yet for the secretary to take "
+                               "over. Wait a little."),
     "term_ends_before": N_("A term ends after the day it begins."),
     "term_too_long": N_("A term runs at most three years; the circle chooses again after that."),
     "role_needs_member": N_("A role goes to a member of the circle that chooses it."),

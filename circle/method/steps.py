@@ -10,11 +10,13 @@ exactly when pressing it would be accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from circle.method import election as elections
+from circle.method import facilitation
 from circle.method import meeting as meetings
 from circle.method import proposal as proposals
 from circle.method import rounds
@@ -70,6 +72,19 @@ class MeetingFacts:
     objections: tuple[ObjectionFacts, ...] = ()
     #: The proposals on this agenda not decided here yet, in agenda order.
     waiting: tuple[int, ...] = ()
+    #: Who steers the meeting now: whom it was handed to, else the circle's facilitator (facilitation.py).
+    steerers: frozenset[int] = frozenset()
+    #: Since when whoever steers has had no connection to the meeting; None while they have one.
+    steerer_away_since: dt.datetime | None = None
+    #: How long they may be away before the secretary may take over (the circle's setting), in minutes.
+    takeover_minutes: int = 3
+    #: Now, for the rules that depend on how long something lasted.
+    now: dt.datetime | None = None
+    #: A ready check is open, and who said "ready" in it.
+    ready_open: bool = False
+    ready: frozenset[int] = frozenset()
+    #: A round about a proposal was held in this meeting: the opening round is over then.
+    proposal_rounds_held: bool = False
     #: Who may still be chosen to start a round: the seated members present.
     present_seated: frozenset[int] = field(init=False)
 
@@ -146,6 +161,7 @@ def _start_round(facts, role, actor, target, mode=RoundMode.IN_TURN, reveal=Fals
     present = len(facts.present_seated)
     if kind in MEETING_ROUNDS:
         rounds.start_meeting_round(kind, _round_open(facts), present)
+        facilitation.check_meeting_round(kind, facts.proposal_rounds_held)
         require(not reveal, "reveal_needs_open")
     else:
         proposal = _proposal_here(facts, facts.proposal_id)
@@ -203,6 +219,32 @@ def _withdraw(facts, role, actor, target, **_):
     proposals.withdraw(proposal, actor == facts.proposer or role == Role.SECRETARY)
 
 
+def _set_turn_time(facts, role, actor, target, seconds=None, **_):
+    _open(facts)
+    facilitation.check_turn_seconds(seconds)
+
+
+def _ask_ready(facts, role, actor, target, open_it=None, **_):
+    _open(facts)
+    facilitation.check_ask_ready(facts.ready_open, not facts.ready_open if open_it is None else open_it)
+
+
+def _mark_ready(facts, role, actor, target, **_):
+    _open(facts)
+    facilitation.check_mark_ready(facts.ready_open, role, actor, target, target in facts.present_seated)
+
+
+def _hand_over(facts, role, actor, target, **_):
+    _open(facts)
+    facilitation.check_hand_over(facts.steerers, target, target in facts.present_seated)
+
+
+def _take_over(facts, role, actor, target, **_):
+    _open(facts)
+    facilitation.check_take_over(actor, facts.steerers, facts.steerer_away_since, facts.takeover_minutes,
+                                 facts.now)
+
+
 def _the_meeting(facts: MeetingFacts) -> list[None]:
     return [None]
 
@@ -232,6 +274,11 @@ MEETING_STEPS: dict[Action, StepRule] = {
     Action.ADOPT: StepRule(_the_proposal, _adopt),
     Action.POSTPONE: StepRule(_the_proposal, _postpone),
     Action.WITHDRAW: StepRule(_the_proposal, _withdraw),
+    Action.SET_TURN_TIME: StepRule(_the_meeting, _set_turn_time),
+    Action.ASK_READY: StepRule(_the_meeting, _ask_ready),
+    Action.MARK_READY: StepRule(lambda f: sorted(f.present_seated - f.ready) if f.ready_open else [], _mark_ready),
+    Action.HAND_OVER: StepRule(lambda f: sorted(f.present_seated - f.steerers), _hand_over),
+    Action.TAKE_OVER: StepRule(_the_meeting, _take_over),
 }
 
 

@@ -167,6 +167,12 @@ class Action(StrEnum):
     ADD_TASK = "add_task"  # a decision gets a task: what, who, by when
     CHANGE_TASK = "change_task"  # a task goes to someone else, to another day, or gets other words
     MARK_TASK = "mark_task"  # how a task stands: started, done, stuck, with a note
+    SET_TURN_TIME = "set_turn_time"  # the facilitator sets the speaking time per turn, or none (docs/facilitation.md)
+    ASK_READY = "ask_ready"  # the facilitator asks "ready for the next step?", or ends that check
+    MARK_READY = "mark_ready"  # a member says "ready" (the secretary for someone without a phone)
+    HAND_OVER = "hand_over"  # whoever steers hands the steering of this meeting to another member present
+    TAKE_OVER = "take_over"  # the secretary takes the steering over when whoever steers has been away too long
+    SET_TAKEOVER = "set_takeover"  # the circle sets how long that is
     SET_AIM = "set_aim"  # the circle's aim and domain, in its record
     DEFINE_ROLE = "define_role"  # a role of the circle's own: name, description, usual term
     RECORD_TERM = "record_term"  # who holds a role from when until when, chosen before Kring or as a first role

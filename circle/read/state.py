@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from circle import method, presence
 from circle.extensions import db
 from circle.facts import focus_id, hidden_now
+from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.rounds import RoundView, SeatView, round_view
 from circle.models import (
     AgendaItem,
@@ -166,6 +167,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             "date": _date(meeting.date),
             "status": meeting.status.value,
             "quorum": meeting.quorum,
+            **steering_state(meeting),
         },
         "members": [
             {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,
@@ -179,8 +181,12 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             for item in agenda
         ],
         "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
-        "round": round_state(rv) if rv is not None else None,
+        "round": {**round_state(rv), **turn_state(rnd, rv.current and rv.current.id, meeting.turn_seconds)}
+        if rv is not None else None,
+        "ready": ready_state(meeting, [m for m in members if m.id in present and m.role in method.SEATED_ROLES]),
+        "now": server_now(),
         "connected": presence.connected(meeting.id),
+        **away_state(meeting),
     }
 
 
@@ -202,10 +208,12 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     if rnd.reveal and rv.facts.complete:
         return None
     seat = next(s for s in rv.seats if s.member.id == contribution.member_id)
+    current = rv.current.id if rv.current else None
     return {
         "version": version,
         "round": rnd.id,
         "seat": seat_state(seat),
-        "current": rv.current.id if rv.current else None,
+        "current": current,
         "complete": rv.facts.complete,
+        **turn_state(rnd, current, rnd.meeting.turn_seconds),
     }

@@ -12,6 +12,7 @@ looks, shows the same directly, so a page without JavaScript works too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -19,9 +20,9 @@ import sqlalchemy as sa
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import selectinload
 
-from circle import method, steps
+from circle import clock, method, steps
 from circle.extensions import db
-from circle.facts import hidden_now, meeting_facts
+from circle.facts import hidden_now, meeting_facts, meeting_role
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
 from circle.read.rounds import RoundView, SeatView, round_view
@@ -36,13 +37,15 @@ MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "a
 RING_SIZE, RING_RADIUS = 360, 120
 
 
-def kind_of(member: Member | None, view: str) -> str:
-    """The kind of reader a screen is: the projector, the console (facilitator), a recorder or a member."""
+def kind_of(member: Member | None, view: str, meeting: Meeting) -> str:
+    """The kind of reader a screen is: the projector, the console (whoever steers this meeting), a recorder
+    or a member; by the role the person acts in in this meeting (facts.meeting_role)."""
     if view == "projector" or member is None:
         return "projector"
-    if member.active and member.role == Role.FACILITATOR:
+    role = meeting_role(member, meeting)
+    if role == Role.FACILITATOR:
         return "console"
-    if member.active and member.role == Role.SECRETARY:
+    if role == Role.SECRETARY:
         return "recorder"
     return "member"
 
@@ -165,10 +168,11 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
         person = people.get(person_id)
         if person is None or role is None or not person.active:
             return False
-        return target in method.available(facts, person.role, person_id).get(action, ())
+        return target in method.available(facts, meeting_role(person, meeting), person_id).get(action, ())
 
     answering = rv is not None and rv.open and facts.status == method.MeetingStatus.OPEN
     return {
+        **facilitation(meeting, facts, rv, listed),
         "meeting": meeting,
         "circle": meeting.circle,
         "viewer": viewer,
@@ -201,6 +205,33 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
     }
 
 
+def epoch_ms(moment: dt.datetime | None = None) -> int:
+    """A moment (UTC, naive; default now) in milliseconds since 1970: what the page's script counts with."""
+    return int((moment or clock.now()).replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def facilitation(meeting: Meeting, facts: method.MeetingFacts, rv: RoundView | None, listed: list[Member]) -> dict:
+    """What the facilitator's tools show (docs/facilitation.md): the speaking time, the ready check, who
+    steers and from when the secretary may take over. Moments go to the page as epoch milliseconds, with
+    the server's now, so the script counts from the server's clock, not the phone's."""
+    ends = None
+    if rv is not None and rv.open and rv.current is not None:
+        ends = method.turn_ends(rv.round.turn_started_at, meeting.turn_seconds)
+    takeover = method.takeover_from(facts.steerer_away_since, facts.takeover_minutes)
+    return {
+        "now_ms": epoch_ms(),
+        "turn_ends": ends,
+        "turn_ends_ms": epoch_ms(ends) if ends else None,
+        "turn_left": max(0, int((ends - clock.now()).total_seconds())) if ends else None,
+        "steerers": [m for m in listed if m.id in facts.steerers],
+        "handed_over": meeting.steered_by_id is not None,
+        "takeover_from": takeover,
+        "takeover_ms": epoch_ms(takeover) if takeover else None,
+        "ready_people": [m for m in listed if m.id in facts.present_seated],
+        "not_ready": [m for m in listed if m.id in facts.present_seated - facts.ready],
+    }
+
+
 def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.MeetingFacts) -> set[str]:
     """What is personal on this screen, for the person on a first load (the script works out the same).
 
@@ -229,4 +260,6 @@ def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.M
     if (facts.status == method.MeetingStatus.OPEN and viewer.member.role in method.SEATED_ROLES
             and me not in facts.present):
         found.add("not-present")
+    if facts.ready_open and me in facts.present_seated and me not in facts.ready:
+        found.add("not-ready")
     return found

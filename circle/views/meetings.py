@@ -18,6 +18,7 @@ from flask_babel import gettext
 from circle import method
 from circle.auth import member_of
 from circle.extensions import db
+from circle.facts import meeting_role
 from circle.forms import WordingForm
 from circle.method import Action
 from circle.models import Meeting, Member, Objection, Proposal
@@ -46,7 +47,7 @@ def _page(meeting: Meeting) -> str:
 
 def page_context(meeting: Meeting, me: Member | None, view: str) -> dict:
     """What the meeting page (or the projector) draws for this person on a first load."""
-    viewer = Viewer(kind_of(me, view), me if view != "projector" else None)
+    viewer = Viewer(kind_of(me, view, meeting), me if view != "projector" else None)
     ctx = context(meeting, viewer)
     ctx["client_id"] = uuid.uuid4().hex if viewer.member is not None else ""
     return ctx
@@ -58,7 +59,7 @@ def meeting(circle_id: int, meeting_id: int):
     from circle.views.live_pages import live_settings  # it adds its routes to this blueprint
 
     me, mtg = _meeting(circle_id, meeting_id)
-    ctx = page_context(mtg, me, "console" if kind_of(me, "phone") == "console" else "phone")
+    ctx = page_context(mtg, me, "console" if kind_of(me, "phone", mtg) == "console" else "phone")
     return render_template("meetings/meeting.html", **ctx, settings=live_settings(mtg, me, ctx["viewer"]),
                            shape=shaping(mtg, me))
 
@@ -70,7 +71,8 @@ def amend(circle_id: int, meeting_id: int, proposal_id: int):
     proposal = next((i.proposal for i in mtg.agenda if i.proposal_id == proposal_id), None)
     if proposal is None:
         abort(404)
-    if not (me.active and method.may(me.role, Action.AMEND)):
+    role = meeting_role(me, mtg)
+    if role is None or not method.may(role, Action.AMEND):
         abort(403)
     form = WordingForm(obj=proposal.latest)
     form.note.data = ""

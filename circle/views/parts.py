@@ -21,6 +21,7 @@ from circle.views.meeting_view import Viewer, context, load_meeting
 PARTS = {
     "status": "meetings/parts/status.html",
     "outcome": "meetings/parts/outcome.html",
+    "facilitation": "meetings/parts/facilitation.html",
     "answer": "meetings/parts/answer.html",
     "steer": "meetings/parts/steer.html",
     "round": "meetings/parts/round.html",
@@ -33,7 +34,7 @@ KIND_PARTS = {
     "console": list(PARTS),
     "recorder": [p for p in PARTS if p != "steer"],
     "member": [p for p in PARTS if p != "steer"],
-    "projector": ["status", "outcome", "round", "contributions", "proposal"],
+    "projector": ["status", "outcome", "facilitation", "round", "contributions", "proposal"],
 }
 
 

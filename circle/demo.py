@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from circle import clock, demo_between, demo_last_month
+from circle import clock, demo_between, demo_last_month, demo_roles
 from circle.circles import add_member, create_circle
 from circle.extensions import db
 from circle.meetings import plan_meeting
@@ -44,9 +44,10 @@ GREENING = Wording(
 
 
 def seed() -> Circle:
-    """Create the demo circle: 8 members (joined over the past year), last month's decision with its tasks
-    (demo_last_month.py), a consent round running between meetings (demo_between.py), today's meeting with
-    a draft on its agenda, and a topic put forward for the next."""
+    """Create the demo circle: 8 members (joined over the past year), its aim and roles held for a term,
+    last month's decision with its tasks (demo_last_month.py), its working group (demo_roles.py), a consent
+    round running between meetings (demo_between.py), today's meeting with a draft on its agenda, and a
+    topic put forward for the next."""
     today = clock.today()
 
     def since(name: str) -> dt.date:
@@ -57,7 +58,9 @@ def seed() -> Circle:
         circle, anna = create_circle("Samen Vooruit", "Anna", since=since("Anna"))
         for name, role in MEMBERS:
             add_member(None, circle.id, name, role, since=since(name))
+        demo_roles.found(circle, today)  # its aim and domain, and who held its roles until when
     demo_last_month.hold(circle, today)
+    demo_roles.working_group(circle, today)  # Werkgroep Zwerfvuil, started twelve days ago
     demo_between.hold(circle, today)  # a consent round between meetings, open until three days from now
     proposer = db.session.scalar(db.select(Member).filter_by(circle_id=circle.id, name="Aylin"))
     proposal = write_draft(proposer, replace(GREENING, review_date=today + dt.timedelta(days=120)))

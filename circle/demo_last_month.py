@@ -62,19 +62,8 @@ def hold(circle: Circle, today: dt.date) -> None:
     with clock.played_at(_at(held - dt.timedelta(days=7), 9)):
         meeting = meetings.plan_meeting(anna, "Kernteam-overleg (vorige maand)", held).subject
         proposals.put_on_agenda(anna, clean_up, meeting)
-    with clock.played_at(_at(held, 19, 30)):
-        meetings.open_meeting(anna, meeting)
-        for m in there:
-            meetings.mark_attendance(anna, meeting, m.id, True)
-    for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, "Hoe laat begint het, en wie zorgt voor de spullen?"),
-                              (50, RoundKind.OPINION_FORMING, "Goed idee, als we het samen volhouden."),
-                              (65, RoundKind.CONSENT, "")):
-        with clock.played_at(_at(held, 19, 30) + dt.timedelta(minutes=minute)):
-            meetings.start_round(anna, meeting, kind, RoundMode.OPEN, proposal_id=clean_up)
-            for m in there:
-                answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
-                meetings.contribute(m, meeting, m.id, answer, say)
-            meetings.close_round(anna, meeting)
+    hold_rounds(anna, meeting, clean_up, there, _at(held, 19, 30),
+                ("Hoe laat begint het, en wie zorgt voor de spullen?", "Goed idee, als we het samen volhouden."))
     with clock.played_at(_at(held, 20, 50)):
         proposals.adopt(anna, meeting, clean_up)
         tasks = [add_task(anna, clean_up, what, people[who].id, held + dt.timedelta(days=due)).subject
@@ -84,6 +73,24 @@ def hold(circle: Circle, today: dt.date) -> None:
         for after, status, note in marks:
             with clock.played_at(_at(held + dt.timedelta(days=after), 18)):
                 mark_task(people[who], task, status, note)
+
+
+def hold_rounds(steerer: Member, meeting: int, proposal: int, there: list[Member], opened: dt.datetime,
+                said: tuple[str, str]) -> None:
+    """Open a meeting at `opened`, mark who is there, and hold the three rounds on one proposal, open, everyone
+    saying `said` in the picture-forming and the opinion round and consenting in the consent round."""
+    with clock.played_at(opened):
+        meetings.open_meeting(steerer, meeting)
+        for m in there:
+            meetings.mark_attendance(steerer, meeting, m.id, True)
+    for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, said[0]), (50, RoundKind.OPINION_FORMING, said[1]),
+                              (65, RoundKind.CONSENT, "")):
+        with clock.played_at(opened + dt.timedelta(minutes=minute)):
+            meetings.start_round(steerer, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
+            for m in there:
+                answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
+                meetings.contribute(m, meeting, m.id, answer, say)
+            meetings.close_round(steerer, meeting)
 
 
 def put_forward_today(circle: Circle) -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import format_date, gettext
 
-from circle import clock, method
+from circle import clock, method, roles
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
 from circle.meetings import member_of_circle
@@ -91,6 +91,15 @@ def write_election(actor: Member, role_id: int, term_from: dt.date, term_until: 
             "term_from": term_from.isoformat(), "term_until": term_until.isoformat(), **wording.as_log(),
         }, subject=proposal.id)
     return done
+
+
+def role_to_elect(actor: Member, key: str) -> CircleRole:
+    """The role a form names by its key (circle/roles.py, `role_for_key`), one this circle chooses; a method
+    role's row is made where it is missing, as the roles' own pages do."""
+    with unit_of_work():
+        allowed(actor, Action.WRITE_ELECTION)
+        role = roles.role_for_key(actor.circle_id, key)
+    return role
 
 
 def propose_person(actor: Member, meeting_id: int, proposal_id: int, nominee_id: int,

@@ -129,6 +129,8 @@ class StartRoundForm(SteerForm):
             SelectChoice(RoundKind.OPINION_FORMING.value, _l("Opinion round")),
             SelectChoice(RoundKind.CONSENT.value, _l("Consent round")),
             SelectChoice(RoundKind.CLOSING.value, _l("Closing round")),
+            SelectChoice(RoundKind.NOMINATION.value, _l("Nomination round")),
+            SelectChoice(RoundKind.CHANGE_NOMINATION.value, _l("Change round")),
         ],
     )
     mode = SelectField(
@@ -188,6 +190,7 @@ class ContributionForm(KringForm):
             SelectChoice(Answer.PASS.value, _l("Pass")),
             SelectChoice(Answer.CONSENT.value, _l("Consent")),
             SelectChoice(Answer.OBJECTION.value, _l("Objection")),
+            SelectChoice(Answer.NOMINATE.value, _l("Nominate")),
         ],
     )
     text = TextAreaField(_l("Your contribution"), validators=[Length(max=CONTRIBUTION_MAX)])
@@ -195,6 +198,28 @@ class ContributionForm(KringForm):
         _l("What would make it workable for you?"), validators=[Length(max=CONTRIBUTION_MAX)]
     )
     client_id = StringField(validators=[Optional(), Length(max=64)])
+    #: In an election's rounds: whom the member nominates (left out in the change round: keep one's nomination).
+    nominee_id = IntegerField(_l("Whom do you nominate?"), validators=[Optional(), ID_RANGE])
+
+
+class ProposePersonForm(SteerForm):
+    """In an election the facilitator proposes a person for a term (the previous version's term unless given)."""
+
+    proposal_id = IntegerField(validators=[InputRequired(), ID_RANGE])
+    nominee_id = IntegerField(_l("Person"), validators=[InputRequired(), ID_RANGE])
+    term_from = DateField(_l("From"), validators=[Optional()])
+    term_until = DateField(_l("Until"), validators=[Optional()])
+    note = TextAreaField(_l("What changed, and why?"), validators=[Length(max=CONTRIBUTION_MAX)])
+
+
+class ElectionForm(KringForm):
+    """Write an election for one of the roles the circle chooses, for a term."""
+
+    #: The role, as circle/read/roles.py keys it (`method.role_key`): a method role may have no row yet.
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+    term_from = DateField(_l("From"), validators=[DataRequired()])
+    term_until = DateField(_l("Until"), validators=[DataRequired()])
+    note = TextAreaField(_l("Why now? (optional)"), validators=[Length(max=CONTRIBUTION_MAX)])
 
 
 class MemberForm(KringForm):

@@ -73,7 +73,7 @@ def _start_round(actor: Member, meeting_id: int, f: forms.StartRoundForm) -> Don
 def _contribute(actor: Member, meeting_id: int, f: forms.ContributionForm) -> Done:
     return meetings.contribute(
         actor, meeting_id, f.member_id.data, Answer(f.answer.data), f.text.data or "",
-        f.workable.data or "", client_id=f.client_id.data or None)
+        f.workable.data or "", client_id=f.client_id.data or None, nominee_id=f.nominee_id.data)
 
 
 #: Every step of a meeting, in the order the facilitator's controls show them.
@@ -107,6 +107,10 @@ STEPS: dict[Action, Step] = {s.action: s for s in [
          lambda a, m, f: proposals.amend(a, m, f.proposal_id.data, f.wording(), f.note.data or "",
                                          f.based_on.data),
          "/amend", _l("Amend the proposal"), "steer", target="proposal_id"),
+    Step(Action.PROPOSE_PERSON, forms.ProposePersonForm,
+         lambda a, m, f: elections.propose_person(a, m, f.proposal_id.data, f.nominee_id.data, f.term_from.data,
+                                                  f.term_until.data, f.note.data or "", f.based_on.data),
+         "/propose-person", _l("Propose this person"), "steer", target="proposal_id"),
     Step(Action.MARK_TESTED, forms.ObjectionStepForm,
          lambda a, m, f: proposals.mark_tested(a, m, f.objection_id.data, f.based_on.data),
          "/objection/tested", _l("Mark tested"), "objection", target="objection_id"),

@@ -88,6 +88,7 @@ function flags() {
     const state = seat.classList;
     if (state.contains("current")) { found.add("my-turn"); found.add("can-answer"); }
     else if (state.contains("waiting")) found.add(ring.dataset.mode === "in_turn" ? "wait-turn" : "can-answer");
+    else if (state.contains("last")) found.add("wait-last");  // an election's nominee, after everyone else
     else found.add("answered");
   }
   if (!found.has("my-turn")) found.add("not-my-turn");

@@ -21,6 +21,7 @@ ACTIONS = {"circle.actions", "circle.circles", "circle.meetings", "circle.propos
 ACTIONS |= {"circle.agenda", "circle.tasks"}  # between meetings: the agenda put forward and shaped; tasks
 ACTIONS |= {"circle.facilitation"}  # the facilitator's tools: speaking time, ready check, who steers
 ACTIONS |= {"circle.roles", "circle.subcircles"}  # roles held for a term; circles within circles
+ACTIONS |= {"circle.elections"}  # an election written, and in a meeting a person proposed for the role
 
 
 def module_name(path: Path) -> str:

@@ -66,6 +66,13 @@ class RoundFacts:
         """Everyone seated has answered."""
         return not self.waiting
 
+    def waits_for_the_rest(self, member: int) -> bool:
+        """Whether `member` answers last (an election's nominee) and others in this open round have not answered.
+
+        In a round in turn the order already puts them at the end.
+        """
+        return member == self.last and self.mode == RoundMode.OPEN and any(m != member for m in self.waiting)
+
     @property
     def visible(self) -> bool:
         """Whether the answers may be seen now (`answers_visible`)."""
@@ -95,8 +102,7 @@ def check_turn(rnd: RoundFacts | None, member: int) -> None:
     require(member not in rnd.answered, "already_answered")
     if rnd.mode == RoundMode.IN_TURN:
         require(rnd.current_speaker == member, "not_your_turn")
-    elif member == rnd.last:
-        require(rnd.waiting == [member], "nominee_last")
+    require(not rnd.waits_for_the_rest(member), "nominee_last")
 
 
 def check_contribution(

@@ -195,6 +195,12 @@ def _amend(facts, role, actor, target, **_):
     proposals.amend(_proposal_here(facts, target))
 
 
+def _propose_person(facts, role, actor, target, nominee=None, **_):
+    proposals.propose_person(_proposal_here(facts, target))
+    if nominee is not None:  # the action names one; the offer of the step leaves it to the form
+        require(nominee in facts.seated, "nominee_unknown")
+
+
 def _mark_tested(facts, role, actor, target, **_):
     objection = _objection(facts, target)
     require(objection.status == ObjectionStatus.STANDING, "objection_ended")
@@ -269,6 +275,7 @@ MEETING_STEPS: dict[Action, StepRule] = {
     Action.CLOSE_ROUND: StepRule(_the_meeting, _close_round),
     Action.CONTRIBUTE: StepRule(lambda f: f.round.waiting if f.round else [], _contribute),
     Action.AMEND: StepRule(_the_proposal, _amend),
+    Action.PROPOSE_PERSON: StepRule(_the_proposal, _propose_person),
     Action.MARK_TESTED: StepRule(lambda f: [o.id for o in f.objections], _mark_tested),
     Action.WITHDRAW_OBJECTION: StepRule(lambda f: [o.id for o in f.objections], _withdraw_objection),
     Action.ADOPT: StepRule(_the_proposal, _adopt),

@@ -22,13 +22,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from circle.read.minutes import ContributionEntry, DecisionRow, Minutes, RoundEntry
 from circle.text import CONTROL, isolate
-from circle.words import ANSWERS, ROUND_KINDS
+from circle.words import ANSWERS, ROUND_KINDS, role_word
 
 #: Version of the JSON layout; raised when a key changes meaning or goes away.
 JSON_FORMAT = "kring.minutes/1"
@@ -137,6 +137,8 @@ def _names(names: list[str], former: list[str] = ()) -> str:
 
 def _contribution_lines(c: ContributionEntry) -> list[str]:
     answer = _label("answer_consent" if c.answer == "consent" else c.answer)
+    if c.nominee:
+        answer += " " + md_text(c.nominee)
     line = f"{c.position}. **" + md_text(c.who) + "** (" + answer + ", " + _moment(c.at) + ")"
     lines = [line + (": " + md_text(c.text) if c.text else "")]
     if c.recorded_by:
@@ -183,6 +185,16 @@ def _ended(o) -> str:
     return text + (" (" + _moment(o.ended_at) + ")" if o.ended_at else "")
 
 
+def _chosen_lines(i) -> list[str]:
+    """An election adopted here: who is chosen for which role, from when until when."""
+    e = i.election
+    if e is None or i.outcome != "adopted" or e.nominee is None:
+        return []
+    return ["- " + _("%(name)s is chosen as %(role)s from %(from)s until %(until)s.", name=md_text(e.nominee),
+                     role=role_word(e.role, e.role_name, True), **{"from": format_date(e.term_from, "long"),
+                                                                   "until": format_date(e.term_until, "long")})]
+
+
 def _heading(level: int, text: str) -> list[str]:
     return ["#" * level + " " + text, ""]
 
@@ -193,7 +205,7 @@ def _item_lines(i) -> list[str]:
     outcome = _label(i.outcome) + (" (" + _moment(i.decided_at) + ")" if i.decided_at else "")
     not_set = _("Not set")
     lines = _heading(2, kind + ": " + md_text(i.title)) + [
-        "- " + _("Outcome:") + " " + outcome,
+        "- " + _("Outcome:") + " " + outcome, *_chosen_lines(i),
         "- " + _("Proposal") + f": #{i.proposal_id}, " + _("version %(n)s", n=i.version),
         "- " + _("Proposed by %(name)s", name=md_text(i.proposer)),
         "- " + _("Review date") + ": " + (i.review_date.isoformat() if i.review_date else not_set),

@@ -66,6 +66,8 @@ class ContributionEntry:
     #: Who typed it in for the member (the secretary, say); None when they gave it themselves.
     recorded_by: str | None
     corrections: list[CorrectionEntry] = field(default_factory=list)
+    #: In an election's nomination rounds: whom the member nominated.
+    nominee: str | None = None
 
 
 @dataclass
@@ -144,6 +146,20 @@ class ItemEntry:
     concerns: list[Concern]
     #: Adopted here: the decision's tasks as they stand (read/followup.py).
     tasks: list = field(default_factory=list)
+    #: An election: its role, and the person and term of the version discussed here (docs/roles-and-elections.md).
+    election: ElectionEntry | None = None
+
+
+@dataclass
+class ElectionEntry:
+    """What an election names: the role, and at the version in question the person proposed and the term."""
+
+    role: str
+    #: The circle's own name for its own role; empty for the method's, named by `role`.
+    role_name: str
+    nominee: str | None
+    term_from: dt.date | None
+    term_until: dt.date | None
 
 
 @dataclass
@@ -213,7 +229,8 @@ def _round_entry(rnd: Round, people: dict[int, Member], name: Name,
     contributions = [
         ContributionEntry(
             c.position, name(people[c.member_id]), c.answer.value, c.text, c.created_at,
-            name(people[c.recorded_by_id]) if c.on_behalf else None, fixed.get(c.id, []))
+            name(people[c.recorded_by_id]) if c.on_behalf else None, fixed.get(c.id, []),
+            name(people[c.nominee_id]) if c.nominee_id is not None else None)
         for c in rv.contributions]
     return RoundEntry(
         rnd.number, rnd.kind.value, rnd.mode.value, rnd.reveal, rnd.status.value,
@@ -221,6 +238,16 @@ def _round_entry(rnd: Round, people: dict[int, Member], name: Name,
         [name(s.member) for s in rv.seats], rv.hidden, contributions,
         [name(m) for m in rv.unanswered], rnd.deadline, rnd.ended.value if rnd.ended else None,
         rnd.silence_as_consent)
+
+
+def _election(proposal: Proposal, version: ProposalVersion, people: dict[int, Member], name: Name
+              ) -> ElectionEntry | None:
+    """An election item's role, person and term, at the version in question; None for any other proposal."""
+    if proposal.kind != method.ProposalKind.ELECTION or proposal.role is None:
+        return None
+    nominee = name(people[version.nominee_id]) if version.nominee_id is not None else None
+    return ElectionEntry(proposal.role.kind.value, proposal.role.name, nominee, version.term_from,
+                         version.term_until)
 
 
 def _objections(proposal: Proposal, rounds: list[Round], people: dict[int, Member], name: Name,
@@ -299,7 +326,8 @@ def gather_minutes(circle_id: int, meeting_id: int, name: Name) -> Minutes | Non
             v.review_date, v.success_criteria, v.carried_out_by,
             [_round_entry(r, people, name, fixed) for r in mine],
             _objections(p, mine, people, name, earlier), _concerns(mine, people, name),
-            tasks.get(p.id, []) if item.outcome == method.Phase.ADOPTED else []))
+            tasks.get(p.id, []) if item.outcome == method.Phase.ADOPTED else [],
+            _election(p, v, people, name)))
 
     titles = [_correction(c, people, name) for c in title_fixes.get(meeting.id, [])]
     present = [m for m in people.values() if m.id in here and here[m.id].present]

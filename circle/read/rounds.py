@@ -33,14 +33,15 @@ class SeatView:
     member: Member
     #: Added after the round started (a late arrival, added openly).
     late: bool
-    #: "current" (their turn), "waiting", "answered" (while answers are hidden), or the answer given.
+    #: "current" (their turn), "waiting", "last" (an election's nominee waiting for everyone else in an open
+    #: round), "answered" (while answers are hidden), or the answer given.
     state: str
     #: Their contribution, when it may be seen.
     contribution: Contribution | None
 
     @property
     def answered(self) -> bool:
-        return self.state not in ("current", "waiting")
+        return self.state not in ("current", "waiting", "last")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,11 @@ class RoundView:
         """Seated people who did not answer in a round that has ended (closed early, or abandoned)."""
         return [] if self.facts.open else self.waiting
 
+    @property
+    def in_seat_order(self) -> list[Contribution]:
+        """The answers that may be seen, in speaking order: how nominations are read out."""
+        return [s.contribution for s in self.seats if s.contribution is not None]
+
     def count(self, answer: Answer) -> int:
         """How many gave this answer (0 while hidden)."""
         return sum(c.answer == answer for c in self.contributions)
@@ -98,6 +104,8 @@ def round_view(rnd: Round) -> RoundView:
             state = contribution.answer.value if visible else "answered"
         else:
             state = "current" if seat.member_id == current else "waiting"
+            if facts.open and facts.waits_for_the_rest(seat.member_id):
+                state = "last"
         seats.append(SeatView(seat.member, seat.added_late, state, contribution if visible else None))
     return RoundView(
         round=rnd,

@@ -20,6 +20,7 @@ from circle import method, presence
 from circle.extensions import db
 from circle.facts import focus_id, hidden_now
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
+from circle.read.elections import election_view
 from circle.read.rounds import RoundView, SeatView, round_view
 from circle.models import (
     AgendaItem,
@@ -66,6 +67,8 @@ def seat_state(seat: SeatView) -> dict[str, Any]:
             position=c.position,
             recorded_by=c.recorded_by_id if c.on_behalf else None,
         )
+        if c.nominee_id is not None:
+            out["nominee"] = c.nominee_id
     return out
 
 
@@ -122,6 +125,22 @@ def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[
             for o in proposal.objections
             if o.contribution.round_id != hidden_round and o.contribution_id not in hidden
         ],
+        "election": election_state(proposal),
+    }
+
+
+def election_state(proposal: Proposal) -> dict[str, Any] | None:
+    """An election's role, term and proposed person, and whom the circle nominates now; None otherwise."""
+    election = election_view(proposal)
+    if election is None:
+        return None
+    role = election.role
+    return {
+        "role": {"id": role.id, "kind": role.kind.value, "name": role.name, "description": role.description},
+        "term_from": _date(election.term_from),
+        "term_until": _date(election.term_until),
+        "nominee": election.nominee.id if election.nominee else None,
+        "tally": [{"nominee": line.nominee.id, "by": [m.id for m in line.by]} for line in election.tally],
     }
 
 
@@ -203,6 +222,8 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     contribution = db.session.get(Contribution, contribution_id)
     rnd = contribution.round
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
+        return None
+    if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change
         return None
     rv = round_view(rnd)
     if rnd.reveal and rv.facts.complete:

@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(share.bp)
     from circle.views import roles  # roles held for a term, the circle's aim, its sub-circles
     app.register_blueprint(roles.bp)
+    from circle.views import elections  # writing an election for a role: a draft for the agenda
+    app.register_blueprint(elections.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

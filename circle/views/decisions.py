@@ -27,6 +27,7 @@ from circle.method import Action, MeetingStatus, NameDisplay, Phase, may
 from circle.models import LogEntry
 from circle.record import canonical
 from circle.read import trace as traces
+from circle.read.elections import election_view
 from circle.views.access import Reader, record_reader
 from circle.views.tasks import task_context
 
@@ -69,6 +70,7 @@ def decision(circle_id: int, proposal_id: int):
         check=verification.status(reader.circle),
         may_correct=reader.member is not None and may(reader.member.role, Action.CORRECT),
         final=proposal.phase in (Phase.ADOPTED, Phase.POSTPONED, Phase.WITHDRAWN),
+        election=election_view(proposal),
         meeting_planned=MeetingStatus.PLANNED,
         **task_context(reader, proposal),
     )

@@ -25,6 +25,7 @@ from circle.extensions import db
 from circle.facts import hidden_now, meeting_facts, meeting_role
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
+from circle.read.elections import election_view
 from circle.read.rounds import RoundView, SeatView, round_view
 from circle.read.reviews import review_notes
 
@@ -32,7 +33,7 @@ from circle.read.reviews import review_notes
 KINDS = {"console": Role.FACILITATOR, "recorder": Role.SECRETARY, "member": Role.MEMBER, "projector": None}
 
 #: The mark on a seat of the ring for each answer; "•" too while answers are hidden.
-MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "answered": "•"}
+MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "answered": "•", "nominate": "•"}
 #: The ring's drawing area (SVG user units): its size and radius.
 RING_SIZE, RING_RADIUS = 360, 120
 
@@ -201,6 +202,7 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
         "method": method,
         "first_name": first_name,
         "review": review_notes(meeting, focus) if focus is not None else None,
+        "election": election_view(focus) if focus is not None else None,
         "csrf": generate_csrf() if viewer.member is not None else "",
     }
 
@@ -239,6 +241,7 @@ def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.M
     - `can-answer`: I may answer now (my turn, or an open round I have not answered yet);
     - `answered`: I have answered in the open round;
     - `wait-turn`: I am in a round in turn and it is not my turn yet;
+    - `wait-last`: I am the person an election proposes, and answer once everyone else has (an open round);
     - `not-my-turn`: anyone else's screen while someone speaks (also what the room is sent);
     - `not-present`: the meeting is open, I sit in the circle and I am not marked present.
     """
@@ -253,6 +256,8 @@ def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.M
             found |= {"my-turn", "can-answer"}
         elif seat.state == "waiting":
             found.add("wait-turn" if in_turn else "can-answer")
+        elif seat.state == "last":
+            found.add("wait-last")
         else:
             found.add("answered")
     if "my-turn" not in found:

@@ -13,7 +13,7 @@ from flask import render_template
 from flask_babel import force_locale
 
 from circle.extensions import db
-from circle.method import Answer
+from circle.method import Answer, RoundKind
 from circle.models import Contribution
 from circle.views.meeting_view import Viewer, context, load_meeting
 
@@ -59,7 +59,8 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int) -> l
     (when answers may be seen), and the recorders' answer box and the
     console's controls. None when the whole page must go instead: the round
     ended meanwhile, the answer revealed a round, or it is an objection, which
-    the proposal's objections show too.
+    the proposal's objections show too, or a nomination kept or changed, which
+    the election's tally in the proposal shows.
     """
     with force_locale(lang):
         meeting = load_meeting(meeting_id)
@@ -70,7 +71,10 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int) -> l
             return None
         if (given.answer == Answer.OBJECTION and rv.visible) or (rv.round.reveal and rv.facts.complete):
             return None
+        if rv.round.kind == RoundKind.CHANGE_NOMINATION:  # the nominations now, in the proposal's part, change
+            return None
         changed = {given.member_id} | ({rv.current.id} if rv.current else set())
+        changed |= {rv.facts.last} if rv.facts.last else set()  # an election's nominee: their turn may have come
         ops = []
         for placed in ctx["ring"]:
             if placed.member.id in changed:

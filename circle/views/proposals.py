@@ -23,10 +23,12 @@ from circle.method import (
     Action,
     MeetingStatus,
     Phase,
+    ProposalKind,
     Role,
     may,
 )
 from circle.models import AgendaItem, Meeting, Member, Proposal, ProposalVersion
+from circle.read.elections import election_view
 from circle.views.agenda import may_put_forward, may_write_out
 from circle.views.between import between_context
 from circle.views.common import act, back
@@ -79,6 +81,7 @@ def _agenda_meetings(circle_id: int) -> list[Meeting]:
 def _may_edit(me: Member, proposal: Proposal) -> bool:
     """Mirror of proposals.edit_draft, only to show or hide the edit link."""
     return (may(me.role, Action.WRITE_DRAFT) and proposal.phase in WAITING
+            and proposal.kind != ProposalKind.ELECTION  # an election changes in its meeting (method/election.py)
             and (me.id == proposal.proposer_id or me.role in RECORDING_ROLES))
 
 
@@ -135,6 +138,7 @@ def proposal(circle_id: int, proposal_id: int):
         **between_context(me, proposal),
         may_put_forward=may_put_forward(me, proposal, waiting_on),
         may_write_out=may_write_out(me, proposal),
+        election=election_view(proposal),
     )
 
 

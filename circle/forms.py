@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from circle.method import (
     CONTRIBUTION_MAX, NAME_MAX, TEXT_MAX, TITLE_MAX, TURN_SECONDS, Answer, RoundKind, RoundMode,
@@ -163,8 +163,7 @@ class ProposalStepForm(SteerForm):
 class TurnTimeForm(SteerForm):
     """The speaking time per turn, in seconds; 0 is no timer (docs/facilitation.md)."""
 
-    seconds = SelectField(_l("Speaking time per turn"), coerce=int,
-                          choices=[0, *TURN_SECONDS], default=0)
+    seconds = IntegerField(_l("Speaking time per turn"), validators=[Optional(), AnyOf([0, *TURN_SECONDS])])
 
 
 class ReadyCheckForm(SteerForm):

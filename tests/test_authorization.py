@@ -79,7 +79,7 @@ from aiosmtpd.controller import Controller
 from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
-from circle import between, clock, create_app, meetings, proposals
+from circle import between, clock, create_app, facilitation, meetings, proposals
 from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
@@ -222,7 +222,8 @@ def event(name: str, scene: str, *cells: Outcome, variant: str = "", writes: str
 # Scenes: planned, opened (nobody marked), present (everyone marked), round (an opening round,
 # open mode; Kees came late, not seated), in_turn (an opening round in turn, Anna speaks),
 # objection (P after its consent round: Joost and Kees object), consented (P may be adopted),
-# decided (P adopted, the meeting closed), between (R's round between meetings open, S's closed).
+# decided (P adopted, the meeting closed), between (R's round between meetings open, S's closed),
+# ready (present, and a ready check open), away (present; Anna, who steers, has been away five minutes).
 
 ROUTES = [
     #    method and rule                                                   scene        anon    public  guest  other   member  dual   secr       facil
@@ -316,6 +317,7 @@ ROUTES = [
     page("GET  /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        proposal_id=S),
     page("POST /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=S),
     page("POST /c/<circle_id>/settings/between-meetings",                  "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
+    page("POST /c/<circle_id>/settings/takeover",                          "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     # Roles held for a term, the circle's aim and domain, its sub-circles; Anna's term as facilitator nears its end.
     page("POST /c/<circle_id>/aim",                                        "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     page("POST /c/<circle_id>/roles",                                      "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
@@ -352,6 +354,14 @@ STEP_ROWS = [
     step("withdraw",           "present",   OUT,  OUT,    NA,    HIDDEN, OK,     NP,   OK,   NP,    variant="Joost's"),
     step("withdraw",           "present",   OUT,  OUT,    NA,    HIDDEN, NP,     NP,   OK,   NP,    variant="Aylin's"),
     step("close_meeting",      "present",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
+    # The facilitator's tools: a ready check open in "ready"; in "away" Anna has had no connection for 5 minutes.
+    step("set_turn_time",      "present",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
+    step("ask_ready",          "present",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
+    step("mark_ready",         "ready",     OUT,  OUT,    NA,    HIDDEN, OK,     OK,   OK,   OK,    variant="I am ready"),
+    step("mark_ready",         "ready",     OUT,  OUT,    NA,    HIDDEN, NA,     NA,   OK,   OK,    variant="Kees is ready"),
+    step("mark_ready",         "ready",     OUT,  OUT,    NF,    HIDDEN, NF,     NF,   NF,   NF,    variant="another circle's member"),
+    step("hand_over",          "present",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
+    step("take_over",          "away",      OUT,  OUT,    NA,    HIDDEN, NA,     NA,   OK,   NA),
 ]
 
 EVENTS = [
@@ -420,6 +430,7 @@ POSTED: dict[str, dict] = {
     "POST /c/<circle_id>/proposals/<proposal_id>/between/amend": {"title": "Een fietsenstalling", "text": "Overdekt.",
                                                                   "note": "Korter."},
     "POST /c/<circle_id>/settings/between-meetings": {"silence": "all"},
+    "POST /c/<circle_id>/settings/takeover": {"minutes": 5},
     "POST /c/<circle_id>/aim": {"aim-aim": "Een schone, groene buurt.", "aim-domain": "De openbare ruimte."},
     "POST /c/<circle_id>/roles": {"role-name": "Contactpersoon gemeente", "role-description": "Belt de gemeente.",
                                   "role-term_months": 12},
@@ -460,6 +471,13 @@ PAYLOADS: dict[tuple[str, str], dict] = {
     ("withdraw", "Joost's"): {"proposal_id": Q},
     ("withdraw", "Aylin's"): {"proposal_id": P},
     ("close_meeting", ""): {},
+    ("set_turn_time", ""): {"seconds": 90},
+    ("ask_ready", ""): {},
+    ("mark_ready", "I am ready"): {"member_id": ME},
+    ("mark_ready", "Kees is ready"): {"member_id": KEES},
+    ("mark_ready", "another circle's member"): {"member_id": ELS},
+    ("hand_over", ""): {"member_id": KEES},
+    ("take_over", ""): {},
 }
 
 #: What a step's page form carries besides what its socket payload needs: the answer box holds
@@ -700,6 +718,14 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
 
     scene("opened", "planned", lambda m: meetings.open_meeting(m.member("Anna"), m.meeting_id))
     scene("present", "planned", everyone_present)
+    scene("ready", "present", lambda m: facilitation.ask_ready(m.member("Anna"), m.meeting_id))
+
+    def away(m):
+        """Anna opened the meeting five minutes ago and has had no connection to it since."""
+        with frozen_clock.later(minutes=-5):
+            everyone_present(m)
+
+    scene("away", "planned", away)
 
     def round_with_a_late_arrival(m):
         anna = m.member("Anna")

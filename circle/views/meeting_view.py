@@ -243,7 +243,8 @@ def flags(viewer: Viewer, rv: RoundView | None, answering: bool, facts: method.M
     - `wait-turn`: I am in a round in turn and it is not my turn yet;
     - `wait-last`: I am the person an election proposes, and answer once everyone else has (an open round);
     - `not-my-turn`: anyone else's screen while someone speaks (also what the room is sent);
-    - `not-present`: the meeting is open, I sit in the circle and I am not marked present.
+    - `not-present`: the meeting is open, I sit in the circle and I am not marked present;
+    - `not-ready`: a ready check is open, I am present and seated, and I have not said ready.
     """
     me = viewer.id
     found: set[str] = set()

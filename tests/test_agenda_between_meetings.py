@@ -20,7 +20,7 @@ from circle import between, clock, meetings, proposals, record
 from circle.agenda import put_forward_topic, take_off_agenda
 from circle.extensions import db
 from circle.method import Answer, Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
-from circle.models import AgendaItem, LogEntry, Proposal
+from circle.models import AgendaItem, Circle, LogEntry, Proposal
 from circle.read import followup
 from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
@@ -230,15 +230,18 @@ def test_the_circle_home_shows_the_next_meeting_and_the_way_to_put_a_topic_forwa
 def test_the_demo_has_a_decision_with_tasks_done_started_and_overdue_and_a_topic_put_forward(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
-        [garden] = db.session.scalars(sa.select(Proposal).where(Proposal.phase == Phase.ADOPTED)).all()
+        [garden] = db.session.scalars(sa.select(Proposal).join(Circle, Circle.id == Proposal.circle_id).where(
+            Proposal.phase == Phase.ADOPTED, Circle.parent_id.is_(None))).all()  # the working group's is its own
         tasks = followup.tasks_of(garden.id)
         assert sorted(t.status.value for t in tasks) == ["done", "open", "started"]
         overdue = followup.overdue_tasks(days(0))
         assert [t.what for t in overdue] == ["Koffie en soep regelen bij de buurtwinkel"]
         [waiting] = [w for w in followup.waiting(garden.circle_id) if w.put_forward]
         assert waiting.proposal.kind == "topic" and waiting.proposal.proposer.name == "Dewi"
-        entries = db.session.scalars(sa.select(LogEntry.at).order_by(LogEntry.seq)).all()
-        assert entries == sorted(entries)  # the history was written on its own days, forward in time
+        for circle_id in db.session.scalars(sa.select(Circle.id)):  # Samen Vooruit, and its working group
+            entries = db.session.scalars(sa.select(LogEntry.at).where(LogEntry.circle_id == circle_id)
+                                         .order_by(LogEntry.seq)).all()
+            assert entries == sorted(entries)  # the history was written on its own days, forward in time
         assert followup.next_meeting(garden.circle_id, days(0)).date == days(0)
     assert runner.invoke(args=["verify-log"]).exit_code == 0
 

@@ -29,13 +29,17 @@ _running = False  # whether it runs on from there, or stands still
 
 def now() -> dt.datetime:
     """Now, in UTC, to the second, without tzinfo: what the record shows and hashes."""
+    return instant().replace(microsecond=0)
+
+
+def instant() -> dt.datetime:
+    """Now, in UTC, to the microsecond: for a page to count a speaking time from the server's clock
+    (docs/facilitation.md); never stored, never hashed."""
     if _set_to is None:
-        moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    elif _running:
-        moment = _set_to + dt.timedelta(seconds=time.monotonic() - _set_at)
-    else:
-        moment = _set_to
-    return moment.replace(microsecond=0)
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if _running:
+        return _set_to + dt.timedelta(seconds=time.monotonic() - _set_at)
+    return _set_to
 
 
 def today() -> dt.date:

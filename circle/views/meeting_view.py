@@ -208,8 +208,9 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
 
 
 def epoch_ms(moment: dt.datetime | None = None) -> int:
-    """A moment (UTC, naive; default now) in milliseconds since 1970: what the page's script counts with."""
-    return int((moment or clock.now()).replace(tzinfo=dt.UTC).timestamp() * 1000)
+    """A moment (UTC, naive; default now, to the millisecond) in milliseconds since 1970: what the page's
+    script counts with."""
+    return int((moment or clock.instant()).replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
 def facilitation(meeting: Meeting, facts: method.MeetingFacts, rv: RoundView | None, listed: list[Member]) -> dict:

@@ -51,8 +51,8 @@ action rather than the page looks the id up, it answers `not_found`. And every
 post runs once more without its CSRF token (`UNTOKENED`), as another site's
 page would send it: 400 for everyone, nothing stored.
 
-Size: 134 rows (87 routes, 26 steps as a route and an event, 21 other events)
-× 8 visitors = 1072 cells; 2,536 cases with the step events, the crossed ids and the posts without a token.
+Size: 150 rows (95 routes, 34 steps as a route and an event, 21 other events)
+× 8 visitors = 1200 cells; 2,928 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -79,12 +79,14 @@ from aiosmtpd.controller import Controller
 from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
-from circle import between, clock, create_app, facilitation, meetings, proposals
+from circle import between, clock, create_app, elections, facilitation, meetings, proposals
 from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
-from circle.method import MESSAGES, Answer, NameDisplay, Role, RoundKind, RoundMode
-from circle.models import Contribution, LogEntry, Meeting, Member, Objection, Round, RoundStatus, Task
+from circle.method import MESSAGES, Answer, NameDisplay, ProposalKind, RoleKind, Role, RoundKind, RoundMode
+from circle.models import (
+    CircleRole, Contribution, LogEntry, Meeting, Member, Objection, Proposal, Round, RoundStatus, Task,
+)
 from circle.agenda import put_forward_topic
 from circle.roles import record_term
 from circle.tasks import add_task
@@ -163,6 +165,8 @@ T, TK, BT = Ref("T"), Ref("TK"), Ref("BT")
 # Between meetings (scene "between"): R has a picture-forming round BR open; S, Joost's second draft, had one.
 S, BR = Ref("S"), Ref("BR")
 GUEST_LINK, GUEST_FORGED = Ref("guest link"), Ref("guest link forged")  # meeting M's guest link
+# Scene "nominated": an election E for the facilitator's role on M's agenda, its nomination round closed.
+E = Ref("E")
 
 #: What the ids in a rule stand for, unless a row says otherwise.
 URL_IDS = {"circle_id": A, "meeting_id": M, "proposal_id": P, "member_id": KEES, "contribution_id": C,
@@ -324,6 +328,9 @@ ROUTES = [
     page("POST /c/<circle_id>/roles/terms",                                "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     page("POST /c/<circle_id>/subcircles",                                 "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     page("POST /c/<circle_id>/roles/choose-again",                         "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
+    # Writing an election for a role: who puts items on the agenda.
+    page("GET  /c/<circle_id>/elections/new",                              "planned",   OUT,    OUT,    E403,  HIDDEN, E403,   E403,  OK,        OK),
+    page("POST /c/<circle_id>/elections/new",                              "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    OK,        OK,        writes=LOG),
 ]
 
 STEP_ROWS = [
@@ -362,6 +369,8 @@ STEP_ROWS = [
     step("mark_ready",         "ready",     OUT,  OUT,    NF,    HIDDEN, NF,     NF,   NF,   NF,    variant="another circle's member"),
     step("hand_over",          "present",   OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
     step("take_over",          "away",      OUT,  OUT,    NA,    HIDDEN, NA,     NA,   OK,   NA),
+    # An election E on M's agenda whose nomination round has closed: the facilitator proposes a person.
+    step("propose_person",     "nominated", OUT,  OUT,    NA,    HIDDEN, NA,     NA,   NA,   OK),
 ]
 
 EVENTS = [
@@ -440,6 +449,8 @@ POSTED: dict[str, dict] = {
                                        "sub-domain": "Opruimen.", "sub-leader_id": KEES,
                                        "sub-held_from": TODAY.isoformat(), "sub-held_until": days(364).isoformat()},
     "POST /c/<circle_id>/roles/choose-again": {"role": Ref("facilitator role")},
+    "POST /c/<circle_id>/elections/new": {"role": Ref("secretary role"), "term_from": TODAY.isoformat(),
+                                          "term_until": days(364).isoformat(), "note": "Fatima stopt."},
 }
 
 #: What each step sends (a form on the page, a payload on the socket), by step and variant.
@@ -478,6 +489,7 @@ PAYLOADS: dict[tuple[str, str], dict] = {
     ("mark_ready", "another circle's member"): {"member_id": ELS},
     ("hand_over", ""): {"member_id": KEES},
     ("take_over", ""): {},
+    ("propose_person", ""): {"proposal_id": E, "nominee_id": Ref("Fatima")},
 }
 
 #: What a step's page form carries besides what its socket payload needs: the answer box holds
@@ -679,6 +691,8 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
                 Round.meeting_id.is_(None), Round.status == RoundStatus.OPEN)) or 0
             tasks = dict(db.session.execute(sa.select(Task.circle_id, Task.id)).all())
             found["TK"], found["BT"] = tasks.get(base["A"], 0), tasks.get(base["B"], 0)
+            found["E"] = db.session.scalar(sa.select(Proposal.id).where(
+                Proposal.kind == ProposalKind.ELECTION, Proposal.circle_id == base["A"])) or 0
             for objection in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == base["P"])):
                 found["OJ" if objection.member_id == base["Joost"] else "OK2"] = objection.id
             ids[name] = found
@@ -758,6 +772,22 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         meetings.close_meeting(anna, m.meeting_id)
 
     scene("decided", "consented", decide)
+
+    def nominated(m):
+        """An election for the facilitator's role on M's agenda: taken up, everyone nominated, the round closed."""
+        anna = m.member("Anna")
+        role = db.session.scalar(sa.select(CircleRole).where(
+            CircleRole.circle_id == m.circle_id, CircleRole.kind == RoleKind.FACILITATOR))
+        e = elections.write_election(anna, role.id, days(21), days(385)).subject
+        proposals.put_on_agenda(anna, e, m.meeting_id)
+        meetings.start_round(anna, m.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=e)
+        for name, _ in PEOPLE:
+            member = m.member(name)
+            meetings.contribute(member, m.meeting_id, member.id, Answer.NOMINATE, "Zij kan het.",
+                                nominee_id=m.member_ids["Fatima"])
+        meetings.close_round(anna, m.meeting_id)
+
+    scene("nominated", "present", nominated)
 
     def give_tasks(m):
         """Joost carries out a task of the decision; in B, Els withdraws her objection, and Piet gets a task."""

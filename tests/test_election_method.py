@@ -6,16 +6,17 @@ here the method's answers one by one, and what the actions store and refuse.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 import sqlalchemy as sa
 
-from circle import elections, meetings, method, proposals, roles
+from circle import between, elections, meetings, method, proposals, roles
 from circle.extensions import db
 from circle.method import Answer, Phase, ProposalFacts, RoleKind, RoundFacts, RoundKind, RoundMode
 from circle.models import Circle, LogEntry, Member, Proposal, RoleTerm, Round, Seat
-from tests.days import days
+from tests.days import NOW, days
 from tests.test_method import breaks
 from tests.scenario import PEOPLE, samen_vooruit
 
@@ -162,6 +163,20 @@ def test_write_election_makes_a_draft_naming_the_role_and_the_term(circle):
     with breaks("not_allowed"):
         elections.write_election(circle.member("Joost"), circle.role_id, days(8), days(372))
     assert _log(circle) == before  # nothing stored on a refusal
+
+
+def test_an_election_has_no_rounds_between_meetings(circle):
+    """Between meetings nobody hears the nominations read out, and the person proposed cannot answer last
+    before a deadline: every round of an election is held in a meeting (docs/between-meetings.md)."""
+    anna = circle.member("Anna")
+    pid = elections.write_election(anna, circle.role_id, days(8), days(372)).subject
+    before = _log(circle)
+    for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING, CONSENT):
+        with breaks("election_in_meeting"):
+            between.start_round_between(anna, pid, kind, NOW + dt.timedelta(days=3))
+    with breaks("election_amend"):
+        between.amend_between(anna, pid, proposals.Wording("Verkiezing", "Wie?"), "", None)
+    assert _log(circle) == before
 
 
 def test_an_election_runs_through_the_application_layer_and_gives_the_role(circle, frozen_clock):

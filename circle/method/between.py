@@ -108,6 +108,9 @@ def check_new_deadline(deadline: dt.datetime | None, now: dt.datetime) -> None:
 
 def _start(facts, role, actor, target, reveal=False, **details):
     _steers(facts, role, actor)
+    # An election is held in a meeting: nominations read out, the person proposed answering last, the role
+    # given when it is adopted (method/election.py; docs/between-meetings.md).
+    require(not facts.proposal.election, "election_in_meeting")
     if "deadline" in details:  # the action names one; the offer of the step leaves it to the form
         check_new_deadline(details["deadline"], facts.now)
     # Everyone seated today sits in it and answers when it suits them: an open round.

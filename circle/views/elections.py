@@ -34,8 +34,8 @@ def _term(line: read_roles.RoleLine, today: dt.date) -> tuple[dt.date, dt.date]:
 def new(circle_id: int):
     """The form to write an election for one of the roles this circle chooses (`?role=<key>` picks one)."""
     me = member_of(circle_id)
-    if not (me.active and may(me.role, Action.WRITE_ELECTION)):
-        abort(403)
+    if request.method == "GET" and not (me.active and may(me.role, Action.WRITE_ELECTION)):
+        abort(403)  # a post is refused by the action itself, with its message
     today = clock.today()
     lines = read_roles.chosen_here(me.circle, today)
     chosen = next((line for line in lines if line.key == request.args.get("role")), lines[0] if lines else None)

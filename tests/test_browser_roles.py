@@ -11,22 +11,20 @@ reads as a member of Samen Vooruit. No page breaks the Content-Security-Policy.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
 import pytest
 
 from tests.days import days, shown
-from tests.server import KringServer, clock_code
+from tests.server import KringServer
 from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
     SMALL_PHONE,
     expect,
     nl,
     playwright_chromium,
-    prepared_once,
 )
-from tests.test_browser_tasks import no_violations, watched
+from tests.test_browser_tasks import no_violations, served_after, watched
 
 pytestmark = pytest.mark.browser
 
@@ -54,18 +52,7 @@ with app.app_context():
 
 @pytest.fixture
 def with_roles(tmp_path_factory) -> Iterator[tuple[KringServer, object, dict]]:
-    template, seeded = prepared_once(tmp_path_factory)
-    server = KringServer(tmp_path_factory.mktemp("kring-roles"))
-    server.copy_database(template)
-    out = server._run("-c", ROLES.format(clock=clock_code(server.now()), circle=seeded.circle,
-                                         members=seeded.members, meeting=seeded.meeting, proposal=seeded.proposal,
-                                         group=GROUP, aim=AIM))
-    made = json.loads(out.strip().splitlines()[-1])
-    server.start()
-    try:
-        yield server, seeded, made
-    finally:
-        server.stop()
+    yield from served_after(tmp_path_factory, "kring-roles", ROLES, group=GROUP, aim=AIM)
 
 
 def test_anna_sees_her_term_ending_and_puts_an_election_on_todays_agenda(playwright_chromium, with_roles) -> None:

@@ -79,20 +79,26 @@ with app.app_context():
 """
 
 
-@pytest.fixture
-def decided(tmp_path_factory) -> Iterator[tuple[KringServer, object, dict]]:
+def served_after(tmp_path_factory, name: str, script: str, **values) -> Iterator[tuple[KringServer, object, dict]]:
+    """The Samen Vooruit scenario, then `script` run in the server's environment (formatted with the clock,
+    the scenario's ids and `values`; its last line printed JSON), then the server started."""
     template, seeded = prepared_once(tmp_path_factory)
-    server = KringServer(tmp_path_factory.mktemp("kring-tasks"))
+    server = KringServer(tmp_path_factory.mktemp(name))
     server.copy_database(template)
-    out = server._run("-c", DECIDE.format(clock=clock_code(server.now()), circle=seeded.circle,
+    out = server._run("-c", script.format(clock=clock_code(server.now()), circle=seeded.circle,
                                           members=seeded.members, meeting=seeded.meeting,
-                                          proposal=seeded.proposal, task=TASK, topic=TOPIC))
+                                          proposal=seeded.proposal, **values))
     made = json.loads(out.strip().splitlines()[-1])
     server.start()
     try:
         yield server, seeded, made
     finally:
         server.stop()
+
+
+@pytest.fixture
+def decided(tmp_path_factory) -> Iterator[tuple[KringServer, object, dict]]:
+    yield from served_after(tmp_path_factory, "kring-tasks", DECIDE, task=TASK, topic=TOPIC)
 
 
 def test_joost_marks_his_task_done_on_a_small_phone(playwright_chromium, decided) -> None:

@@ -93,7 +93,7 @@ def upgrade():
         batch_op.add_column(sa.Column('steerer_away_since', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('turn_seconds', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('ready_check', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('ready_open', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('ready_open', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_foreign_key(batch_op.f('fk_meeting_steered_by_id_member'), 'member', ['steered_by_id'], ['id'])
 
     with op.batch_alter_table('proposal', schema=None) as batch_op:
@@ -110,6 +110,9 @@ def upgrade():
         batch_op.add_column(sa.Column('turn_started_at', sa.DateTime(), nullable=True))
 
     # ### end Alembic commands ###
+    # Recreating proposal_version and contribution on SQLite dropped their search triggers: put them back.
+    from circle.read import search
+    search.index(op.get_bind())
 
 
 def downgrade():
@@ -168,3 +171,5 @@ def downgrade():
 
     op.drop_table('circle_role')
     # ### end Alembic commands ###
+    from circle.read import search  # the batch steps above dropped the search triggers, as in upgrade()
+    search.index(op.get_bind())

@@ -12,7 +12,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from circle import clock, method
+from circle import clock, method, roles
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
 from circle.method import NAME_MAX, TITLE_MAX, Action, NameDisplay, Role, check_text, require
@@ -105,7 +105,8 @@ def end_membership(actor: Member | None, circle_id: int, member_id: int,
 
     The facilitator or an administrator records it. Their sign-in stops from
     that day; everything they said stays in the record, under their name,
-    marked as a former member's.
+    marked as a former member's. Their terms of the circle's roles (and of the
+    roles it chooses, a sub-circle's leader) end that day too.
     """
     on = on or clock.today()
     with unit_of_work():
@@ -116,8 +117,10 @@ def end_membership(actor: Member | None, circle_id: int, member_id: int,
         require(member is not None and member.circle_id == circle_id, "not_found")
         method.check_leaving(member.joined_on, member.left_on, on)
         member.left_on = on
+        ended = roles.end_terms_of(member, on)
         done = log(circle_id, actor, Action.END_MEMBERSHIP,
-                   {"member": person(member), "on": on.isoformat()}, subject=member.id)
+                   {"member": person(member), "on": on.isoformat(), **({"ended_terms": ended} if ended else {})},
+                   subject=member.id)
     return done
 
 

@@ -122,6 +122,20 @@ def _end_terms_of(role: CircleRole, day: dt.date) -> list[RoleTerm]:
     return list(running)
 
 
+def end_terms_of(member: Member, day: dt.date) -> list[int]:
+    """A member leaves their circle on `day`: their terms of its roles, and of the roles it chooses, end then.
+
+    Inside the caller's `unit_of_work()`; the ids of the terms it ended, for its log entry.
+    """
+    running = db.session.scalars(sa.select(RoleTerm).join(CircleRole).where(
+        RoleTerm.person_id == member.person_id,
+        sa.or_(CircleRole.circle_id == member.circle_id, CircleRole.chosen_by_id == member.circle_id),
+        sa.or_(RoleTerm.ended_on.is_(None), RoleTerm.ended_on > day))).all()
+    for term in running:
+        term.ended_on = max(day, term.held_from)
+    return [t.id for t in running]
+
+
 def _seat(circle: Circle | None, person_id: int, since: dt.date, role: CircleRole) -> Member | None:
     """Seat a person in `circle` as a member from `since` unless they sit there; the new membership.
 

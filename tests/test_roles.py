@@ -137,6 +137,18 @@ def test_a_term_running_out_takes_nothing_away(app, made, anna, frozen_clock):
     assert done.status_code == 200 and "Meeting planned" in done.text
 
 
+def test_someone_who_leaves_the_circle_leaves_their_roles_that_day(app, made):
+    from circle.circles import end_membership
+
+    with app.app_context():
+        anna, fatima = made.member("Anna"), made.member("Fatima")
+        roles.record_term(anna, _key(made, "secretary"), fatima.id, days(-100), days(200))
+        end_membership(anna, made.circle_id, fatima.id, on=days(10))
+        assert _terms(made, RoleKind.SECRETARY) == [("Fatima", days(-100), days(200), days(10))]
+        action, data = _last_entry(made.circle_id)
+        assert action == "end_membership" and len(data["ended_terms"]) == 1
+
+
 def test_a_role_goes_only_to_a_member_of_the_circle_that_chooses_it(app, made):
     with app.app_context():
         anna = made.member("Anna")

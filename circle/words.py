@@ -36,6 +36,25 @@ def word(words: dict, key: str | None) -> str:
     return str(words[key]) if key in words else (key or "")
 
 
+#: What the method's roles do, as an election shows them when the circle wrote nothing of its own
+#: (`CircleRole.description`): the usual tasks of each (docs/roles-and-elections.md).
+ROLE_TASKS = {
+    "facilitator": _l("Leads the circle's meetings: prepares the agenda with the secretary, holds the rounds, "
+                      "tests objections and keeps the circle to its aim and its time."),
+    "secretary": _l("Keeps the circle's record: plans its meetings and their agenda, records answers for members "
+                    "without a phone, and sees that the minutes are complete."),
+    "leader": _l("Chosen by the parent circle: leads this circle's work and sits in both circles, bringing the "
+                 "parent's aim into this circle."),
+    "delegate": _l("Chosen by this circle: sits in the parent circle too and brings this circle's view into its "
+                   "decisions."),
+}
+
+
+def role_tasks(kind: RoleKind | str, description: str = "") -> str:
+    """What a role does: the circle's own description, else the method's usual tasks for it."""
+    return description or word(ROLE_TASKS, str(kind) if kind != RoleKind.OWN else None)
+
+
 def role_word(kind: RoleKind | str, name: str = "", in_sentence: bool = False) -> str:
     """A role's name in the reader's language: the method's roles translated (in lower case inside a
     sentence: "chosen as facilitator"), a circle's own role as the circle named it."""
@@ -52,4 +71,5 @@ def init_app(app: Flask) -> None:
         kind_word=lambda key: word(ROUND_KINDS, key),
         answer_word=lambda key: word(ANSWERS, key),
         role_word=role_word,
+        role_tasks=role_tasks,
     )

@@ -1,5 +1,9 @@
 """Random people doing random things never bring a meeting where the method forbids.
 
+The meeting's agenda holds a proposal and an election for the facilitator's role
+(docs/roles-and-elections.md); the facilitator turns from one to the other, and
+everyone may try anything on either: nominations, proposing a person, consent.
+
 A hypothesis state machine drives the real application layer on a real SQLite
 file: any member, of any role, tries any action with any arguments. Refusals
 are fine and must change nothing; after every step the invariants of the
@@ -18,12 +22,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from circle import facts, meetings, method, proposals, record
+from circle import elections, facts, meetings, method, proposals, record, roles
 from circle.extensions import db
 from circle.method import (
-    MEETING_ROUNDS, Action, Answer, ObjectionStatus, Phase, RoundKind, RoundMode, RuleBroken,
+    ELECTION_ROUNDS, MEETING_ROUNDS, Action, Answer, ObjectionStatus, Phase, RoleKind, RoundKind, RoundMode,
+    RuleBroken,
 )
-from circle.models import Circle, Contribution, Meeting, Member, Objection, Proposal, Round, RoundStatus
+from circle.models import (
+    Circle, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, RoleTerm, Round, RoundStatus,
+)
 from tests.scenario import PEOPLE, samen_vooruit
 from tests.days import days
 
@@ -35,14 +42,21 @@ class Meeting_(RuleBasedStateMachine):
     """One circle, one meeting, one proposal; everyone may try anything."""
 
     app = None  # set by the test below
-    #: Phases the proposal reached over all runs: the test checks the deep ones were reached.
+    #: Phases the proposal and the election reached over all runs: the test checks the deep ones were reached.
     phases_seen: set[Phase] = set()
+    election_phases_seen: set[Phase] = set()
 
     def __init__(self):
         super().__init__()
         self.ctx = self.app.app_context()
         self.ctx.push()
         self.made = samen_vooruit(guest=True)
+        anna = self.made.member("Anna")
+        role = roles.method_role(db.session.get(Circle, self.made.circle_id), RoleKind.FACILITATOR)
+        db.session.commit()
+        self.election_id = elections.write_election(anna, role.id, days(8), days(372)).subject
+        proposals.put_on_agenda(anna, self.election_id, self.made.meeting_id)
+        self.on_election = False
         self.refused = 0
         self.done = 0
 
@@ -54,6 +68,11 @@ class Meeting_(RuleBasedStateMachine):
 
     def who(self, name):
         return self.made.member(name)
+
+    @property
+    def pid(self) -> int:
+        """The item the facilitator works on now: the proposal, or the election."""
+        return self.election_id if self.on_election else self.made.proposal_id
 
     def predicted(self, step, actor) -> str | None:
         """What the pages' rule says of this step now: None (offered) or the code it is refused with."""
@@ -92,6 +111,7 @@ class Meeting_(RuleBasedStateMachine):
             self.done += 1
             assert offered is None, f"{step} was taken although the pages' rule refuses it: {offered}"
             self.phases_seen.add(db.session.get(Proposal, self.made.proposal_id).phase)
+            self.election_phases_seen.add(db.session.get(Proposal, self.election_id).phase)
 
     # --- rules: anyone tries anything ----------------------------------------
 
@@ -106,26 +126,39 @@ class Meeting_(RuleBasedStateMachine):
                      self.made.member_ids[member], present,
                      step=(Action.MARK_ATTENDANCE, self.made.member_ids[member], None, {"present": present}))
 
+    @rule(election=st.booleans())
+    def turn_to(self, election):
+        """The facilitator turns to the election or to the proposal (the rounds and steps below are about it)."""
+        self.on_election = election
+
     @rule(actor=st.sampled_from(NAMES))
     def explanation(self, actor):
-        pid = self.made.proposal_id
+        pid = self.pid
         self.attempt(meetings.start_explanation, self.who(actor), self.made.meeting_id, pid,
                      step=(Action.START_EXPLANATION, pid, pid, {}))
 
     @rule(actor=st.sampled_from(NAMES), kind=st.sampled_from(RoundKind), mode=st.sampled_from(RoundMode),
           reveal=st.booleans(), about=st.booleans())
     def start_round(self, actor, kind, mode, reveal, about):
-        pid = self.made.proposal_id if about else None
+        pid = self.pid if about else None
         step = (Action.START_ROUND, kind, pid, {"mode": mode, "reveal": reveal})
         self.attempt(meetings.start_round, self.who(actor), self.made.meeting_id, kind, mode,
                      proposal_id=pid, reveal=reveal, step=step if about or kind in MEETING_ROUNDS else None)
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), answer=st.sampled_from(Answer),
-          text=texts)
-    def contribute(self, actor, member, answer, text):
+          text=texts, nominee=st.none() | st.sampled_from(NAMES))
+    def contribute(self, actor, member, answer, text, nominee):
         self.attempt(meetings.contribute, self.who(actor), self.made.meeting_id,
                      self.made.member_ids[member], answer, text, workable="Een waterploeg",
+                     nominee_id=self.made.member_ids[nominee] if nominee else None,
                      step=(Action.CONTRIBUTE, self.made.member_ids[member], None, {}))
+
+    @rule(actor=st.sampled_from(NAMES), nominee=st.sampled_from(NAMES), shorter=st.booleans())
+    def propose_person(self, actor, nominee, shorter):
+        nominee_id = self.made.member_ids[nominee]
+        self.attempt(elections.propose_person, self.who(actor), self.made.meeting_id, self.pid, nominee_id,
+                     term_until=days(190) if shorter else None,
+                     step=(Action.PROPOSE_PERSON, self.pid, self.pid, {"nominee": nominee_id}))
 
     # --- rules that move a meeting on, so deep states are reached too --------
 
@@ -152,19 +185,28 @@ class Meeting_(RuleBasedStateMachine):
         if rnd is None:
             return
         consent = rnd.kind == RoundKind.CONSENT
-        for member_id in facts.round_facts(rnd).waiting:
+        nominating = rnd.kind in ELECTION_ROUNDS
+        round_facts = facts.round_facts(rnd)
+        waiting = list(round_facts.waiting)
+        if round_facts.last in waiting:  # an election's nominee answers last, in an open round too
+            waiting = [m for m in waiting if m != round_facts.last] + [round_facts.last]
+        for member_id in waiting:
             member = db.session.get(Member, member_id)
+            nominee = None
             if consent and member.name == objector:
                 answer, text = Answer.OBJECTION, "Dit schaadt ons doel."
+            elif nominating:
+                answer, text, nominee = Answer.NOMINATE, "Zij houdt overzicht.", self.made.member_ids["Fatima"]
             else:
                 answer, text = (Answer.CONSENT, "") if consent else (Answer.SPEAK, "Ja.")
-            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
+            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text,
+                         nominee_id=nominee)
 
     @rule(amend_first=st.booleans(), mode=st.sampled_from(RoundMode), reveal=st.booleans(),
           objector=st.none() | st.sampled_from(NAMES))
     def facilitator_moves_on(self, amend_first, mode, reveal, objector):
         """The usual next step of the method, so random runs get as far as a decision."""
-        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.made.proposal_id
+        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.pid
         meeting = db.session.get(Meeting, mid)
         phase = db.session.get(Proposal, pid).phase
         rnd = facts.open_round(meeting)
@@ -174,6 +216,8 @@ class Meeting_(RuleBasedStateMachine):
         elif rnd is not None:
             self.everyone_answers(objector)
             self.attempt(meetings.close_round, anna, mid)
+        elif self.on_election:
+            self.election_moves_on(phase, mode)
         elif phase in (Phase.DRAFT, Phase.EXPLANATION):
             self.attempt(meetings.start_round, anna, mid, RoundKind.PICTURE_FORMING, mode, proposal_id=pid)
         elif phase == Phase.PICTURE_FORMING:
@@ -186,16 +230,34 @@ class Meeting_(RuleBasedStateMachine):
         elif phase == Phase.CONSENT:
             self.attempt(proposals.adopt, anna, mid, pid)
 
+    def election_moves_on(self, phase, mode):
+        """The election's usual next step: nominations, a change round, a person proposed (again, for a
+        shorter term, after an objection), consent with the nominee last, adoption."""
+        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.election_id
+        fatima = self.made.member_ids["Fatima"]
+        if phase in (Phase.DRAFT, Phase.EXPLANATION):
+            self.attempt(meetings.start_round, anna, mid, RoundKind.NOMINATION, mode, proposal_id=pid)
+        elif phase == Phase.NOMINATION:
+            self.attempt(meetings.start_round, anna, mid, RoundKind.CHANGE_NOMINATION, mode, proposal_id=pid)
+        elif phase == Phase.CHANGE_NOMINATION:
+            self.attempt(elections.propose_person, anna, mid, pid, fatima)
+        elif phase == Phase.INTEGRATING:
+            self.attempt(elections.propose_person, anna, mid, pid, fatima, term_until=days(190))
+        elif phase == Phase.AMENDING:
+            self.attempt(meetings.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid)
+        elif phase == Phase.CONSENT:
+            self.attempt(proposals.adopt, anna, mid, pid)
+
     @rule(mode=st.sampled_from(RoundMode), objector=st.none() | st.sampled_from(NAMES))
     def the_facilitator_carries_it_through(self, mode, objector):
         """The method's usual path as far as it goes from here (bounded), so every run can reach a decision;
         with an objector, the first consent round meets an objection that an amendment then integrates."""
         for _ in range(14):
-            phase = db.session.get(Proposal, self.made.proposal_id).phase
+            phase = db.session.get(Proposal, self.pid).phase
             if phase in (Phase.ADOPTED, Phase.WITHDRAWN):
                 return
             self.facilitator_moves_on(amend_first=False, mode=mode, reveal=False, objector=objector)
-            if db.session.get(Proposal, self.made.proposal_id).phase == Phase.INTEGRATING:
+            if db.session.get(Proposal, self.pid).phase == Phase.INTEGRATING:
                 objector = None  # the amended version gets everyone's consent
 
     @rule(actor=st.sampled_from(NAMES))
@@ -218,25 +280,24 @@ class Meeting_(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(NAMES), n=st.integers(1, 9))
     def amend(self, actor, n):
         wording = proposals.Wording(title=f"Vergroenen v{n}", text="Plantenbakken.", review_date=days(98))
-        pid = self.made.proposal_id
+        pid = self.pid
         self.attempt(proposals.amend, self.who(actor), self.made.meeting_id, pid, wording, "",
                      step=(Action.AMEND, pid, pid, {}))
 
     @rule(actor=st.sampled_from(NAMES), data=st.data())
     def objection_step(self, actor, data):
-        ids = list(db.session.scalars(sa.select(Objection.id).where(
-            Objection.proposal_id == self.made.proposal_id)))
+        ids = list(db.session.scalars(sa.select(Objection.id).where(Objection.proposal_id == self.pid)))
         if not ids:
             return
         objection = data.draw(st.sampled_from(ids))
         step = data.draw(st.sampled_from([proposals.withdraw_objection, proposals.mark_tested]))
         action = Action.WITHDRAW_OBJECTION if step is proposals.withdraw_objection else Action.MARK_TESTED
         self.attempt(step, self.who(actor), self.made.meeting_id, objection,
-                     step=(action, objection, self.made.proposal_id, {}))
+                     step=(action, objection, self.pid, {}))
 
     @rule(actor=st.sampled_from(NAMES), step=st.sampled_from(["adopt", "postpone", "withdraw"]))
     def decide(self, actor, step):
-        pid = self.made.proposal_id
+        pid = self.pid
         check = (Action(step), pid, pid, {})
         if step == "withdraw":
             self.attempt(proposals.withdraw, self.who(actor), pid, self.made.meeting_id, step=check)
@@ -267,15 +328,47 @@ class Meeting_(RuleBasedStateMachine):
                     assert c.answer in (Answer.CONSENT, Answer.OBJECTION)
                     if c.answer == Answer.OBJECTION:
                         assert c.text.strip(), "an objection always has a reason"
+                elif rnd.kind in ELECTION_ROUNDS:
+                    assert c.answer == Answer.NOMINATE and c.nominee_id is not None, "a nomination names someone"
+                    assert rnd.proposal_id == self.election_id and rnd.reveal == (rnd.kind == RoundKind.NOMINATION)
+                    if rnd.kind == RoundKind.NOMINATION:
+                        assert c.text.strip(), "a nomination says why"
                 else:
                     assert c.answer in (Answer.SPEAK, Answer.PASS)
             guest = self.made.member_ids["Wijkteam"]
             assert guest not in seated, "guests never sit in a round"
 
     @invariant()
+    def the_nominee_answers_last(self):
+        """In an election's consent rounds the person proposed gave the last answer, or none yet."""
+        for rnd in db.session.scalars(sa.select(Round).where(Round.proposal_id == self.election_id,
+                                                              Round.kind == RoundKind.CONSENT)):
+            nominee = db.session.scalar(sa.select(ProposalVersion.nominee_id).where(
+                ProposalVersion.proposal_id == self.election_id, ProposalVersion.number == rnd.proposal_version))
+            assert nominee is not None, "consent only on a person proposed"
+            given = [c.member_id for c in rnd.contributions]
+            if nominee in given:
+                assert given[-1] == nominee, "the nominee answers last: nobody after them"
+
+    @invariant()
+    def an_adopted_election_gave_its_role(self):
+        election = db.session.get(Proposal, self.election_id)
+        self.election_phases_seen.add(election.phase)
+        terms = db.session.scalars(sa.select(RoleTerm).where(RoleTerm.proposal_id == self.election_id)).all()
+        assert len(terms) == (1 if election.phase == Phase.ADOPTED else 0)
+        if terms:
+            assert terms[0].person_id == election.latest.nominee.person_id
+            assert (terms[0].held_from, terms[0].held_until) == (election.latest.term_from, election.latest.term_until)
+
+    @invariant()
     def adopted_only_with_consent_and_no_objection(self):
-        proposal = db.session.get(Proposal, self.made.proposal_id)
-        self.phases_seen.add(proposal.phase)
+        for pid in (self.made.proposal_id, self.election_id):
+            self.adopted_with_consent(pid)
+
+    def adopted_with_consent(self, pid):
+        proposal = db.session.get(Proposal, pid)
+        if pid == self.made.proposal_id:
+            self.phases_seen.add(proposal.phase)
         if proposal.phase != Phase.ADOPTED:
             return
         consent_rounds = [r for r in db.session.scalars(sa.select(Round).where(
@@ -289,7 +382,7 @@ class Meeting_(RuleBasedStateMachine):
     @invariant()
     def objections_end_only_by_their_maker(self):
         for objection in db.session.scalars(sa.select(Objection).where(
-                Objection.proposal_id == self.made.proposal_id)):
+                Objection.proposal_id.in_((self.made.proposal_id, self.election_id)))):
             if objection.status == ObjectionStatus.MET:
                 consent = db.session.scalar(sa.select(Contribution).join(Round).where(
                     Round.proposal_id == objection.proposal_id,
@@ -310,3 +403,4 @@ def test_random_meetings_keep_the_method(app):
                             suppress_health_check=[HealthCheck.too_slow])
     run().runTest()
     assert {Phase.OPINION_FORMING, Phase.CONSENT, Phase.INTEGRATING, Phase.ADOPTED} <= Meeting_.phases_seen
+    assert {Phase.NOMINATION, Phase.CHANGE_NOMINATION, Phase.CONSENT, Phase.ADOPTED} <= Meeting_.election_phases_seen

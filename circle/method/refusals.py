@@ -104,7 +104,7 @@ MESSAGES: dict[str, str] = {
     "nominate_only_in_election": N_("Nominations belong in an election's nomination rounds."),
     "nominee_unknown": N_("Nominate someone who sits in this circle (yourself too)."),
     "nomination_reason_required": N_("Say why you nominate this person."),
-    "election_amend": N_("An election changes by proposing a person or a term (Propose a person), not by "
+    "election_amend": N_("An election changes by proposing a person or a term (Propose this person), not by "
                          "rewording it."),
     "election_no_review": N_("An election is not reviewed: when the term nears its end, the circle holds a new "
                              "election."),

@@ -194,9 +194,12 @@ function steeringMoved() {
 function replace(id, html) {
   const old = $(id);
   if (!old) return;
+  // Only what the person changed is kept: a choice the server drew (the speaking time now) is the server's.
+  const changed = (f) => (f.type === "checkbox" ? f.checked !== f.defaultChecked
+    : f.tagName === "SELECT" ? [...f.options].some((o) => o.selected !== o.defaultSelected) : f.value !== f.defaultValue);
   const kept = {};
   for (const f of old.querySelectorAll("input[id], select[id], textarea[id]")) {
-    kept[f.id] = f.type === "checkbox" ? f.checked : f.value;
+    if (changed(f)) kept[f.id] = f.type === "checkbox" ? f.checked : f.value;
   }
   // What someone opened stays open (a confirmation by its id: only that one); what the server opened
   // (`data-opened`) is the server's to close.

@@ -55,18 +55,18 @@ def test_the_countdown_and_the_ready_marks_on_phone_console_and_projector(playwr
     # Ninety seconds a turn; the opening round starts with Joost.
     steer("set_turn_time", seconds=90)
     steer.round("opening", starter="Joost")
+    first = {}
     for view in (joost, projector):
         view.at(steer.version)
         countdown = view.page.locator("#round-speaker .countdown")
         expect(countdown).to_be_visible()
-        first = seconds_left(view)
-        assert 80 <= first <= 90, f"{view.name}: {first} s left, counted from the phone's clock?"
+        first[view.name] = seconds_left(view)
+        assert 80 <= first[view.name] <= 90, f"{view.name}: {first[view.name]} s left, from the phone's clock?"
     expect(joost.page.locator("#round-speaker .speaker[data-if=my-turn]")).to_be_visible()
     time.sleep(2.2)
     for view in (joost, projector):
         later = seconds_left(view)
-        assert 80 <= later <= 88, f"{view.name}: {later} s left"
-        assert later < 90, f"{view.name}: the countdown stands still"
+        assert 75 <= later < first[view.name], f"{view.name}: {later} s left after {first[view.name]}: it stands still"
         expect(view.page.locator("#round-speaker [data-time-up]")).to_be_hidden()
     before = seconds_left(joost)
     time.sleep(1.2)
@@ -75,7 +75,7 @@ def test_the_countdown_and_the_ready_marks_on_phone_console_and_projector(playwr
     for view in (joost, projector):
         view.at(steer.version)
         expect(view.page.locator("#round-speaker")).to_contain_text("Aylin")
-        assert 85 <= seconds_left(view) <= 90, f"{view.name}: Aylin's turn starts with her own time"
+        assert 80 <= seconds_left(view) <= 90, f"{view.name}: Aylin's turn starts with her own time"
     steer.close()  # (the steps below come from the pages themselves)
 
     # A ready check, asked from the console.

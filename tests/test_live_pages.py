@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from circle import facilitation, meetings, proposals
+from circle import elections, facilitation, meetings, proposals, roles
 from circle.circles import create_circle
-from circle.method import Answer, RoundKind, RoundMode
+from circle.extensions import db
+from circle.method import Answer, RoleKind, RoundKind, RoundMode
 from circle.read.state import meeting_state
 from circle.steps import STEPS
+from tests.days import days
 from tests.scenario import PEOPLE, everyone_present, run_round, samen_vooruit
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -230,7 +232,25 @@ def test_every_step_form_names_a_live_event(app, made, browser, csrf_token, froz
     do(lambda: facilitation.ask_ready(made.member("Anna"), made.meeting_id))
     with frozen_clock.later(minutes=4):  # Anna steers without a connection (no socket here) for four minutes
         look()  # a ready check: "ready" for oneself and, from the secretary, for others; her takeover
-    assert seen == set(STEPS) - {"take_up", "amend"}  # taking up needs a second item; amending is a page
+
+    def an_election():
+        """An election on the agenda, taken up, its nominations in: the facilitator proposes a person."""
+        anna = made.member("Anna")
+        role = roles.method_role(anna.circle, RoleKind.FACILITATOR)
+        db.session.commit()
+        election = elections.write_election(anna, role.id, days(8), days(372)).subject
+        proposals.put_on_agenda(anna, election, made.meeting_id)
+        meetings.take_up(anna, made.meeting_id, election)
+        meetings.start_round(anna, made.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
+        for name, _ in PEOPLE:
+            member = made.member(name)
+            meetings.contribute(member, made.meeting_id, member.id, Answer.NOMINATE, "Zij kan het goed.",
+                                nominee_id=made.member_ids["Fatima"])
+        meetings.close_round(anna, made.meeting_id)
+
+    do(an_election)
+    look()  # two items: take the other up again; propose a person for the role
+    assert seen == set(STEPS) - {"amend"}  # amending is a page of its own
 
 
 def test_the_page_is_drawn_by_the_server_first(made, browser):

@@ -22,14 +22,17 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from circle import elections, facts, meetings, method, proposals, record, roles
+import datetime as dt
+
+from circle import clock, elections, facilitation, facts, meetings, method, proposals, record, roles
 from circle.extensions import db
 from circle.method import (
     ELECTION_ROUNDS, MEETING_ROUNDS, Action, Answer, ObjectionStatus, Phase, RoleKind, RoundKind, RoundMode,
     RuleBroken,
 )
 from circle.models import (
-    Circle, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, RoleTerm, Round, RoundStatus,
+    Circle, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, ReadyMark, RoleTerm, Round,
+    RoundStatus,
 )
 from tests.scenario import PEOPLE, samen_vooruit
 from tests.days import days
@@ -69,6 +72,11 @@ class Meeting_(RuleBasedStateMachine):
     def who(self, name):
         return self.made.member(name)
 
+    def steerer(self) -> Member:
+        """Whoever steers the meeting now: Anna, unless it was handed over or taken over."""
+        meeting = db.session.get(Meeting, self.made.meeting_id)
+        return db.session.get(Member, min(facts.steerer_ids(meeting), default=self.made.member_ids["Anna"]))
+
     @property
     def pid(self) -> int:
         """The item the facilitator works on now: the proposal, or the election."""
@@ -82,7 +90,7 @@ class Meeting_(RuleBasedStateMachine):
         meeting = db.session.get(Meeting, self.made.meeting_id)
         found = facts.meeting_facts(meeting, proposal_id)
         try:
-            method.check_step(found, facts.actor_role(actor), actor.id, action, target, **details)
+            method.check_step(found, facts.meeting_role(actor, meeting), actor.id, action, target, **details)
         except RuleBroken as refused:
             return refused.code
         finally:
@@ -165,7 +173,7 @@ class Meeting_(RuleBasedStateMachine):
     @rule()
     def everyone_here(self):
         for name, _ in PEOPLE:
-            self.attempt(meetings.mark_attendance, self.who("Anna"), self.made.meeting_id,
+            self.attempt(meetings.mark_attendance, self.steerer(), self.made.meeting_id,
                          self.made.member_ids[name], True)
 
     @rule(answer=st.sampled_from(Answer), text=texts)
@@ -206,7 +214,7 @@ class Meeting_(RuleBasedStateMachine):
           objector=st.none() | st.sampled_from(NAMES))
     def facilitator_moves_on(self, amend_first, mode, reveal, objector):
         """The usual next step of the method, so random runs get as far as a decision."""
-        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.pid
+        anna, mid, pid = self.steerer(), self.made.meeting_id, self.pid
         meeting = db.session.get(Meeting, mid)
         phase = db.session.get(Proposal, pid).phase
         rnd = facts.open_round(meeting)
@@ -233,7 +241,7 @@ class Meeting_(RuleBasedStateMachine):
     def election_moves_on(self, phase, mode):
         """The election's usual next step: nominations, a change round, a person proposed (again, for a
         shorter term, after an objection), consent with the nominee last, adoption."""
-        anna, mid, pid = self.who("Anna"), self.made.meeting_id, self.election_id
+        anna, mid, pid = self.steerer(), self.made.meeting_id, self.election_id
         fatima = self.made.member_ids["Fatima"]
         if phase in (Phase.DRAFT, Phase.EXPLANATION):
             self.attempt(meetings.start_round, anna, mid, RoundKind.NOMINATION, mode, proposal_id=pid)
@@ -310,7 +318,46 @@ class Meeting_(RuleBasedStateMachine):
         self.attempt(meetings.close_meeting, self.who(actor), self.made.meeting_id,
                      step=(Action.CLOSE_MEETING, None, None, {}))
 
+    # --- the facilitator's tools (docs/facilitation.md) ------------------------
+
+    @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES))
+    def hand_over(self, actor, member):
+        target = self.made.member_ids[member]
+        self.attempt(facilitation.hand_over, self.who(actor), self.made.meeting_id, target,
+                     step=(Action.HAND_OVER, target, None, {}))
+
+    @rule(actor=st.sampled_from(NAMES), minutes=st.sampled_from([0, 2, 4]))
+    def take_over(self, actor, minutes):
+        """Nobody here has a connection: whoever steers is away from the moment it opened or moved."""
+        with clock.played_at(clock.now() + dt.timedelta(minutes=minutes)):
+            self.attempt(facilitation.take_over, self.who(actor), self.made.meeting_id,
+                         step=(Action.TAKE_OVER, None, None, {}))
+
+    @rule(actor=st.sampled_from(NAMES), open_it=st.booleans())
+    def ask_ready(self, actor, open_it):
+        self.attempt(facilitation.ask_ready, self.who(actor), self.made.meeting_id, open_it,
+                     step=(Action.ASK_READY, None, None, {"open_it": open_it}))
+
+    @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES))
+    def mark_ready(self, actor, member):
+        target = self.made.member_ids[member]
+        self.attempt(facilitation.mark_ready, self.who(actor), self.made.meeting_id, target,
+                     step=(Action.MARK_READY, target, None, {}))
+
+    @rule(actor=st.sampled_from(NAMES), seconds=st.sampled_from([None, 90, 45]))
+    def set_turn_time(self, actor, seconds):
+        self.attempt(facilitation.set_turn_time, self.who(actor), self.made.meeting_id, seconds,
+                     step=(Action.SET_TURN_TIME, None, None, {"seconds": seconds}))
+
     # --- what must always hold -----------------------------------------------
+
+    @invariant()
+    def whoever_steers_sits_in_the_circle_and_ready_marks_are_of_a_check(self):
+        meeting = db.session.get(Meeting, self.made.meeting_id)
+        if meeting.steered_by_id is not None:
+            assert meeting.steered_by.role in method.SEATED_ROLES, "the steering goes to someone seated"
+        checks = set(db.session.scalars(sa.select(ReadyMark.check).where(ReadyMark.meeting_id == meeting.id)))
+        assert all(1 <= n <= meeting.ready_check for n in checks), "a ready mark belongs to a check asked"
 
     @invariant()
     def at_most_one_open_round(self):

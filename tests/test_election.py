@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from tests.days import days
+from tests.pages import unisolated
 from tests.scenario import PEOPLE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
     HOST, KringServer, Phone, Seeded, clock_code, phone, prepared, seeded, serve, sign_in, wait_for,
@@ -240,8 +241,19 @@ def test_a_whole_election_of_a_facilitator_in_samen_vooruit(server, seeded, phon
     assert (adopted["election"]["person"]["name"], adopted["election"]["role"]["kind"], adopted["election"]["from"],
             adopted["election"]["until"]) == ("Fatima", "facilitator", TERM_FROM.isoformat(), SHORTER.isoformat())
     assert [e["nominee"]["name"] for e in logged(server, "propose_person")] == ["Fatima", "Fatima"]
+    chosen = "Fatima is gekozen als gespreksleider van 1 december 2026 tot en met 31 mei 2027."
     _, _, page = request(server, "GET", f"/c/{seeded.circle}/decisions/{pid}/", joost_jar)
-    assert "Fatima is gekozen als gespreksleider van 1 december 2026 tot en met 31 mei 2027." in text(page)
+    assert chosen in text(page)
+    minutes = f"/c/{seeded.circle}/meetings/{seeded.meeting}/minutes"
+    for path in (minutes, minutes + ".md"):
+        _, _, page = request(server, "GET", path, joost_jar)
+        assert chosen in unisolated(text(page)), path  # Markdown isolates what people wrote (docs/exports.md)
+    _, _, page = request(server, "GET", minutes + ".json", joost_jar)
+    [item] = [i for i in json.loads(page)["items"] if i["proposal_id"] == pid]
+    assert item["election"] == {"role": "facilitator", "role_name": "", "nominee": "Fatima",
+                                "term_from": TERM_FROM.isoformat(), "term_until": SHORTER.isoformat()}
+    nominations = [c for c in item["rounds"][0]["contributions"]]
+    assert {c["who"]: (c["nominee"], c["text"]) for c in nominations} == {n: (NOMINATES[n], REASONS[n]) for n in NAMES}
     roles = f"SELECT role FROM member WHERE id = {ids['Fatima']}"
     assert server.query(roles) == [("secretary",)]  # until her term begins
     tick = server._run("-c", f"{clock_code(dt.datetime.combine(TERM_FROM, dt.time(6)))}; import sys; "

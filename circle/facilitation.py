@@ -84,7 +84,8 @@ def hand_over(actor: Member, meeting_id: int, member_id: int, based_on: int | No
         meeting.steered_by_id = member.id
         note_steerer(meeting)
         done = log(meeting.circle_id, actor, Action.HAND_OVER,
-                   {"from": [person(m) for m in _members(facts.steerers)], "to": person(member)}, meeting)
+                   {"steerers_before": [person(m) for m in _members(facts.steerers)], "steerer": person(member)},
+                   meeting)
     return done
 
 
@@ -98,7 +99,7 @@ def take_over(actor: Member, meeting_id: int, based_on: int | None = None) -> Do
         meeting.steered_by_id = actor.id
         note_steerer(meeting)
         done = log(meeting.circle_id, actor, Action.TAKE_OVER,
-                   {"from": [person(m) for m in _members(facts.steerers)], "to": person(actor),
+                   {"steerers_before": [person(m) for m in _members(facts.steerers)], "steerer": person(actor),
                     "away_since": away.isoformat() + "Z", "away_seconds": int((facts.now - away).total_seconds()),
                     "takeover_minutes": facts.takeover_minutes}, meeting)
     return done

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import http.client
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,7 @@ import socketio
 
 from circle import method
 from circle.method import Action, MeetingFacts, MeetingStatus, Role, RoundKind, RuleBroken
+from tests.conftest import find_csrf_token
 from tests.scenario import PEOPLE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
     KringServer, Phone, Seeded, phone, prepared, seeded, serve, sign_in, wait_for,
@@ -306,8 +309,8 @@ def test_a_handover_moves_the_steering_for_this_meeting_only(server, seeded, pho
     got = state(joost)
     assert got["meeting"]["steered_by"] == joost.member_id and got["meeting"]["steerers"] == [joost.member_id]
     assert logged(server, "hand_over") == [{"meeting": seeded.meeting, "meeting_version": got["version"],
-                                            "from": [{"id": anna.member_id, "name": "Anna"}],
-                                            "to": {"id": joost.member_id, "name": "Joost"}}]
+                                            "steerers_before": [{"id": anna.member_id, "name": "Anna"}],
+                                            "steerer": {"id": joost.member_id, "name": "Joost"}}]
 
     # Joost steers: his steps are taken; Anna's steering is refused, she answers as a member.
     page = Page(server, seeded, "Joost")  # his phone's page is the console now
@@ -328,7 +331,13 @@ def test_a_handover_moves_the_steering_for_this_meeting_only(server, seeded, pho
     anna.step("close_meeting")
     roles = dict(server.query("SELECT id, role FROM member WHERE circle_id = ?", seeded.circle))
     assert (roles[anna.member_id], roles[joost.member_id]) == ("facilitator", "member")
-    assert [e["to"]["name"] for e in logged(server, "hand_over")] == ["Joost", "Anna"]
+    assert [e["steerer"]["name"] for e in logged(server, "hand_over")] == ["Joost", "Anna"]
+    # What Kring holds about Joost (/you/data) has both: the log entries that name him.
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/you/data.json", headers={"Cookie": sign_in(server.port, seeded.tokens["Joost"])})
+    mine = json.loads(connection.getresponse().read())["log_entries"]
+    connection.close()
+    assert [e["action"] for e in mine].count("hand_over") == 2
 
 
 @pytest.mark.server
@@ -353,7 +362,7 @@ def test_the_secretary_takes_over_once_the_facilitator_has_been_away_long_enough
     got = state(fatima)
     assert got["meeting"]["steered_by"] == fatima.member_id
     [entry] = logged(server, "take_over")
-    assert entry["from"] == [{"id": anna.member_id, "name": "Anna"}] and entry["away_since"] == away
+    assert entry["steerers_before"] == [{"id": anna.member_id, "name": "Anna"}] and entry["away_since"] == away
     assert entry["away_seconds"] >= 240 and entry["takeover_minutes"] == 3
     fatima.step("start_round", kind="opening", mode="open")  # she steers now
 
@@ -371,10 +380,6 @@ def test_the_secretary_takes_over_once_the_facilitator_has_been_away_long_enough
 @pytest.mark.server
 def test_the_circle_sets_how_long_before_the_secretary_may_take_over(server, seeded, phones):
     """From the circle's settings (a page post), the next takeover waits that long."""
-    import http.client
-    import urllib.parse
-
-    from tests.conftest import find_csrf_token
 
     cookie = sign_in(server.port, seeded.tokens["Anna"])
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)

@@ -45,7 +45,8 @@ def _when(value) -> str | None:
 
 
 #: Keys under which a log entry names people ({"id", "name"} of a membership, circle/actions.py `person`).
-PEOPLE_KEYS = {"member", "facilitator", "proposer", "recorded_by", "seats", "member_id"}
+PEOPLE_KEYS = {"member", "facilitator", "proposer", "recorded_by", "seats", "member_id",
+               "steerer", "steerers_before", "not_ready"}  # who steers a meeting, a ready check (facilitation.py)
 
 
 def _ids(value: Any) -> set[int]:

@@ -5,7 +5,8 @@ The server's clock stands in the suite's November (tests/days.py) while the brow
 countdown counts down on the speaker's phone and on the projector from the server's time, which the
 parts carry, not from the phone's. A ready check: the phones get a "Ready" button, the projector and the
 phones a mark for everyone present, the console the names of who is not ready yet; a tap moves them.
-Nothing breaks the Content-Security-Policy, and no page loads again.
+Nothing breaks the Content-Security-Policy, and no page loads again, until the facilitator hands the
+steering over: then the new steerer's phone becomes the console and hers a phone, by themselves.
 """
 
 from __future__ import annotations
@@ -113,5 +114,18 @@ def test_the_countdown_and_the_ready_marks_on_phone_console_and_projector(playwr
 
     for view in views:
         assert view.stayed(), f"{view.name} loaded again"
+        assert view.errors == [], f"{view.name}: {view.errors}"
+
+    # Anna hands the steering to Joost: his phone becomes the console, her console a phone, by themselves.
+    console.page.locator("#do-hand_over-ask").click()
+    console.page.locator("#hand-over-member").select_option(str(seeded.members["Joost"]))
+    console.page.locator("#do-hand_over").click()
+    expect(joost.page.locator("#meeting-steer")).to_be_visible()
+    expect(joost.page.locator("#kring")).to_have_attribute("data-view", "console")
+    expect(console.page.locator("#meeting-steer")).to_have_count(0)
+    expect(console.page.locator("#kring")).to_have_attribute("data-view", "phone")
+    expect(projector.page.locator("#meeting-facilitation .steered-by")).to_contain_text("Joost")
+    assert projector.stayed(), "the projector loaded again"
+    for view in views:
         assert view.errors == [], f"{view.name}: {view.errors}"
         view.close()

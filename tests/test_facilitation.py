@@ -348,16 +348,27 @@ def test_the_secretary_takes_over_once_the_facilitator_has_been_away_long_enough
     refused_with(joost, "not_allowed", "take_over")
     assert state(fatima)["steerer_away_since"] is None
 
+    page = Page(server, seeded, "Fatima")  # her meeting page, as the server sends it
+    assert "takeover" not in page.part("meeting-facilitation")
     anna.close()  # Anna's phone is gone
     away = wait_for(lambda: state(fatima)["steerer_away_since"], 10, what="Anna noted away")
     assert at(state(fatima)["takeover_from"]) == at(away) + dt.timedelta(minutes=3)
     refused_with(fatima, "steerer_away_briefly", "take_over")
+    # Her page is told without a step: from when she may take over, and to ask again then.
+    told = wait_for(lambda: re.search(r'data-refresh-at="(\d+)"', page.part("meeting-facilitation")), 10,
+                    what="the takeover's moment on Fatima's page")
+    assert int(told.group(1)) == int((at(away) + dt.timedelta(minutes=3)).replace(tzinfo=dt.UTC).timestamp() * 1000)
+    assert "do-take_over" not in page.part("meeting-facilitation")
+    page.close()
 
     # Four minutes later on the server's clock (a restart with the clock moved on), she may.
     server.born -= 240
     server.restart()
     fatima.wait_connected()
     assert state(fatima)["steerer_away_since"] == away  # still away since then, not since the restart
+    page = Page(server, seeded, "Fatima")  # what her page gets when it asks at that moment
+    assert "do-take_over" in page.part("meeting-facilitation")
+    page.close()
     fatima.step("take_over")
     got = state(fatima)
     assert got["meeting"]["steered_by"] == fatima.member_id

@@ -68,6 +68,8 @@ def test_a_ready_check_is_asked_once_ended_once_and_answered_by_who_is_present()
     method.check_ask_ready(True, False)
     refused("ready_check_open", method.check_ask_ready, True, True)
     refused("no_ready_check", method.check_ask_ready, False, False)
+    refused("round_open", method.check_ask_ready, False, True, True)  # a step is under way: the round
+    method.check_ask_ready(True, False, True)  # ending it is always possible
     method.check_mark_ready(True, Role.MEMBER, 3, 3, True)  # oneself
     method.check_mark_ready(True, Role.SECRETARY, 2, 6, True)  # for Samira, who has no phone
     refused("not_allowed", method.check_mark_ready, True, Role.MEMBER, 3, 6, True)

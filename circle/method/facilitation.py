@@ -58,9 +58,11 @@ def turn_ends(started: dt.datetime | None, seconds: int | None) -> dt.datetime |
     return started + dt.timedelta(seconds=seconds)
 
 
-def check_ask_ready(ready_open: bool, open_it: bool) -> None:
-    """The facilitator asks whether everyone is ready (none open yet), or ends the open check."""
+def check_ask_ready(ready_open: bool, open_it: bool, round_open: bool = False) -> None:
+    """The facilitator asks whether everyone is ready for the next step (none open yet, and no round, which
+    is a step under way), or ends the open check."""
     require(not (open_it and ready_open), "ready_check_open")
+    require(not (open_it and round_open), "round_open")
     require(open_it or ready_open, "no_ready_check")
 
 

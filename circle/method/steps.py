@@ -232,7 +232,8 @@ def _set_turn_time(facts, role, actor, target, seconds=None, **_):
 
 def _ask_ready(facts, role, actor, target, open_it=None, **_):
     _open(facts)
-    facilitation.check_ask_ready(facts.ready_open, not facts.ready_open if open_it is None else open_it)
+    facilitation.check_ask_ready(facts.ready_open, not facts.ready_open if open_it is None else open_it,
+                                 _round_open(facts))
 
 
 def _mark_ready(facts, role, actor, target, **_):

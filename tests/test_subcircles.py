@@ -111,6 +111,7 @@ def _browser(app, member_id: int):
     from tests.conftest import sign_in_with_link
 
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the checks below read the English words
     sign_in_with_link(client, member_id)
     return client
 

@@ -71,8 +71,15 @@ def run_migrations_online():
             # only changes outside a transaction), then every reference is checked before it counts.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        # All the migrations of one command in one transaction, on SQLite too, whose DDL is transactional
+        # though Alembic and Python's sqlite3 treat it as if it were not (sqlite3 opens no transaction
+        # before DDL): a migration that fails, a refused downgrade further down the chain, say, leaves
+        # the schema as it found it.
+        context.configure(connection=connection, target_metadata=target_db.metadata,
+                          **({"transactional_ddl": True} if sqlite else {}), **conf_args)
         with context.begin_transaction():
+            if sqlite:
+                connection.exec_driver_sql("BEGIN")
             context.run_migrations()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

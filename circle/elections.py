@@ -45,12 +45,6 @@ def default_term(role: CircleRole, today: dt.date | None = None) -> tuple[dt.dat
     return start, method.months_later(start, role.term_months) - dt.timedelta(days=1)
 
 
-def electable_roles(circle_id: int) -> list[CircleRole]:
-    """The roles this circle chooses who holds: its own, and a sub-circle's leader (chosen by its parent)."""
-    return list(db.session.scalars(sa.select(CircleRole).where(CircleRole.chosen_by_id == circle_id)
-                                   .order_by(CircleRole.circle_id, CircleRole.id)))
-
-
 def running_election(role_id: int) -> Proposal | None:
     """An election for the role that is neither decided nor withdrawn."""
     return db.session.scalar(sa.select(Proposal).where(
@@ -87,7 +81,7 @@ def write_election(actor: Member, role_id: int, term_from: dt.date, term_until: 
         _new_version(proposal, wording, actor, "", term_from=term_from, term_until=term_until)
         db.session.flush()
         done = log(actor.circle_id, actor, Action.WRITE_ELECTION, {
-            "proposal": proposal.id, "version": 1, "role": _role_log(role),
+            "proposal": proposal.id, "version": 1, "role": roles.role_data(role),
             "term_from": term_from.isoformat(), "term_until": term_until.isoformat(), **wording.as_log(),
         }, subject=proposal.id)
     return done
@@ -133,13 +127,9 @@ def propose_person(actor: Member, meeting_id: int, proposal_id: int, nominee_id:
         meeting.current_proposal_id = proposal.id
         db.session.flush()
         done = log(meeting.circle_id, actor, Action.PROPOSE_PERSON, {
-            "proposal": proposal.id, "version": version.number, "role": _role_log(role),
+            "proposal": proposal.id, "version": version.number, "role": roles.role_data(role),
             "nominee": person(nominee), "term_from": term_from.isoformat(), "term_until": term_until.isoformat(),
             "note": version.note, "title": wording.title, "text": wording.text,
         }, meeting, subject=version.id)
     return done
 
-
-def _role_log(role: CircleRole) -> dict:
-    """How the log names a role: by id, kind and (for a circle's own) name, so it reads on its own."""
-    return {"id": role.id, "kind": role.kind.value, "name": role.name, "circle": role.circle_id}

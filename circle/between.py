@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from circle import clock, method, notices
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
-from circle.facts import actor_role, proposal_facts
+from circle.facts import actor_role, nomination, proposal_facts
 from circle.meetings import _same_answer, member_of_circle
 from circle.method import (
     Action,
@@ -128,8 +128,10 @@ def start_round_between(actor: Member, proposal_id: int, kind: RoundKind, deadli
 
     Who may answer is fixed now: the seated members of the circle today, in
     the circle's order; so is whether silence at the deadline counts as
-    consent (the circle's rule for this kind of decision). Each of them is owed the notice that a round awaits
-    their answer, in the same transaction.
+    consent (the circle's rule for this kind of decision; never in an
+    election). A nomination round always hides the nominations until all are
+    in. Each of them is owed the notice that a round awaits their answer, in
+    the same transaction.
     """
     with unit_of_work():
         proposal = _lock_proposal(actor.circle_id, proposal_id)
@@ -139,8 +141,10 @@ def start_round_between(actor: Member, proposal_id: int, kind: RoundKind, deadli
         earlier = db.session.scalar(sa.select(sa.func.count(Round.id)).where(
             Round.proposal_id == proposal.id, Round.meeting_id.is_(None)))
         proposal.phase = Phase(kind.value)
-        silence_counts = kind == RoundKind.CONSENT and method.silence_covers(circle.silence_is_consent,
-                                                                              is_review(proposal))
+        reveal = method.reveal_of(kind, reveal)
+        election = proposal.kind == method.ProposalKind.ELECTION
+        silence_counts = kind == RoundKind.CONSENT and method.silence_covers(
+            circle.silence_is_consent, is_review(proposal), election)
         rnd = Round(circle_id=circle.id, meeting_id=None, number=earlier + 1, proposal_id=proposal.id,
                     proposal_version=proposal.current_version, kind=kind, mode=RoundMode.OPEN,
                     reveal=reveal, started_by_id=actor.id, deadline=deadline.replace(microsecond=0),
@@ -169,13 +173,15 @@ def _round_between(actor: Member, round_id: int) -> Round:
 
 
 def contribute_between(actor: Member, round_id: int, member_id: int, answer: Answer, text: str = "",
-                       workable: str = "", client_id: str | None = None) -> Done:
+                       workable: str = "", client_id: str | None = None, nominee_id: int | None = None) -> Done:
     """Record a member's answer in a round between meetings: their own, or for them.
 
     The same rules as in a meeting: who sits in the round, which answers fit,
-    an objection's reason; and before the deadline. A resent answer with the
-    same `client_id` is stored once. The answer that completes the round
-    closes it, in the same transaction (circle/deadlines.py).
+    an objection's reason, in an election's rounds whom they nominate
+    (`nominee_id`; in the change round naming nobody keeps one's nomination),
+    and the person proposed last; and before the deadline. A resent answer
+    with the same `client_id` is stored once. The answer that completes the
+    round closes it, in the same transaction (circle/deadlines.py).
     """
     from circle.deadlines import finish
 
@@ -186,7 +192,7 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
         earlier = client_id and db.session.scalar(sa.select(Contribution).where(
             Contribution.recorded_by_id == actor.id, Contribution.client_id == client_id))
         if earlier:
-            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip())
+            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip(), nominee_id)
             db.session.rollback()
             require(same, "client_id_reused")
             return Done(str(Action.CONTRIBUTE_BETWEEN), subject=earlier.id, duplicate=True, proposal_id=proposal_id)
@@ -197,9 +203,11 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
         method.check_text(workable, method.CONTRIBUTION_MAX)
-        method.check_contribution(facts.round, member.id, answer, text, reason=text)
+        nominee = nomination(rnd, member.id, answer, nominee_id)  # in a change round, naming nobody keeps it
+        method.check_contribution(facts.round, member.id, answer, text, reason=text, nominee=nominee,
+                                  candidates=facts.seated)
         contribution = Contribution(round_id=rnd.id, position=len(rnd.contributions) + 1, member_id=member.id,
-                                    recorded_by_id=actor.id, answer=answer, text=text,
+                                    recorded_by_id=actor.id, answer=answer, text=text, nominee_id=nominee,
                                     client_id=client_id or None)
         db.session.add(contribution)
         db.session.flush()
@@ -207,6 +215,8 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
                 "member": person(member), "answer": answer.value, "text": text}
         if actor.id != member.id:
             data["recorded_by"] = person(actor)
+        if nominee is not None:
+            data["nominee"] = person(db.session.get(Member, nominee))
         if answer == Answer.OBJECTION:
             db.session.add(Objection(proposal_id=proposal.id, contribution_id=contribution.id,
                                      member_id=member.id, version=rnd.proposal_version, workable=workable))
@@ -214,7 +224,7 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
         done = log(actor.circle_id, actor, Action.CONTRIBUTE_BETWEEN, data, subject=contribution.id)
         if facts.round.waiting == [member.id]:  # the last one in: the round is complete
             db.session.refresh(rnd)
-            finish(rnd, method.RoundEnd.COMPLETE, clock.now())
+            finish(rnd, method.RoundEnd.COMPLETE, clock.now(), by=actor)
     return _done(done, proposal.id)
 
 

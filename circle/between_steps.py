@@ -2,7 +2,8 @@
 
 The same shape as a meeting's table (circle/steps.py, docs/steps.md), for the
 steps taken on a proposal outside any meeting: open a round with a deadline,
-answer it, close it early, amend the proposal. A row names its `Action` (the
+answer it, close it early, amend the proposal, or in an election propose a
+person. A row names its `Action` (the
 socket event, the log entry and the rule in circle/method/between.py), the
 form that checks its input from a page post and a socket payload alike, the
 action it runs (`run(actor, proposal_id, form)`), where its page form posts
@@ -30,10 +31,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
-from circle import between, clock
+from circle import between, clock, elections
 from circle.actions import Done
 from circle.extensions import db
-from circle.forms import ID_RANGE, ContributionForm, KringForm, WordingForm
+from circle.forms import ID_RANGE, ContributionForm, KringForm, ProposePersonForm, WordingForm
 from circle.method import Action, Answer, RoundKind, require
 from circle.models import Member, Round
 
@@ -67,7 +68,9 @@ class StartRoundBetweenForm(KringForm):
         _l("Round"),
         choices=[SelectChoice(RoundKind.PICTURE_FORMING.value, _l("Picture-forming round")),
                  SelectChoice(RoundKind.OPINION_FORMING.value, _l("Opinion round")),
-                 SelectChoice(RoundKind.CONSENT.value, _l("Consent round"))],
+                 SelectChoice(RoundKind.CONSENT.value, _l("Consent round")),
+                 SelectChoice(RoundKind.NOMINATION.value, _l("Nomination round")),
+                 SelectChoice(RoundKind.CHANGE_NOMINATION.value, _l("Change round"))],
         validators=[InputRequired()],
     )
     deadline = DeadlineField(_l("Answers until"), validators=[InputRequired(), Length(max=40)])
@@ -89,6 +92,13 @@ class ContributeBetweenForm(ContributionForm):
 
 class AmendBetweenForm(WordingForm):
     """A new version of the proposal between meetings, and why; `based_on` is the version it was written on."""
+
+
+class ProposePersonBetweenForm(ProposePersonForm):
+    """In an election, the person and the term proposed between meetings, as in a meeting; the election is the
+    one the page or the socket follows, and `based_on` is its version the proposal was written on."""
+
+    proposal_id = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def _start(actor: Member, proposal_id: int, f: StartRoundBetweenForm) -> Done:
 def _contribute(actor: Member, proposal_id: int, f: ContributeBetweenForm) -> Done:
     return between.contribute_between(
         actor, _in_proposal(actor, proposal_id, f.round_id.data), f.member_id.data, Answer(f.answer.data),
-        f.text.data or "", f.workable.data or "", client_id=f.client_id.data or None)
+        f.text.data or "", f.workable.data or "", client_id=f.client_id.data or None, nominee_id=f.nominee_id.data)
 
 
 def _close(actor: Member, proposal_id: int, f: RoundStepForm) -> Done:
@@ -137,6 +147,11 @@ def _close(actor: Member, proposal_id: int, f: RoundStepForm) -> Done:
 
 def _amend(actor: Member, proposal_id: int, f: AmendBetweenForm) -> Done:
     return between.amend_between(actor, proposal_id, f.wording(), f.note.data or "", based_on=f.based_on.data)
+
+
+def _propose(actor: Member, proposal_id: int, f: ProposePersonBetweenForm) -> Done:
+    return elections.propose_person_between(actor, proposal_id, f.nominee_id.data, f.term_from.data,
+                                            f.term_until.data, f.note.data or "", based_on=f.based_on.data)
 
 
 #: Every step between meetings, in the order the proposal page shows them.
@@ -148,4 +163,6 @@ BETWEEN: dict[Action, BetweenStep] = {s.action: s for s in [
                 confirm=_l("Who has not answered yet cannot answer any more, and a consent round with "
                            "answers missing adopts nothing. Close it now?")),
     BetweenStep(Action.AMEND_BETWEEN, AmendBetweenForm, _amend, "/amend", _l("Save the new version")),
+    BetweenStep(Action.PROPOSE_PERSON_BETWEEN, ProposePersonBetweenForm, _propose, "/propose-person",
+                _l("Propose this person")),
 ]}

@@ -33,6 +33,7 @@ from circle.between import _lock_proposal
 from circle.extensions import db
 from circle.facts import proposal_facts
 from circle.meetings import _conclude_consent
+from circle.proposals import give_elected_role
 from circle.method import Action, MeetingStatus, Phase, RoundEnd, RoundKind
 from circle.models import AgendaItem, Circle, Meeting, Member, Round, RoundStatus
 
@@ -103,12 +104,16 @@ def _to_next_meeting(proposal_id: int, circle_id: int) -> tuple[dict | None, Mee
 
 
 def finish(rnd: Round, ended: RoundEnd, closed_at: dt.datetime, actor: Member | None = None,
-           noticed: dt.datetime | None = None) -> Done | None:
+           noticed: dt.datetime | None = None, by: Member | None = None) -> Done | None:
     """Close a round between meetings, inside the caller's transaction; None when it was closed already.
 
     `closed_at` is the closing moment: now, or the deadline. `actor` is the
     facilitator who closed it early; None when it closed by itself (the last
     answer, the deadline). `noticed`: when a deadline that had passed was seen.
+    `by`: whose answer completed it. An election adopted here gives its role
+    as a meeting's adoption does (circle/proposals.py, `give_elected_role`),
+    in their name for the circle: it is adopted only when everyone answered,
+    so someone's answer always completes it.
     """
     if not _claim(rnd, ended, closed_at):
         return None
@@ -134,6 +139,8 @@ def finish(rnd: Round, ended: RoundEnd, closed_at: dt.datetime, actor: Member | 
         if result.adopted:
             proposal.decided_at = closed_at
             data["outcome"] = "adopted"
+            if proposal.kind == method.ProposalKind.ELECTION:
+                data["election"] = give_elected_role(by, proposal)
             data["off_agenda"], placed = _off_agenda(proposal.id, closed_at)
         elif result.to_meeting:
             data["outcome"] = "to_meeting"

@@ -1,11 +1,13 @@
-"""Election actions: write an election for one of the circle's roles; in a meeting, propose a person.
+"""Election actions: write an election for one of the circle's roles; propose a person, in a meeting or between.
 
 An election is a proposal of the kind `election` (docs/roles-and-elections.md,
 "Election"): version 1 names the role and the term; each later version,
-written by `propose_person`, names the person the facilitator proposes and the
-term. Everything else (the agenda, the rounds, objections, adoption, the
+written by `propose_person` (in a meeting) or `propose_person_between`, names
+the person proposed and the term (`_person_version`, the one way both write
+it). Everything else (the agenda, the rounds, objections, adoption, the
 record) is the proposal's. Adopting it gives the role (circle/proposals.py,
-`adopt`, through circle/roles.py `give_role`). The rules are the method's
+`give_elected_role`, through circle/roles.py `give_role`), in a meeting or
+when its consent round between meetings completes. The rules are the method's
 (circle/method/election.py).
 """
 
@@ -16,12 +18,14 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import format_date, gettext
 
-from circle import clock, method, roles
+from dataclasses import replace
+
+from circle import between, clock, method, roles
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
 from circle.meetings import member_of_circle
 from circle.method import Action, Phase, ProposalKind, require
-from circle.models import CircleRole, Member, Proposal, RoleTerm
+from circle.models import CircleRole, Member, Proposal, ProposalVersion, RoleTerm
 from circle.proposals import Wording, _new_version, _proposal
 from circle.words import role_word
 
@@ -111,25 +115,51 @@ def propose_person(actor: Member, meeting_id: int, proposal_id: int, nominee_id:
         nominee = member_of_circle(meeting.circle_id, nominee_id)
         check_step(actor, meeting, Action.PROPOSE_PERSON, proposal.id, proposal_id=proposal.id,
                    nominee=nominee.id)
-        previous = proposal.latest
-        term_from, term_until = term_from or previous.term_from, term_until or previous.term_until
-        method.check_term(term_from, term_until)
-        role = proposal.role
-        wording = Wording(
-            title=previous.title,
-            text=gettext("%(name)s is proposed as %(role)s from %(from)s until %(until)s.", name=nominee.name,
-                         role=role_name(role, in_sentence=True), **{"from": _long(term_from),
-                                                                     "until": _long(term_until)}),
-            background=previous.background)
-        version = _new_version(proposal, wording, actor, note, nominee_id=nominee.id, term_from=term_from,
-                               term_until=term_until)
-        proposal.phase = Phase.AMENDING
+        version, data = _person_version(actor, proposal, nominee, term_from, term_until, note)
         meeting.current_proposal_id = proposal.id
-        db.session.flush()
-        done = log(meeting.circle_id, actor, Action.PROPOSE_PERSON, {
-            "proposal": proposal.id, "version": version.number, "role": roles.role_data(role),
-            "nominee": person(nominee), "term_from": term_from.isoformat(), "term_until": term_until.isoformat(),
-            "note": version.note, "title": wording.title, "text": wording.text,
-        }, meeting, subject=version.id)
+        done = log(meeting.circle_id, actor, Action.PROPOSE_PERSON, data, meeting, subject=version.id)
     return done
 
+
+def propose_person_between(actor: Member, proposal_id: int, nominee_id: int, term_from: dt.date | None = None,
+                           term_until: dt.date | None = None, note: str = "", based_on: int | None = None) -> Done:
+    """The same between meetings (docs/between-meetings.md, "Elections"): after the nomination round, or to
+    integrate objections; a consent round between meetings or in a meeting follows.
+
+    The facilitator proposes, or the proposer where the circle lets proposers
+    steer, never themselves (`propose_self`). With `based_on`, only when the
+    election is still at that version.
+    """
+    with unit_of_work():
+        proposal = between._lock_proposal(actor.circle_id, proposal_id)
+        require(based_on is None or based_on == proposal.current_version, "stale")
+        nominee = member_of_circle(actor.circle_id, nominee_id)
+        between.check_step(actor, proposal, Action.PROPOSE_PERSON_BETWEEN, proposal.id, nominee=nominee.id)
+        version, data = _person_version(actor, proposal, nominee, term_from, term_until, note)
+        done = log(actor.circle_id, actor, Action.PROPOSE_PERSON_BETWEEN, data, subject=version.id)
+    return replace(done, proposal_id=proposal.id)
+
+
+def _person_version(actor: Member, proposal: Proposal, nominee: Member, term_from: dt.date | None,
+                    term_until: dt.date | None, note: str) -> tuple[ProposalVersion, dict]:
+    """Write the version naming the person and the term (the previous version's unless given); the election
+    is then being amended, waiting for its consent round. The version, and what the log entry says of it."""
+    previous = proposal.latest
+    term_from, term_until = term_from or previous.term_from, term_until or previous.term_until
+    method.check_term(term_from, term_until)
+    role = proposal.role
+    wording = Wording(
+        title=previous.title,
+        text=gettext("%(name)s is proposed as %(role)s from %(from)s until %(until)s.", name=nominee.name,
+                     role=role_name(role, in_sentence=True), **{"from": _long(term_from),
+                                                                 "until": _long(term_until)}),
+        background=previous.background)
+    version = _new_version(proposal, wording, actor, note, nominee_id=nominee.id, term_from=term_from,
+                           term_until=term_until)
+    proposal.phase = Phase.AMENDING
+    db.session.flush()
+    return version, {
+        "proposal": proposal.id, "version": version.number, "role": roles.role_data(role),
+        "nominee": person(nominee), "term_from": term_from.isoformat(), "term_until": term_until.isoformat(),
+        "note": version.note, "title": wording.title, "text": wording.text,
+    }

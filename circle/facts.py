@@ -72,13 +72,13 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
     )
     round_open = round_open or bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
         Round.proposal_id == proposal.id, Round.status == RoundStatus.OPEN)))
-    waits = proposal.phase == method.Phase.OPINION_FORMING and waits_for_meeting(proposal)
+    election = proposal.kind == method.ProposalKind.ELECTION
+    waits = proposal.phase == method.back_to_meeting(election) and waits_for_meeting(proposal)
     standing = db.session.scalar(
         sa.select(sa.func.count(Objection.id)).where(
             Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
         )
     )
-    election = proposal.kind == method.ProposalKind.ELECTION
     return method.ProposalFacts(
         phase=proposal.phase,
         version=proposal.current_version,
@@ -100,6 +100,16 @@ def earlier_nomination(rnd: Round, member_id: int) -> int | None:
         .where(Round.proposal_id == rnd.proposal_id, Round.id != rnd.id, Round.kind.in_(method.ELECTION_ROUNDS),
                Contribution.member_id == member_id, Contribution.nominee_id.is_not(None))
         .order_by(Round.id.desc()).limit(1))
+
+
+def nomination(rnd: Round, member_id: int, answer: method.Answer, named: int | None) -> int | None:
+    """Whom an answer nominates: the person it names; in a change round naming nobody, the member's earlier
+    nomination (they keep it). None for any other answer."""
+    if answer != method.Answer.NOMINATE:
+        return None
+    if named is None and rnd.kind == RoundKind.CHANGE_NOMINATION:
+        return earlier_nomination(rnd, member_id)
+    return named
 
 
 def nominations_held(proposal: Proposal) -> bool:

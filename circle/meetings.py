@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from circle import clock, method, notices, presence
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
-from circle.facts import earlier_nomination, open_round, round_facts
+from circle.facts import nomination, open_round, round_facts
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
     Attendance,
@@ -176,7 +176,7 @@ def start_round(
         meeting = lock_meeting(actor, meeting_id, based_on)
         facts = check_step(actor, meeting, Action.START_ROUND, kind, proposal_id=proposal_id,
                            mode=mode, reveal=reveal)
-        reveal = reveal or kind == RoundKind.NOMINATION  # nominations are always hidden until all are in
+        reveal = method.reveal_of(kind, reveal)  # nominations are always hidden until all are in
         about_proposal = kind not in method.MEETING_ROUNDS
         require(about_proposal or proposal_id is None, "wrong_phase")
         present = present_seated(meeting)
@@ -319,9 +319,7 @@ def contribute(
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
         method.check_text(workable, method.CONTRIBUTION_MAX)
-        nominee = nominee_id
-        if nominee is None and rnd.kind == RoundKind.CHANGE_NOMINATION and answer == Answer.NOMINATE:
-            nominee = earlier_nomination(rnd, member.id)  # keeps their nomination
+        nominee = nomination(rnd, member.id, answer, nominee_id)  # in a change round, naming nobody keeps it
         method.check_contribution(facts.round, member.id, answer, text, reason=text, nominee=nominee,
                                   candidates=facts.seated)
         contribution = Contribution(
@@ -331,7 +329,7 @@ def contribute(
             recorded_by_id=actor.id,
             answer=answer,
             text=text,
-            nominee_id=nominee if answer == Answer.NOMINATE else None,
+            nominee_id=nominee,
             client_id=client_id or None,
         )
         db.session.add(contribution)

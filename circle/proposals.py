@@ -212,14 +212,16 @@ def adopt(actor: Member, meeting_id: int, proposal_id: int, based_on: int | None
         extra = {"title": latest.title,
                  "review_date": latest.review_date.isoformat() if latest.review_date else None}
         if proposal.kind == method.ProposalKind.ELECTION:
-            extra["election"] = _give_role(actor, proposal)
+            extra["election"] = give_elected_role(actor, proposal)
         done = _decide(actor, meeting, proposal, Phase.ADOPTED, Action.ADOPT, extra)
     return done
 
 
-def _give_role(actor: Member, proposal: Proposal) -> dict:
+def give_elected_role(actor: Member, proposal: Proposal) -> dict:
     """An adopted election gives its role to the person for the term, in the same transaction
-    (circle/roles.py); what that did goes into the adoption's log entry."""
+    (circle/roles.py); what that did goes into the adoption's log entry. The one way an election gives
+    its role: adopted in a meeting (`adopt`), or between meetings (circle/deadlines.py, `finish`).
+    `actor` acts for the circle that chooses the role."""
     latest = proposal.latest
     term = roles.give_role(actor, proposal.role, latest.nominee.person_id, latest.term_from, latest.term_until,
                            proposal_id=proposal.id)

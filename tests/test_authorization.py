@@ -37,7 +37,7 @@ Every case runs on a copy of one of a few scenes built once for the module
 (a meeting planned; open with nobody marked; open with everyone present; a
 round open; a round in turn; a consent round with two objections; a proposal
 consented to; a decision taken and the meeting closed; rounds between meetings, one
-open and one closed), through the real
+open and one closed; an election whose nominations are in, in a meeting or between meetings), through the real
 SQLite file and Flask-SocketIO's test client, with the visitor's own cookies
 and a CSRF token taken from a page they were shown; every response must carry
 the security headers of circle/headers.py (a CSP with frame-ancestors 'none' and
@@ -51,8 +51,8 @@ action rather than the page looks the id up, it answers `not_found`. And every
 post runs once more without its CSRF token (`UNTOKENED`), as another site's
 page would send it: 400 for everyone, nothing stored.
 
-Size: 150 rows (95 routes, 34 steps as a route and an event, 21 other events)
-× 8 visitors = 1200 cells; 2,928 cases with the step events, the crossed ids and the posts without a token.
+Size: 152 rows (96 routes, 34 steps as a route and an event, 22 other events)
+× 8 visitors = 1216 cells; 2,968 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -320,6 +320,8 @@ ROUTES = [
     page("POST /c/<circle_id>/proposals/<proposal_id>/between/close",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=R),
     page("GET  /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        proposal_id=S),
     page("POST /c/<circle_id>/proposals/<proposal_id>/between/amend",      "between",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG, proposal_id=S),
+    # An election E between meetings whose nomination round closed: the facilitator proposes a person.
+    page("POST /c/<circle_id>/proposals/<proposal_id>/between/propose-person", "nominated_between", OUT, OUT, NA, HIDDEN, NA, NA, NA,   OK,        writes=LOG, proposal_id=E),
     page("POST /c/<circle_id>/settings/between-meetings",                  "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     page("POST /c/<circle_id>/settings/takeover",                          "planned",   OUT,    OUT,    NA,    HIDDEN, NA,     NA,    NA,        OK,        writes=LOG),
     # Roles held for a term, the circle's aim and domain, its sub-circles; Anna's term as facilitator nears its end.
@@ -398,6 +400,7 @@ EVENTS = [
     event("contribute_between",  "between", OUT, OUT, NA, HIDDEN, OK,   OK,   OK,     OK,     writes=LOG, proposal=R),
     event("close_round_between", "between", OUT, OUT, NA, HIDDEN, NA,   NA,   NA,     OK,     writes=LOG, proposal=R),
     event("amend_between",       "between", OUT, OUT, NA, HIDDEN, NA,   NA,   NA,     OK,     writes=LOG, proposal=S),
+    event("propose_person_between", "nominated_between", OUT, OUT, NA, HIDDEN, NA, NA, NA, OK, writes=LOG, proposal=E),
 ]
 
 #: What each form posts besides its CSRF token, by route key (and variant).
@@ -438,6 +441,7 @@ POSTED: dict[str, dict] = {
     "POST /c/<circle_id>/proposals/<proposal_id>/between/close": {"round_id": BR},
     "POST /c/<circle_id>/proposals/<proposal_id>/between/amend": {"title": "Een fietsenstalling", "text": "Overdekt.",
                                                                   "note": "Korter."},
+    "POST /c/<circle_id>/proposals/<proposal_id>/between/propose-person": {"nominee_id": Ref("Fatima")},
     "POST /c/<circle_id>/settings/between-meetings": {"silence": "all"},
     "POST /c/<circle_id>/settings/takeover": {"minutes": 5},
     "POST /c/<circle_id>/aim": {"aim-aim": "Een schone, groene buurt.", "aim-domain": "De openbare ruimte."},
@@ -502,7 +506,8 @@ EVENT_PAYLOADS = {"parts": {"version": 0}, "*": {"boom": 1},
                   "start_round_between": {"kind": "opinion_forming", "deadline": f"{days(4).isoformat()}T20:00"},
                   "contribute_between": {"round_id": BR, "answer": "speak", "text": "Waar komt het te staan?"},
                   "close_round_between": {"round_id": BR},
-                  "amend_between": {"title": "Een fietsenstalling", "text": "Overdekt.", "note": "Korter."}}
+                  "amend_between": {"title": "Een fietsenstalling", "text": "Overdekt.", "note": "Korter."},
+                  "propose_person_between": {"nominee_id": Ref("Fatima")}}
 #: The event name a row sends for an unknown event.
 UNKNOWN_EVENT = "explode"
 
@@ -773,12 +778,16 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
 
     scene("decided", "consented", decide)
 
+    def election(m) -> int:
+        """An election for the facilitator's role, after Anna's term."""
+        role = db.session.scalar(sa.select(CircleRole).where(
+            CircleRole.circle_id == m.circle_id, CircleRole.kind == RoleKind.FACILITATOR))
+        return elections.write_election(m.member("Anna"), role.id, days(21), days(385)).subject
+
     def nominated(m):
         """An election for the facilitator's role on M's agenda: taken up, everyone nominated, the round closed."""
         anna = m.member("Anna")
-        role = db.session.scalar(sa.select(CircleRole).where(
-            CircleRole.circle_id == m.circle_id, CircleRole.kind == RoleKind.FACILITATOR))
-        e = elections.write_election(anna, role.id, days(21), days(385)).subject
+        e = election(m)
         proposals.put_on_agenda(anna, e, m.meeting_id)
         meetings.start_round(anna, m.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=e)
         for name, _ in PEOPLE:
@@ -788,6 +797,17 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         meetings.close_round(anna, m.meeting_id)
 
     scene("nominated", "present", nominated)
+
+    def nominated_between(m):
+        """The same election between meetings: its nomination round closed when the last one nominated."""
+        rnd = between.start_round_between(m.member("Anna"), election(m), RoundKind.NOMINATION,
+                                          clock.at_local(days(3), 20, 0)).subject
+        for name, _ in PEOPLE:
+            member = m.member(name)
+            between.contribute_between(member, rnd, member.id, Answer.NOMINATE, "Zij kan het.",
+                                       nominee_id=m.member_ids["Fatima"])
+
+    scene("nominated_between", "planned", nominated_between)
 
     def give_tasks(m):
         """Joost carries out a task of the decision; in B, Els withdraws her objection, and Piet gets a task."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from circle import between, elections, meetings, method, proposals, roles
 from circle.extensions import db
-from circle.method import Answer, Phase, ProposalFacts, RoleKind, RoundFacts, RoundKind, RoundMode
+from circle.method import Answer, Phase, ProposalFacts, Role, RoleKind, RoundFacts, RoundKind, RoundMode
 from circle.models import Circle, LogEntry, Member, Proposal, RoleTerm, Round, Seat
 from tests.days import NOW, days
 from tests.test_method import breaks
@@ -165,18 +165,51 @@ def test_write_election_makes_a_draft_naming_the_role_and_the_term(circle):
     assert _log(circle) == before  # nothing stored on a refusal
 
 
-def test_an_election_has_no_rounds_between_meetings(circle):
-    """Between meetings nobody hears the nominations read out, and the person proposed cannot answer last
-    before a deadline: every round of an election is held in a meeting (docs/between-meetings.md)."""
+def test_between_meetings_an_election_has_its_own_rounds_is_never_reworded_and_silence_gives_no_role(circle):
+    """Between meetings (docs/between-meetings.md, "Elections"): a nomination round and no picture-forming,
+    opinion or consent round before a person is proposed; never amended as wording; nobody proposes
+    themselves; silence never counts as consent, whatever the circle decided."""
     anna = circle.member("Anna")
     pid = elections.write_election(anna, circle.role_id, days(8), days(372)).subject
+    between.set_between_meetings(anna, method.Silence.ALL, False)
     before = _log(circle)
-    for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING, CONSENT):
-        with breaks("election_in_meeting"):
-            between.start_round_between(anna, pid, kind, NOW + dt.timedelta(days=3))
+    deadline = NOW + dt.timedelta(days=3)
+    for kind, code in ((RoundKind.PICTURE_FORMING, "not_in_election"), (RoundKind.OPINION_FORMING, "not_in_election"),
+                       (CONSENT, "no_nominee"), (CHANGE, "wrong_phase")):
+        with breaks(code):
+            between.start_round_between(anna, pid, kind, deadline)
     with breaks("election_amend"):
         between.amend_between(anna, pid, proposals.Wording("Verkiezing", "Wie?"), "", None)
+    with breaks("nominations_first"):
+        elections.propose_person_between(anna, pid, circle.member_ids["Fatima"])
     assert _log(circle) == before
+    proposal = db.session.get(Proposal, pid)
+    offered = method.available_between(between.between_facts(proposal), Role.FACILITATOR, anna.id)
+    assert offered == {method.Action.START_ROUND_BETWEEN: (NOMINATION,)}
+
+    rnd = between.start_round_between(anna, pid, NOMINATION, deadline).subject
+    assert db.session.get(Round, rnd).reveal and not db.session.get(Round, rnd).silence_counts
+    for name, _ in PEOPLE:
+        who = circle.member(name)
+        between.contribute_between(who, rnd, who.id, Answer.NOMINATE, "Zij luistert goed.",
+                                   nominee_id=circle.member_ids["Fatima"])
+    assert db.session.get(Round, rnd).ended == method.RoundEnd.COMPLETE  # the last nomination closed it
+    with breaks("propose_self"):
+        elections.propose_person_between(anna, pid, anna.id)
+    elections.propose_person_between(anna, pid, circle.member_ids["Fatima"])
+    rnd = between.start_round_between(anna, pid, CONSENT, deadline).subject
+    assert db.session.get(Round, rnd).silence_counts is False  # the circle's "all" does not reach an election
+
+
+def test_silence_never_counts_in_an_election_and_its_missing_answers_send_it_to_a_meeting_as_proposed():
+    assert method.silence_covers(method.Silence.ALL, False) and not method.silence_covers(method.Silence.ALL, False, True)
+    facts = election(Phase.CONSENT, version=3, nominee=7, nominations_held=True)
+    end = method.closing(CONSENT, facts, method.RoundEnd.DEADLINE, 7, 8, 0, True, 5)
+    assert (end.phase, end.adopted, end.silence_as_consent, end.to_meeting) == (Phase.AMENDING, False, False, True)
+    assert method.closing(CONSENT, facts, method.RoundEnd.COMPLETE, 8, 8, 0, False, 5).adopted
+    with breaks("propose_self"):
+        method.check_not_oneself(7, 7)
+    method.check_not_oneself(1, 7)
 
 
 def test_an_election_runs_through_the_application_layer_and_gives_the_role(circle, frozen_clock):

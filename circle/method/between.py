@@ -12,6 +12,13 @@ facilitator closes it early. `closing` says what that end means for the
 proposal (docs/between-meetings.md). Not answering is not consent, unless the
 circle decided for itself that silence is consent for this kind of decision.
 
+An election has its rounds between meetings too (election.py): a nomination
+round, always hidden until all are in; the change round; the person proposed
+(`PROPOSE_PERSON_BETWEEN`, never by themselves); and its consent round, where
+the person proposed answers once everyone else has (`nominee_last`). Silence
+never gives anyone a role: whatever the circle's rule, an election's consent
+round adopts only when everyone answered.
+
 The steps are checked like a meeting's (circle/method/steps.py): one rule per
 step in `BETWEEN_STEPS`, `check_between_step` before an action writes,
 `available_between` for what a page offers.
@@ -25,6 +32,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from circle.method import election as elections
 from circle.method import proposal as proposals
 from circle.method import rounds
 from circle.method.permissions import check_role
@@ -37,6 +45,7 @@ from circle.method.terms import Action, Phase, Role, RoundKind, RoundMode
 __all__ = [
     "RoundEnd", "Silence", "DEADLINE_MAX_DAYS", "BetweenFacts", "BETWEEN_STEPS", "check_between_step",
     "available_between", "check_deadline", "check_new_deadline", "silence_covers", "Closing", "closing",
+    "back_to_meeting",
 ]
 
 #: The furthest a deadline may lie ahead: a round between meetings is short, a month at most in practice.
@@ -59,9 +68,18 @@ class Silence(StrEnum):
     ALL = "all"  # every decision between meetings
 
 
-def silence_covers(rule: Silence, review: bool) -> bool:
-    """Whether the circle's rule counts silence as consent for this decision (a review or not)."""
-    return rule == Silence.ALL or (rule == Silence.REVIEWS and review)
+def silence_covers(rule: Silence, review: bool, election: bool = False) -> bool:
+    """Whether the circle's rule counts silence as consent for this decision (a review or not).
+
+    Never in an election, whatever the rule: silence never gives someone a role.
+    """
+    return not election and (rule == Silence.ALL or (rule == Silence.REVIEWS and review))
+
+
+def back_to_meeting(election: bool) -> Phase:
+    """The phase a proposal goes to the next meeting in, after a consent round with answers missing: as after
+    the opinion round, so the meeting may hold its consent round; an election as after a person was proposed."""
+    return Phase.AMENDING if election else Phase.OPINION_FORMING
 
 
 @dataclass(frozen=True)
@@ -108,13 +126,13 @@ def check_new_deadline(deadline: dt.datetime | None, now: dt.datetime) -> None:
 
 def _start(facts, role, actor, target, reveal=False, **details):
     _steers(facts, role, actor)
-    # An election is held in a meeting: nominations read out, the person proposed answering last, the role
-    # given when it is adopted (method/election.py; docs/between-meetings.md).
-    require(not facts.proposal.election, "election_in_meeting")
     if "deadline" in details:  # the action names one; the offer of the step leaves it to the form
         check_new_deadline(details["deadline"], facts.now)
     # Everyone seated today sits in it and answers when it suits them: an open round.
-    proposals.start_round(facts.proposal, RoundKind(target), RoundMode.OPEN, reveal, len(facts.seated), 1)
+    kind = RoundKind(target)
+    proposals.start_round(facts.proposal, kind, RoundMode.OPEN, reveal, len(facts.seated), 1)
+    if facts.proposal.election and kind == RoundKind.CONSENT:  # the person proposed sits in it, answering last
+        elections.check_consent_round(facts.proposal.nominee, facts.seated)
 
 
 def _contribute(facts, role, actor, target, round_id=None, **_):
@@ -134,12 +152,21 @@ def _amend(facts, role, actor, target, **_):
     proposals.amend(facts.proposal)
 
 
+def _propose_person(facts, role, actor, target, nominee=None, **_):
+    _steers(facts, role, actor)
+    proposals.propose_person(facts.proposal)
+    if nominee is not None:  # the action names one; the offer of the step leaves it to the form
+        require(nominee in facts.seated, "nominee_unknown")
+        elections.check_not_oneself(actor, nominee)
+
+
 #: Every step between meetings, with its rule; circle/between_steps.py adds its form, action and words.
 BETWEEN_STEPS: dict[Action, StepRule] = {
-    Action.START_ROUND_BETWEEN: StepRule(lambda f: list(ROUND_STARTS), _start),
+    Action.START_ROUND_BETWEEN: StepRule(lambda f: [*ROUND_STARTS, *elections.ELECTION_STARTS], _start),
     Action.CONTRIBUTE_BETWEEN: StepRule(lambda f: f.round.waiting if f.round else [], _contribute),
     Action.CLOSE_ROUND_BETWEEN: StepRule(lambda f: [f.round_id] if f.round_id else [], _close),
     Action.AMEND_BETWEEN: StepRule(lambda f: [f.proposal_id], _amend),
+    Action.PROPOSE_PERSON_BETWEEN: StepRule(lambda f: [f.proposal_id], _propose_person),
 }
 
 
@@ -191,16 +218,19 @@ def closing(kind: RoundKind, facts: ProposalFacts, ended: RoundEnd, answered: in
     counts as consent (the circle's rule for this kind of decision when the
     round opened, `silence_covers`), does silence count; and then only when
     at least a quorum of the round answered, so that a decision nobody took
-    cannot pass.
+    cannot pass. Never in an election: silence never gives someone a role, so
+    its consent round adopts only when everyone answered, the person proposed
+    last.
 
     `facts` is the proposal before the round closed; `standing` counts the
     objections that stand once the makers who consented have seen theirs met.
     """
     if kind != RoundKind.CONSENT:
         return Closing(None)
-    silent = ended == RoundEnd.DEADLINE and silence_counts and quorum <= answered < seats
+    silent = (ended == RoundEnd.DEADLINE and silence_counts and not facts.election
+              and quorum <= answered < seats)
     if ended != RoundEnd.COMPLETE and not silent:
-        return Closing(Phase.OPINION_FORMING, to_meeting=True)
+        return Closing(back_to_meeting(facts.election), to_meeting=True)
     phase = proposals.after_consent_round(standing)
     if phase == Phase.CONSENT:  # the same rule as adopting in a meeting, on the facts after the round
         phase = proposals.adopt(replace(facts, phase=phase, round_open=False, standing_objections=standing,

@@ -30,7 +30,8 @@ from circle.method.terms import Answer, Phase, RoundKind
 
 __all__ = [
     "ELECTION_PHASES", "ELECTION_STARTS", "PROPOSABLE", "check_round", "check_nomination", "check_propose_person",
-    "check_consent_round", "check_adopt", "check_amend", "check_review", "latest_nominations",
+    "check_consent_round", "check_adopt", "check_amend", "check_review", "latest_nominations", "reveal_of",
+    "check_not_oneself",
 ]
 
 #: Phases only an election reaches: its nomination rounds.
@@ -55,6 +56,18 @@ def check_round(election: bool, kind: RoundKind, nominee: int | None) -> None:
     elif election:
         require(kind == RoundKind.CONSENT, "not_in_election")
         require(nominee is not None, "no_nominee")
+
+
+def reveal_of(kind: RoundKind, reveal: bool) -> bool:
+    """Whether a round hides its answers until all are in: a nomination round always does, whatever was asked."""
+    return reveal or kind == RoundKind.NOMINATION
+
+
+def check_not_oneself(actor: int | None, nominee: int | None) -> None:
+    """Between meetings nobody proposes themselves for the role: a facilitator who is the person to propose
+    leaves it to the proposer (where the circle lets proposers steer) or to a meeting, where the steering
+    can be handed over (docs/between-meetings.md, "Elections")."""
+    require(nominee is None or nominee != actor, "propose_self")
 
 
 def check_consent_round(nominee: int | None, present: Collection[int]) -> None:

@@ -67,6 +67,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.START_SUBCIRCLE: _STEER,  # the parent's facilitator; the parent chooses the first leader
     Action.WRITE_ELECTION: _RECORD,  # who puts items on the agenda
     Action.PROPOSE_PERSON: _STEER,
+    Action.PROPOSE_PERSON_BETWEEN: SEATED_ROLES,  # as START_ROUND_BETWEEN, never for oneself (between.py)
 }
 
 

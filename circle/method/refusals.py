@@ -110,8 +110,8 @@ MESSAGES: dict[str, str] = {
                              "election."),
     "not_a_role_here": N_("This circle does not choose who holds this role."),
     "election_running": N_("An election for this role is under way already."),
-    "election_in_meeting": N_("An election is held in a meeting, where the nominations are heard and the person "
-                              "proposed answers last; not in rounds between meetings."),
+    "propose_self": N_("Between meetings nobody proposes themselves for a role: someone else who may propose does it, "
+                       "or the next meeting."),
 }
 
 

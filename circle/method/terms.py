@@ -179,3 +179,4 @@ class Action(StrEnum):
     START_SUBCIRCLE = "start_subcircle"  # a circle within this circle, with its aim, domain and first leader
     WRITE_ELECTION = "write_election"  # an election for one of the circle's roles, as a draft to put on an agenda
     PROPOSE_PERSON = "propose_person"  # in an election the facilitator proposes a person for a term: a new version
+    PROPOSE_PERSON_BETWEEN = "propose_person_between"  # the same between meetings (method/between.py)

@@ -108,10 +108,13 @@ def between_context(me: Member, proposal: Proposal) -> dict:
             "start_form": form,
             "client_id": uuid.uuid4().hex,
             "circle": circle,
-            "silence_now": method.silence_covers(circle.silence_is_consent, between.is_review(proposal)),
+            "silence_now": method.silence_covers(circle.silence_is_consent, between.is_review(proposal),
+                                                 proposal.kind == method.ProposalKind.ELECTION),
             "waits": waits_for_meeting(proposal),
             "on_agenda": on_agenda(proposal.id),
             "mine": current is not None and me.id in {s.member.id for s in current.seats},
+            #: Whom one may nominate, or propose in an election: who is seated in the circle today.
+            "candidates": circle.seated,
             "opened_by": db.session.get(Member, current.round.started_by_id) if current else None,
             "quorum": method.quorum_needed(len(current.seats), circle.quorum) if current else None,
         },
@@ -158,7 +161,7 @@ def _step(action: Action):
                       else _("Thank you, the answer is in."), "info" if done.duplicate else "success")
             elif action == Action.START_ROUND_BETWEEN:
                 flash(_("The round is open. Everyone in it can answer until the deadline."), "success")
-            elif action == Action.AMEND_BETWEEN:
+            elif action in (Action.AMEND_BETWEEN, Action.PROPOSE_PERSON_BETWEEN):
                 flash(_("Saved as version %(number)s.", number=proposal.current_version), "success")
         elif action == Action.AMEND_BETWEEN:
             db.session.refresh(proposal)

@@ -202,7 +202,8 @@ def test_between_meetings_an_election_has_its_own_rounds_is_never_reworded_and_s
 
 
 def test_silence_never_counts_in_an_election_and_its_missing_answers_send_it_to_a_meeting_as_proposed():
-    assert method.silence_covers(method.Silence.ALL, False) and not method.silence_covers(method.Silence.ALL, False, True)
+    assert method.silence_covers(method.Silence.ALL, False)
+    assert not method.silence_covers(method.Silence.ALL, False, election=True)
     facts = election(Phase.CONSENT, version=3, nominee=7, nominations_held=True)
     end = method.closing(CONSENT, facts, method.RoundEnd.DEADLINE, 7, 8, 0, True, 5)
     assert (end.phase, end.adopted, end.silence_as_consent, end.to_meeting) == (Phase.AMENDING, False, False, True)

@@ -147,7 +147,8 @@ def reported_in(meeting: Meeting, people: dict[int, Member], name: m.Name) -> li
             "adopted" if adopted else m.OPEN, p.decided_at if adopted else None,
             v.review_date, v.success_criteria, v.carried_out_by,
             [m._round_entry(r, people, name, fixed) for r in mine],
-            m._objections(p, mine, people, name, earlier), m._concerns(mine, people, name)))
+            m._objections(p, mine, people, name, earlier), m._concerns(mine, people, name),
+            election=m._election(p, v, people, name)))
     return items
 
 

@@ -241,7 +241,7 @@ def _between_lines(i) -> list[str]:
     """A proposal's rounds between meetings since the meeting before, as the minutes report them."""
     outcome = _label(i.outcome) + (" (" + _moment(i.decided_at) + ")" if i.decided_at else "")
     lines = _heading(3, md_text(i.title)) + [
-        "- " + _("Outcome:") + " " + outcome,
+        "- " + _("Outcome:") + " " + outcome, *_chosen_lines(i),
         "- " + _("Proposal") + f": #{i.proposal_id}, " + _("version %(n)s", n=i.version),
         "- " + _("Proposed by %(name)s", name=md_text(i.proposer)), ""]
     ended = {"complete": _("Closed when everyone had answered."), "deadline": _("Closed at its deadline."),

@@ -43,6 +43,7 @@ from tests.test_election import (
     NAMES, NOMINATES, OBJECTION, REASONS, SHORTER, TERM_FROM, TERM_UNTIL, csrf_of, jar_of,
     write_election_on_its_page,
 )
+from tests.pages import unisolated
 from tests.test_facilitation import text
 from tests.test_guests_live import request
 
@@ -269,7 +270,12 @@ def test_a_whole_election_of_a_facilitator_between_meetings(server, seeded, foll
     assert [e["nominee"]["name"] for e in logged(server, "propose_person_between")] == ["Fatima", "Fatima"]
     assert logged(server, "adopt") == []  # one path: the round that completed adopted it
     _, _, decision = request(server, "GET", f"/c/{seeded.circle}/decisions/{pid}/", joost_jar)
-    assert "Fatima is gekozen als gespreksleider van 1 december 2026 tot en met 31 mei 2027." in text(decision)
+    chosen = "Fatima is gekozen als gespreksleider van 1 december 2026 tot en met 31 mei 2027."
+    assert chosen in text(decision)
+    minutes = f"/c/{seeded.circle}/meetings/{seeded.meeting}/minutes"  # it reports what happened between meetings
+    for path in (minutes, minutes + ".md"):
+        _, _, shown = request(server, "GET", path, joost_jar)
+        assert chosen in unisolated(text(shown)), path
     roles = f"SELECT role FROM member WHERE id = {ids['Fatima']}"
     assert server.query(roles) == [("secretary",)]  # until her term begins
     server._run("-c", f"{clock_code(dt.datetime.combine(TERM_FROM, dt.time(6)))}; import sys; "

@@ -142,6 +142,17 @@ def page(server: KringServer, jar: dict, seeded: Seeded, pid: int) -> str:
     return html
 
 
+def post_on_the_page(server: KringServer, jar: dict, seeded: Seeded, pid: int, path: str, form: dict) -> str:
+    """Post a form of the proposal page, as the page draws it (the fields must be there); the page after."""
+    shown = page(server, jar, seeded, pid)
+    for field in form:
+        assert f'name="{field}"' in shown, field
+    status, location, _ = request(server, "POST", f"/c/{seeded.circle}/proposals/{pid}/between/{path}", jar,
+                                  {"csrf_token": csrf_of(shown), **form})
+    assert status == 303 and location.endswith("#between"), (status, location)
+    return page(server, jar, seeded, pid)
+
+
 def nominations_and_change(server: KringServer, seeded: Seeded, pid: int, f: dict[str, Follower],
                            joost_jar: dict, anna_jar: dict) -> None:
     """The nomination round, hidden until the last is in, then read out in seat order; the change round."""
@@ -161,7 +172,13 @@ def nominations_and_change(server: KringServer, seeded: Seeded, pid: int, f: dic
     refused(server, joost, "nominate_here", "contribute_between", round_id=rnd, answer="speak", text="Kees!")
     refused(server, anna, "round_open", "propose_person_between", nominee_id=ids["Fatima"])
     for i, name in enumerate(NAMES):
-        f[name].nominate(rnd, ids[NOMINATES[name]], REASONS[name])
+        if name == "Joost":  # from the page's own form, which runs the same step
+            after = post_on_the_page(server, joost_jar, seeded, pid, "answer", {
+                "round_id": rnd, "member_id": ids["Joost"], "client_id": "joost-page-1", "answer": "nominate",
+                "nominee_id": ids[NOMINATES["Joost"]], "text": REASONS["Joost"]})
+            assert REASONS["Joost"] not in after  # not even to himself, until all are in
+        else:
+            f[name].nominate(rnd, ids[NOMINATES[name]], REASONS[name])
         if i == len(NAMES) - 1:
             break
         everyone_at(f, server)
@@ -246,9 +263,11 @@ def test_a_whole_election_of_a_facilitator_between_meetings(server, seeded, foll
     assert (objection["member"], objection["reason"], objection["status"]) == (ids["Dewi"], OBJECTION, "standing")
     assert server.query("SELECT count(*) FROM role_term WHERE proposal_id = ?", pid) == [(0,)]
 
-    # --- Integrated by a shorter term; the new consent round adopts and gives the role ------------------
-    anna.step("propose_person_between", nominee_id=ids["Fatima"], term_until=SHORTER.isoformat(),
-              note="Een half jaar, zoals Dewi vroeg.")
+    # --- Integrated by a shorter term, on the page; the new consent round adopts and gives the role ------
+    shown = post_on_the_page(server, anna_jar, seeded, pid, "propose-person", {
+        "based_on": 2, "nominee_id": ids["Fatima"], "term_until": SHORTER.isoformat(),
+        "note": "Een half jaar, zoals Dewi vroeg."})
+    assert "Bewaard als versie 3." in shown
     election = everyone_at(f, server)["proposal"]["election"]
     assert (election["term_from"], election["term_until"]) == (TERM_FROM.isoformat(), SHORTER.isoformat())
     rnd = anna.step("start_round_between", kind="consent", deadline=ZULU)["id"]

@@ -13,9 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from circle import between, elections, meetings, method, proposals, roles
+from circle.deadlines import close_due_rounds
 from circle.extensions import db
+from circle.facts import waits_for_meeting
 from circle.method import Answer, Phase, ProposalFacts, Role, RoleKind, RoundFacts, RoundKind, RoundMode
 from circle.models import Circle, LogEntry, Member, Proposal, RoleTerm, Round, Seat
+from circle.read.elections import election_view
+from circle.read.rounds import round_view
 from tests.days import NOW, days
 from tests.test_method import breaks
 from tests.scenario import PEOPLE, samen_vooruit
@@ -199,6 +203,37 @@ def test_between_meetings_an_election_has_its_own_rounds_is_never_reworded_and_s
     elections.propose_person_between(anna, pid, circle.member_ids["Fatima"])
     rnd = between.start_round_between(anna, pid, CONSENT, deadline).subject
     assert db.session.get(Round, rnd).silence_counts is False  # the circle's "all" does not reach an election
+
+
+def test_a_nomination_round_closed_early_shows_whoever_nominated_and_a_silent_consent_round_waits_as_proposed(
+        circle, frozen_clock):
+    """Closed early, a nomination round shows what was nominated, in seat order; a consent round whose deadline
+    passes with answers missing leaves the election as proposed, waiting for a meeting that takes it up so."""
+    anna, ids = circle.member("Anna"), circle.member_ids
+    pid = elections.write_election(anna, circle.role_id, days(8), days(372)).subject
+    rnd = between.start_round_between(anna, pid, NOMINATION, NOW + dt.timedelta(days=3)).subject
+    for name in ("Kees", "Joost", "Dewi"):
+        who = circle.member(name)
+        between.contribute_between(who, rnd, who.id, Answer.NOMINATE, f"{name}: zij kan het.", nominee_id=ids["Fatima"])
+    proposal = db.session.get(Proposal, pid)
+    assert election_view(proposal).tally == []  # hidden while the round waits for the others
+    between.close_round_between(anna, rnd)
+    seen = round_view(db.session.get(Round, rnd))
+    assert [c.member.name for c in seen.in_seat_order] == [n for n, _ in PEOPLE if n in ("Kees", "Joost", "Dewi")]
+    assert [(line.nominee.name, len(line.by)) for line in election_view(proposal).tally] == [("Fatima", 3)]
+
+    elections.propose_person_between(anna, pid, ids["Fatima"])
+    rnd = between.start_round_between(anna, pid, CONSENT, NOW + dt.timedelta(days=3)).subject
+    joost = circle.member("Joost")
+    between.contribute_between(joost, rnd, joost.id, Answer.CONSENT)
+    with frozen_clock.later(days=4):
+        [closed] = close_due_rounds()  # the scenario's meeting was today: none is planned ahead
+        proposal = db.session.get(Proposal, pid)
+        assert (proposal.phase, waits_for_meeting(proposal)) == (Phase.AMENDING, True)
+        meeting = meetings.plan_meeting(anna, "Kernteam december", days(21)).subject
+        proposals.put_on_agenda(anna, pid, meeting)
+        assert db.session.get(Proposal, pid).phase == Phase.AMENDING  # the meeting holds its consent round at once
+    assert db.session.scalar(sa.select(sa.func.count(RoleTerm.id)).where(RoleTerm.proposal_id == pid)) == 0
 
 
 def test_silence_never_counts_in_an_election_and_its_missing_answers_send_it_to_a_meeting_as_proposed():

@@ -55,10 +55,13 @@ def ask_ready(actor: Member, meeting_id: int, open_it: bool = True, based_on: in
     return done
 
 
-def mark_ready(actor: Member, meeting_id: int, member_id: int, based_on: int | None = None) -> Done:
-    """Someone says "ready" in the open check (the secretary for someone without a phone); twice is once."""
+def mark_ready(actor: Member, meeting_id: int, member_id: int) -> Done:
+    """Someone says "ready" in the open check (the secretary for someone without a phone); twice is once.
+
+    Not based on a version, like an answer: everyone taps at once, and none of them is stale for that.
+    """
     with unit_of_work():
-        meeting = lock_meeting(actor, meeting_id, based_on)
+        meeting = lock_meeting(actor, meeting_id, None)
         member = member_of_circle(meeting.circle_id, member_id)
         facts = check_step(actor, meeting, Action.MARK_READY, member.id)
         if member.id in facts.ready:

@@ -137,7 +137,7 @@ STEPS: dict[Action, Step] = {s.action: s for s in [
          lambda a, m, f: facilitation.ask_ready(a, m, not f.end.data, f.based_on.data),
          "/ready/ask", _l("Ask: ready for the next step?"), "steer"),
     Step(Action.MARK_READY, forms.MemberStepForm,
-         lambda a, m, f: facilitation.mark_ready(a, m, f.member_id.data, f.based_on.data),
+         lambda a, m, f: facilitation.mark_ready(a, m, f.member_id.data),
          "/ready", _l("Ready"), "facilitation", target="member_id"),
     Step(Action.HAND_OVER, forms.MemberStepForm,
          lambda a, m, f: facilitation.hand_over(a, m, f.member_id.data, f.based_on.data),

@@ -273,12 +273,14 @@ def test_the_ready_check_shrinks_on_the_console_as_phones_tap_ready(server, seed
 
         wait_for(lambda: all(n in not_ready_on_console() for n in ("Joost", "Kees", "Samira")), 5,
                  what="everyone on the console's list")
+        seen = state(kees)["version"]  # what Kees's phone showed when both tapped
         joost.step("mark_ready")  # his own, by default
         wait_for(lambda: "Joost" not in not_ready_on_console(), 5, what="Joost off the console's list")
         assert "Kees" in not_ready_on_console()
         assert joost.call("mark_ready", {})["unchanged"]  # twice is once
         refused_with(joost, "not_allowed", "mark_ready", member_id=kees.member_id)  # not for someone else
-        kees.step("mark_ready", member_id=kees.member_id)
+        ack = kees.call("mark_ready", {"member_id": kees.member_id, "based_on": seen})
+        assert ack["ok"] and not ack["unchanged"], ack  # everyone taps at once: never stale
         fatima.step("mark_ready", member_id=seeded.members["Samira"])  # the secretary, for Samira without a phone
         wait_for(lambda: "Samira" not in not_ready_on_console() and "Kees" not in not_ready_on_console(), 5,
                  what="Kees and Samira off the list")

@@ -81,10 +81,15 @@ MEMBER_MAY |= {Action.PUT_FORWARD_TOPIC, Action.PUT_FORWARD, Action.TURN_INTO_DR
 #: Between meetings a member answers rounds; a proposer opens them and amends where the circle allows it
 #: (method/between.py says who, beside the facilitator).
 MEMBER_MAY |= {Action.CONTRIBUTE_BETWEEN, Action.START_ROUND_BETWEEN, Action.AMEND_BETWEEN}
+#: In a meeting everyone seated says "ready" (for others only the recorders: method/facilitation.py).
+MEMBER_MAY |= {Action.MARK_READY}
 RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT, Action.HAND_OUT_LINKS}
 RECORDING |= {Action.MOVE_ON_AGENDA, Action.TAKE_OFF_AGENDA}
 RECORDING |= {Action.WRITE_ELECTION}  # an election goes on an agenda as a draft (method/election.py)
-EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING, F: set(Action)}
+#: The secretary takes the steering over when whoever steers has been away too long; they never take it
+#: from themselves (docs/facilitation.md).
+EXPECTED = {G: set(), M: MEMBER_MAY, S: MEMBER_MAY | RECORDING | {Action.TAKE_OVER},
+            F: set(Action) - {Action.TAKE_OVER}}
 
 
 @pytest.mark.parametrize("action", list(Action))

@@ -78,9 +78,10 @@ MEMBER_MAY = {Action.WRITE_DRAFT, Action.CONTRIBUTE, Action.WITHDRAW_OBJECTION, 
 #: act on which draft or task is for the rules in method/agenda.py and method/tasks.py.
 MEMBER_MAY |= {Action.PUT_FORWARD_TOPIC, Action.PUT_FORWARD, Action.TURN_INTO_DRAFT, Action.ADD_TASK,
                Action.CHANGE_TASK, Action.MARK_TASK}
-#: Between meetings a member answers rounds; a proposer opens them and amends where the circle allows it
-#: (method/between.py says who, beside the facilitator).
-MEMBER_MAY |= {Action.CONTRIBUTE_BETWEEN, Action.START_ROUND_BETWEEN, Action.AMEND_BETWEEN}
+#: Between meetings a member answers rounds; a proposer opens them, amends, and in an election proposes a
+#: person (never themselves), where the circle allows it (method/between.py says who, beside the facilitator).
+MEMBER_MAY |= {Action.CONTRIBUTE_BETWEEN, Action.START_ROUND_BETWEEN, Action.AMEND_BETWEEN,
+               Action.PROPOSE_PERSON_BETWEEN}
 #: In a meeting everyone seated says "ready" (for others only the recorders: method/facilitation.py).
 MEMBER_MAY |= {Action.MARK_READY}
 RECORDING = {Action.PLAN_MEETING, Action.PUT_ON_AGENDA, Action.CORRECT, Action.HAND_OUT_LINKS}

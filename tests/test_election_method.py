@@ -236,6 +236,27 @@ def test_a_nomination_round_closed_early_shows_whoever_nominated_and_a_silent_co
     assert db.session.scalar(sa.select(sa.func.count(RoleTerm.id)).where(RoleTerm.proposal_id == pid)) == 0
 
 
+def test_where_the_circle_lets_proposers_steer_the_secretary_who_wrote_it_proposes_anyone_but_herself(circle):
+    anna, fatima, ids = circle.member("Anna"), circle.member("Fatima"), circle.member_ids
+    pid = elections.write_election(fatima, circle.role_id, days(8), days(372)).subject
+    with breaks("not_allowed"):
+        between.start_round_between(fatima, pid, NOMINATION, NOW + dt.timedelta(days=3))
+    between.set_between_meetings(anna, method.Silence.NONE, True)
+    rnd = between.start_round_between(fatima, pid, NOMINATION, NOW + dt.timedelta(days=3)).subject
+    for name, _ in PEOPLE:
+        who = circle.member(name)
+        between.contribute_between(who, rnd, who.id, Answer.NOMINATE, "Hij kan het.", nominee_id=ids["Joost"])
+    before = _log(circle)
+    with breaks("propose_self"):
+        elections.propose_person_between(fatima, pid, fatima.id)
+    with breaks("not_allowed"):  # Joost neither wrote it nor steers
+        elections.propose_person_between(circle.member("Joost"), pid, ids["Kees"])
+    assert _log(circle) == before
+    elections.propose_person_between(fatima, pid, ids["Joost"], term_until=days(189))
+    version = db.session.get(Proposal, pid).latest
+    assert (version.nominee_id, version.term_from, version.term_until) == (ids["Joost"], days(8), days(189))
+
+
 def test_silence_never_counts_in_an_election_and_its_missing_answers_send_it_to_a_meeting_as_proposed():
     assert method.silence_covers(method.Silence.ALL, False)
     assert not method.silence_covers(method.Silence.ALL, False, election=True)

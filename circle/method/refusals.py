@@ -98,7 +98,8 @@ MESSAGES: dict[str, str] = {
     "nominations_first": N_("Hold the nomination round first: the facilitator proposes a person after hearing "
                             "every nomination."),
     "no_nominee": N_("The facilitator proposes a person first: the circle consents to someone."),
-    "nominee_absent": N_("The proposed person must be present for the consent round: they answer last."),
+    "nominee_absent": N_("The proposed person must take part in the consent round (present at the meeting, "
+                         "or seated in the circle between meetings): they answer last."),
     "nominee_last": N_("The proposed person answers last, once everyone else has answered."),
     "nominate_here": N_("In this round everyone nominates someone: whom, and why."),
     "nominate_only_in_election": N_("Nominations belong in an election's nomination rounds."),

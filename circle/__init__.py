@@ -20,6 +20,9 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category
 PACKAGE = Path(__file__).resolve().parent
 #: In a source checkout templates/ and static/ sit beside the package; a wheel carries them inside it.
 SHARED = PACKAGE.parent if (PACKAGE.parent / "templates").is_dir() else PACKAGE
+#: The languages Kring speaks, the default first; each but English (the source) has a catalogue in
+#: circle/translations/. Adding one: README "Adding a language".
+LANGUAGES = ("nl", "en", "tr", "ar")
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -41,7 +44,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
-        LANGUAGES=("nl", "en"),
+        LANGUAGES=LANGUAGES,
         # Seconds a personal sign-in link works after it was made: 90 days (docs/membership.md).
         SIGN_IN_MAX_AGE=90 * 24 * 60 * 60,
         MAX_CONTENT_LENGTH=256 * 1024,

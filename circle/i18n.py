@@ -1,10 +1,12 @@
-"""Languages: Dutch first, English second; the person's own choice wins over the browser's."""
+"""Languages (circle.LANGUAGES): Dutch first, then English, Turkish and Arabic; the person's own
+choice wins over the browser's."""
 
 from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -21,8 +23,8 @@ from circle.extensions import db
 
 bp = Blueprint("i18n", __name__)
 
-#: What the language switch shows for each language.
-LANGUAGE_LABELS = {"nl": "NL", "en": "EN"}
+#: The language switch's short name for a language whose code in capitals is not in its own script.
+LANGUAGE_LABELS = {"ar": "عربي"}
 
 
 def select_locale() -> str:
@@ -77,11 +79,24 @@ def _referrer_path() -> str | None:
 
 def _template_context() -> dict:
     """Give every template the current language and the languages to switch to."""
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
-        "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
-        "languages": [(code, LANGUAGE_LABELS.get(code, code.upper()))
+        "current_locale": locale,
+        "text_direction": text_direction(locale),
+        "languages": [(code, LANGUAGE_LABELS.get(code, code.upper()), own_name(code))
                       for code in current_app.config["LANGUAGES"]],
     }
+
+
+def text_direction(code: str) -> str:
+    """"rtl" for a language written right to left (Arabic), else "ltr": CLDR knows, through babel."""
+    return Locale.parse(code).text_direction
+
+
+def own_name(code: str) -> str:
+    """A language's name in that language, e.g. "Türkçe": what the switch lists."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def _date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:

@@ -83,7 +83,8 @@ class Person(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The name their circles know them by; the record's entries keep the name they had then.
     name: Mapped[str] = mapped_column(sa.String(80))
-    #: The language they chose ("nl", "en"); None until they choose: their browser's counts then.
+    #: The language they chose (one of circle.LANGUAGES: "nl", "en", "tr", "ar"); None until they
+    #: choose: their browser's counts then.
     language: Mapped[str | None] = mapped_column(sa.String(8))
     #: Where a sign-in link may be mailed; optional, and nobody else's.
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)

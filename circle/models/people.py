@@ -86,6 +86,8 @@ class Person(UserMixin, db.Model):
     #: The language they chose (one of circle.LANGUAGES: "nl", "en", "tr", "ar"); None until they
     #: choose: their browser's counts then.
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Every page they see is drawn in larger text (docs/reading.md); their own choice, on their page.
+    larger_text: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Where a sign-in link may be mailed; optional, and nobody else's.
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     #: Raised to revoke every sign-in link, remembered phone and open connection of this person.

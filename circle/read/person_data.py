@@ -98,6 +98,7 @@ def everything_about(person: Person) -> dict[str, Any]:
     meetings = {a.meeting_id: db.session.get(Meeting, a.meeting_id) for a in attendance}
     return {
         "person": {"id": person.id, "name": person.name, "language": person.language,
+                   "larger_text": person.larger_text,
                    "email": person.email, "sign_in_version": person.sign_in_version,
                    "created_at": _when(person.created_at)},
         "memberships": [{"id": m.id, "circle": m.circle.name, "circle_id": m.circle_id,

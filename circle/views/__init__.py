@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(roles.bp)
     from circle.views import elections  # writing an election for a role: a draft for the agenda
     app.register_blueprint(elections.bp)
+    from circle.views import reading  # larger text, each person's own choice
+    app.register_blueprint(reading.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

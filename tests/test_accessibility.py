@@ -202,6 +202,7 @@ def test_every_page_passes_axe(playwright_chromium, demo: Demo, checked: Checked
         (f"{path}/guests", "invite guests"),
         (f"{path}/amend/{greening}", "amend in the meeting"),
         (f"/c/{c}/members/{d['members']['Joost']}/handout", "sign-in handout"),
+        (f"{path}/handout?print=large", "meeting handout, large print"),
         ("/you", "you"),
         ("/you/notices", "notices preferences"),
         ("/you/data", "your data"),

@@ -51,8 +51,8 @@ action rather than the page looks the id up, it answers `not_found`. And every
 post runs once more without its CSRF token (`UNTOKENED`), as another site's
 page would send it: 400 for everyone, nothing stored.
 
-Size: 152 rows (96 routes, 34 steps as a route and an event, 22 other events)
-× 8 visitors = 1216 cells; 2,968 cases with the step events, the crossed ids and the posts without a token.
+Size: 154 rows (98 routes, 34 steps as a route and an event, 22 other events)
+× 8 visitors = 1232 cells; 3,008 cases with the step events, the crossed ids and the posts without a token.
 `test_the_table_names_every_route_and_event` fails when a route or event has no
 row, when a row names one that is gone, and when this count is out of date.
 """
@@ -241,6 +241,7 @@ ROUTES = [
     page("POST /you/email",                                                "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK,        writes=STORE),
     page("GET  /you/notices",                                              "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK),
     page("POST /you/notices",                                              "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK,        writes=STORE),
+    page("POST /you/reading",                                              "planned",   OUT,    OUT,    OK,    OK,     OK,     OK,    OK,        OK,        writes=STORE),
     page("POST /sign-in/email",                                            "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK,        variant="an address nobody has"),
     page("POST /lang",                                                     "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK),
     page("GET  /s/<token>",                                                "planned",   OK,     OK,     OK,    OK,     OK,     OK,    OK,        OK,        variant="Joost's link"),
@@ -287,6 +288,7 @@ ROUTES = [
     page("POST /c/<circle_id>/tasks/<task_id>/mark",                       "tasked",    OUT,    OUT,    NA,    HIDDEN, OK,     NYT,   OK,        OK,        variant="Joost's task", writes=LOG),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/",                     "round",     OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/projector",            "round",     OUT,    OUT,    E403,  HIDDEN, OK,     OK,    OK,        OK),
+    page("GET  /c/<circle_id>/meetings/<meeting_id>/handout",              "planned",   OUT,    OUT,    E403,  HIDDEN, OK,     OK,    OK,        OK),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/join",                 "opened",    OUT,    OUT,    OK,    HIDDEN, OK,     OK,    OK,        OK),
     page("POST /c/<circle_id>/meetings/<meeting_id>/join",                 "opened",    OUT,    OUT,    SHOWN, HIDDEN, OK,     OK,    OK,        OK,        writes=LOG),
     page("GET  /c/<circle_id>/meetings/<meeting_id>/amend/<proposal_id>",  "objection", OUT,    OUT,    E403,  HIDDEN, E403,   E403,  E403,      OK),
@@ -407,6 +409,7 @@ EVENTS = [
 POSTED: dict[str, dict] = {
     "POST /lang": {"lang": "en", "next": "/sign-in"},
     "POST /you/email": {"email": "nieuw@example.org"},
+    "POST /you/reading": {"larger_text": "y"},
     "POST /you/notices": {"meeting_planned": "digest", "round_open": "each", "decision_made": "none",
                           "review_due": "digest", "task_overdue": "each"},
     "POST /sign-in/email": {"email": "niemand@example.org"},

@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(elections.bp)
     from circle.views import reading  # larger text, each person's own choice
     app.register_blueprint(reading.bp)
+    from circle.views import meeting_handout  # a meeting on paper, for members without a smartphone
+    app.register_blueprint(meeting_handout.bp)
 
     app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(InternalServerError, _server_error)

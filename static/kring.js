@@ -99,8 +99,8 @@ function flags() {
   return found;
 }
 
-let myTurn = null;
-/** Show what is this person's, fill in what the room's drawing leaves open, and say when it is your turn. */
+let myTurn = null, turnCame = false;
+/** Show what is this person's, fill in what the room's drawing leaves open, and note when it became your turn. */
 function personalize() {
   const found = flags();
   for (const el of document.querySelectorAll("[data-if]")) el.hidden = !found.has(el.dataset.if);
@@ -114,7 +114,7 @@ function personalize() {
   }
   const now = found.has("my-turn");
   if (myTurn === false && now) {
-    say(L.your_turn);
+    turnCame = true;
     try { navigator.vibrate?.(200); } catch { /* not on this phone */ }
     bringIntoView($("meeting-answer"));
   }
@@ -205,7 +205,7 @@ function replace(id, html) {
   // (`data-opened`) is the server's to close.
   const key = (d) => d.id || d.className;
   const open = [...old.querySelectorAll("details")].filter((d) => d.open && !("opened" in d.dataset)).map(key);
-  const focused = old.contains(document.activeElement) ? document.activeElement.id : null;
+  const focused = old.contains(document.activeElement) ? placeOf(document.activeElement) : null;
   const round = old.querySelector("[data-round]")?.dataset.round;
   old.outerHTML = html;
   const el = $(id);
@@ -220,8 +220,12 @@ function replace(id, html) {
     }
   }
   for (const d of el.querySelectorAll("details")) if (open.includes(key(d))) d.open = true;
-  if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  if (focused) atPlace(focused)?.focus({ preventScroll: true });  // never a jump: where it was, unscrolled
 }
+/** Where the focus is, to find its equal in a new drawing: its id, else its place under the nearest id. */
+const placeOf = (el, box = el.parentElement.closest("[id]")) => (el.id ? [el.id]
+  : [box.id, el.tagName, [...box.querySelectorAll(el.tagName)].indexOf(el)]);
+const atPlace = ([id, tag, i]) => (tag ? $(id)?.querySelectorAll(tag)[i] : $(id));
 
 function append(containerId, html) {
   const list = $(containerId);
@@ -247,6 +251,7 @@ function take(msg) {
   local.version = msg.version;
   root.dataset.version = local.version;
   personalize();
+  tell();
   if (!outcomeBefore) bringIntoView(document.querySelector("#meeting-outcome .outcome"));
 }
 
@@ -258,11 +263,19 @@ const conn = $("kring-conn");
 const showConn = (key) => { conn.hidden = false; conn.textContent = L[key]; conn.dataset.state = key; };
 const notice = $("kring-notice");
 const say = (text) => { if (notice) notice.textContent = text; };
-function showError(message) {
-  const box = $("kring-error");
-  box.textContent = message;
-  box.hidden = !message;
+
+/** What a screen reader hears (docs/live-page.md): the news drawn in `data-say`, the most important first
+ * ("your turn" before who speaks), once when it changed, one message at a time. */
+const NEWS = ["meeting-outcome", "meeting-round", "round-speaker"];
+const heard = () => NEWS.map((id) => $(id)?.dataset.say || "");
+let told = heard();
+function tell() {
+  const now = heard(), news = now.map((text, i) => (text !== told[i] ? text : ""));
+  const text = news[0] || news[1] || (turnCame ? L.your_turn : news[2]);
+  told = now; turnCame = false;
+  if (text) say(text);
 }
+function showError(message) { const box = $("kring-error"); box.textContent = message; box.hidden = !message; }
 $("kring-error").addEventListener("click", () => showError(""));  // read: tapped away
 
 /** Ask for the parts: the whole page when the meeting moved on; `fresh`, as they are now whatever the version. */

@@ -180,7 +180,8 @@ def test_every_page_passes_axe(playwright_chromium, demo: Demo, checked: Checked
 
     anonymous = person(browser, demo, None, lang)
     for page, state, status in (("/sign-in", "sign in", 200), (f"/s/{d['tokens']['Joost']}", "a sign-in link", 200),
-                                ("/s/not-a-link", "a bad sign-in link", 400)):
+                                ("/s/not-a-link", "a bad sign-in link", 400),
+                                ("/help/rounds", "how a round works", 200)):
         visit(anonymous, demo, checked, page, f"{lang} {state}", status)
     anonymous.close()
 

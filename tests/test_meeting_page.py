@@ -117,7 +117,7 @@ def test_facilitator_opens_marks_attendance_and_starts_a_round(app, made, phone)
     assert "I am here" in mohamed.page()
     mohamed.press("attendance", steer=False, member_id=made.member_ids["Mohamed"], present="y")
     assert rows(app, Attendance, present=True) == 8
-    assert "8 present; 5 needed for a consent round." in anna.page()
+    assert "8 present; 5 needed to decide." in anna.page()
 
     page = anna.press("round/start", kind="picture_forming", mode="in_turn",
                       proposal_id=made.proposal_id, starter_id=made.member_ids["Joost"],

@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(roles.bp)
     from circle.views import elections  # writing an election for a role: a draft for the agenda
     app.register_blueprint(elections.bp)
+    from circle.views import help  # how a round works, in plain words: public
+    app.register_blueprint(help.bp)
     from circle.views import reading  # larger text, each person's own choice
     app.register_blueprint(reading.bp)
     from circle.views import meeting_handout  # a meeting on paper, for members without a smartphone

@@ -250,7 +250,8 @@ def test_the_json_export_is_the_whole_trace(app, played):
     assert item["objections"] == [{
         "who": "Dewi", "version": objection.version, "round": 4, "reason": reason,
         "workable": objection.workable, "tested": objection.tested, "status": "met",
-        "met_by_version": 3, "ended_at": iso(objection.ended_at)}]
+        "met_by_version": 3, "ended_at": iso(objection.ended_at),
+        "withdrawal_recorded_by": None}]
     assert item["concerns"] == [{"who": who, "text": text} for who, text in CONCERNS.items()]
     assert data["items"][1]["outcome"] == "postponed" and data["items"][1]["rounds"] == []
 

@@ -180,6 +180,8 @@ def _round_lines(r: RoundEntry) -> list[str]:
 def _ended(o) -> str:
     if o.status == "met":
         text = _("Met by version %(number)s: its maker consented to it.", number=o.met_by_version)
+    elif o.status == "withdrawn" and o.withdrawal_recorded_by:
+        text = _("Withdrawn by its maker, recorded by %(name)s.", name=md_text(o.withdrawal_recorded_by))
     else:
         text = _label("obj_withdrawn" if o.status == "withdrawn" else "standing")
     return text + (" (" + _moment(o.ended_at) + ")" if o.ended_at else "")

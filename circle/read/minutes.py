@@ -21,10 +21,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from circle import method
 from circle.extensions import db
 from circle.facts import hidden_now
-from circle.method import Answer, RoundKind
+from circle.method import Answer, ObjectionStatus, RoundKind
 from circle.read import corrections
 from circle.read.followup import task_entries
-from circle.read.rounds import hidden_contribution_ids, round_view
+from circle.read.rounds import hidden_contribution_ids, round_view, withdrawals_recorded
 from circle.models import (
     AgendaItem,
     Attendance,
@@ -110,6 +110,8 @@ class ObjectionEntry:
     status: str
     met_by_version: int | None
     ended_at: dt.datetime | None
+    #: Withdrawn for its maker by someone else (the secretary): who recorded it.
+    withdrawal_recorded_by: str | None = None
 
 
 @dataclass
@@ -256,6 +258,8 @@ def _objections(proposal: Proposal, rounds: list[Round], people: dict[int, Membe
     here = {c.id: (r, c) for r in rounds for c in r.contributions}
     hidden = hidden_contribution_ids(rounds)
     start = min((r.started_at for r in rounds), default=None)
+    recorders = withdrawals_recorded(proposal.circle_id, [o.id for o in proposal.objections
+                                                          if o.status == ObjectionStatus.WITHDRAWN])
     shown = []
     for o in proposal.objections:
         if o.contribution_id in here:
@@ -270,7 +274,8 @@ def _objections(proposal: Proposal, rounds: list[Round], people: dict[int, Membe
                 continue
         shown.append(ObjectionEntry(
             name(people[o.member_id]), o.version, number, raised.text, o.workable, o.tested,
-            o.status.value, o.met_by_version, o.ended_at))
+            o.status.value, o.met_by_version, o.ended_at,
+            name(people.get(recorders[o.id])) if o.id in recorders else None))
     return shown
 
 

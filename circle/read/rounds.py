@@ -133,6 +133,20 @@ def shown() -> sa.ColumnElement[bool]:
     return sa.or_(Round.reveal.is_(False), Round.status != RoundStatus.OPEN, answered >= seated)
 
 
+def withdrawals_recorded(circle_id: int, objection_ids: list[int]) -> dict[int, int]:
+    """Who recorded the withdrawal of an objection for its maker (the secretary, for someone without a
+    phone): objection id to member id. Only the log entry keeps it (`recorded_by`, docs/reading.md)."""
+    if not objection_ids:
+        return {}
+    found = {}
+    for (data,) in db.session.execute(sa.select(LogEntry.data).where(
+            LogEntry.circle_id == circle_id, LogEntry.action == "withdraw_objection")):
+        entry = json.loads(data)
+        if entry.get("objection") in objection_ids and entry.get("recorded_by"):
+            found[entry["objection"]] = entry["recorded_by"]["id"]
+    return found
+
+
 def log_hidden_from(circle_id: int) -> int:
     """The first entry of a circle's log that may not be read yet: where the earliest round whose
     answers are still hidden started (its answers are in the entries after it); else past the end."""

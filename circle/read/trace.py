@@ -20,7 +20,7 @@ from circle import clock
 from circle.extensions import db
 from circle.method import SEATED_ROLES, Answer, ObjectionStatus, Phase, RoundKind
 from circle.read import corrections
-from circle.read.rounds import RoundView, hidden_contribution_ids, round_view
+from circle.read.rounds import RoundView, hidden_contribution_ids, round_view, withdrawals_recorded
 from circle.models import (
     AgendaItem,
     Attendance,
@@ -62,6 +62,8 @@ class ObjectionView:
 
     objection: Objection
     contribution: Contribution | None
+    #: Withdrawn for its maker by someone else (the secretary): who recorded it.
+    withdrawal_recorded_by: Member | None = None
 
 
 @dataclass
@@ -147,7 +149,9 @@ def load(circle_id: int, proposal_id: int) -> Trace | None:
     rounds = [round_view(r) for r in _load_rounds(proposal.id)]
     shown = {c.id: c for rv in rounds for c in rv.contributions}
     withheld = hidden_contribution_ids([rv.round for rv in rounds])
-    objections = [ObjectionView(o, shown.get(o.contribution_id))
+    recorders = withdrawals_recorded(circle_id, [o.id for o in proposal.objections
+                                                 if o.status == ObjectionStatus.WITHDRAWN])
+    objections = [ObjectionView(o, shown.get(o.contribution_id), people.get(recorders.get(o.id, 0)))
                   for o in proposal.objections if o.contribution_id not in withheld]
     meetings = _meeting_views(proposal, [rv.round for rv in rounds], members)
     corrected, retitled = corrections.for_record(shown, [v.meeting.id for v in meetings])

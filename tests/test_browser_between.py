@@ -68,7 +68,7 @@ def test_a_member_objects_from_a_small_phone_in_a_round_between_meetings(playwri
     phone = open_view(browser, "Joost's small phone", **SMALL_PHONE)
     sign_in(phone, server, seeded.tokens["Joost"])
     waiting = phone.page.locator("#rounds-between")
-    expect(waiting).to_contain_text(nl("Your answer is awaited."))
+    expect(waiting).to_contain_text(nl("We are waiting for your answer."))
     waiting.locator("a").first.click()
     page = phone.page
     expect(page.locator("#answer-title")).to_have_text(nl("Your answer"))

@@ -37,7 +37,7 @@ from tests.pages import shown
 MAX_WORDS = 20
 LANGS = ("nl", "en")
 
-#: Words a member must not meet, per screen language (docs/plain-language.md, "Words we do not use").
+#: Words a member must not meet, per screen language (docs/plain-language.md, "The check").
 #: Whole words, case-insensitive.
 NOT_FOR_MEMBERS = {
     "nl": [
@@ -45,14 +45,16 @@ NOT_FOR_MEMBERS = {
         "consent", "round", "meeting", "proposal", "objection", "facilitator", "steer", "skip", "error",
         "client", "socket", "based_on", "pass", "speak",
         # hard words: the method's jargon and officials' words
-        "quorum", "consentronde", "meningsvormende", "integreren", "agenderen", "nominatie", "geldt",
+        "quorum", "consentronde", "meningsvormende", "integreren", "agenderen", "evaluatiedatum",
         # the facilitator's own steps
-        "oppakken", "overslaan", "uitstellen", "ronde sluiten", "vaststellen",
+        "nu bespreken", "overslaan", "uitstellen", "ronde sluiten", "ronde starten", "besluit nemen", "indiener",
+        "markeer als getoetst", "leiding overdragen", "spreektijd instellen",
     ],
     "en": [
         "based_on", "client", "socket", "error", "quorum",
         # the facilitator's own steps
-        "take up", "take this up", "explanation round", "postpone", "close round", "adopt", "skip", "steer",
+        "take up", "take this up", "explanation round", "postpone", "close round", "start round", "adopt", "skip",
+        "steer", "mark tested", "hand over",
     ],
 }
 

@@ -192,3 +192,36 @@ def test_every_page_fits_at_320_px_and_at_200_percent_zoom_with_larger_text(play
     steer.close()
     screens.close()
     assert screens.found == [], "wider than the screen:\n" + "\n".join(screens.found)
+
+
+def test_a_member_chooses_larger_text_and_every_page_grows(playwright_chromium, zoomed):
+    """Aylin ticks "Larger text" on her page: the root font size goes from 18 px to 22.5 px there and on
+    her circle's pages; unticked, back to 18 px. Nothing else of hers changes."""
+    _, browser = playwright_chromium
+    server, seeded, _ = zoomed
+    view = open_view(browser, "Aylin", viewport=SIZES["320"])
+    sign_in(view, server, seeded.tokens["Aylin"])
+    page = view.page
+    root = "getComputedStyle(document.documentElement).fontSize"
+    assert page.evaluate(root) == "18px"
+    page.goto(server.url + "/you")
+    box = page.locator("#reading input[type=checkbox]")
+    assert not box.is_checked()
+    box.check()
+    page.locator("#reading button[type=submit]").click()
+    page.wait_for_url("**/you#reading")
+    assert page.locator("#reading input[type=checkbox]").is_checked()
+    for path in ("/you", f"/c/{seeded.circle}/", meeting_path(seeded, seeded.meeting)):
+        page.goto(server.url + path)
+        assert page.evaluate(root) == "22.5px", path
+        assert page.evaluate(SIDEWAYS) <= 0, path
+    page.goto(server.url + "/you")
+    page.locator("#reading input[type=checkbox]").uncheck()
+    page.locator("#reading button[type=submit]").click()
+    page.wait_for_url("**/you#reading")
+    assert page.evaluate(root) == "18px"
+    assert server.query("SELECT name, language, larger_text FROM person WHERE id = "
+                        "(SELECT person_id FROM member WHERE id = ?)", seeded.members["Aylin"]) == [
+        ("Aylin", None, 0)]
+    assert view.errors == []
+    view.close()

@@ -25,10 +25,10 @@ import pytest
 import sqlalchemy as sa
 
 from circle import demo as demo_circle
-from circle import facilitation, meetings, proposals
+from circle import elections, facilitation, meetings, proposals, roles
 from circle.auth import sign_in_url
 from circle.extensions import db
-from circle.method import Answer, RoundKind, RoundMode
+from circle.method import Answer, RoleKind, RoundKind, RoundMode
 from circle.models import Meeting, Member, Objection, Proposal, ProposalVersion
 from tests.conftest import app_on_copy, find_csrf_token
 from tests.pages import shown
@@ -259,6 +259,26 @@ def screens(template_database, tmp_path_factory) -> Iterator[Screens]:
         act(proposals.adopt, green)
         found.take("meeting, decision made", base + "/")
         found.take("decision page, this meeting's", f"/c/{cid}/decisions/{green}/")
+        with app.app_context():  # the facilitator's role is up for election: on today's agenda
+            anna = db.session.get(Member, people["Anna"])
+            role = roles.method_role(anna.circle, RoleKind.FACILITATOR)
+            election = elections.write_election(anna, role.id, *elections.default_term(role)).subject
+            proposals.put_on_agenda(anna, election, mid)
+        act(meetings.take_up, election)
+        act(meetings.start_round, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
+        found.take("meeting, election, nomination round", base + "/")
+        for name in people:
+            answer(name, Answer.NOMINATE, f"{name} kiest Fatima.", nominee_id=people["Fatima"])
+        found.take("meeting, election, nominations revealed", base + "/")
+        act(meetings.close_round)
+        act(elections.propose_person, election, people["Fatima"])
+        act(meetings.start_round, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=election)
+        found.take("meeting, election, consent round on a person", base + "/")
+        for name in [*(n for n in people if n != "Fatima"), "Fatima"]:  # the person proposed answers last
+            answer(name, Answer.CONSENT)
+        act(meetings.close_round)
+        act(proposals.adopt, election)
+        found.take("meeting, election, chosen", base + "/")
         act(meetings.close_meeting)
         found.take("meeting, closed", base + "/")
         found.take("join, closed", base + "/join")

@@ -59,8 +59,8 @@ def test_the_handout_holds_the_agenda_in_order_the_texts_the_rounds_and_room_for
     assert "De werkgroep komt elke eerste dinsdag samen.\nIedereen mag aanschuiven." in article
     assert "Nu weet niemand wanneer." in article
     assert "Proposed by Aylin" in article and "Proposed by Joost" in article
-    for words in ("Picture-forming round", "Opinion round", "Consent round", "An objection",
-                  "The secretary records it for you"):
+    for words in ("The picture-forming round asks", "The opinion round asks", "In the consent round everyone says",
+                  "Consent means:", "An objection is a reason", "The secretary records it for you"):
         assert words in article
     # Lined room for notes under each agenda item, and for the meeting as a whole.
     assert article.count('<ul class="note-lines" aria-hidden="true">') == 3

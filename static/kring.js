@@ -63,12 +63,21 @@ function saveDraft(form) {
   return draft;
 }
 
+/** Drafts of rounds that are over go; what was typed in one and never sent is shown as not sent. */
 function forgetOldDrafts() {
   const box = document.querySelector("#meeting-answer [data-round]");
   const keep = `${PREFIX}draft:${box ? box.dataset.round : "-"}:`;
   for (let i = localStorage.length - 1; i >= 0; i--) {
     const key = localStorage.key(i);
-    if (key && key.startsWith(PREFIX + "draft:") && !key.startsWith(keep)) localStorage.removeItem(key);
+    if (!key || !key.startsWith(PREFIX + "draft:") || key.startsWith(keep)) continue;
+    const draft = store.get(key.slice(PREFIX.length));
+    const waiting = draft && outbox().some((x) => x.payload.client_id === draft.client_id);
+    if (draft && (draft.text || draft.workable) && !waiting && !store.get("unsent")) {
+      store.set("unsent", { answer: key.split(":").pop(), text: draft.text || "", workable: draft.workable || "",
+        why: L.draft_left });
+      showUnsent();
+    }
+    localStorage.removeItem(key);
   }
 }
 
@@ -139,9 +148,10 @@ document.addEventListener("change", (e) => {
   if (el.matches?.("select[data-remember]")) store.set(`remember:${el.dataset.remember}`, el.value);
 });
 
-/** Show what just became the moment (your turn, the outcome) when it is off screen, unless someone is typing. */
+/** Show what just became the moment (your turn, the outcome) when it is off screen, unless someone is typing
+ * or using a control (`refocus`). */
 function bringIntoView(el) {
-  if (!el || el.hidden || /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName || "")) return;
+  if (!el || el.hidden || refocus || /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName || "")) return;
   const box = el.getBoundingClientRect();
   if (box.height && (box.top < 0 || box.top > window.innerHeight - 60)) el.scrollIntoView({ block: "start" });
 }
@@ -205,7 +215,7 @@ function replace(id, html) {
   // (`data-opened`) is the server's to close.
   const key = (d) => d.id || d.className;
   const open = [...old.querySelectorAll("details")].filter((d) => d.open && !("opened" in d.dataset)).map(key);
-  const focused = old.contains(document.activeElement) ? placeOf(document.activeElement) : null;
+  if (old.contains(document.activeElement)) refocus = placeOf(document.activeElement);
   const round = old.querySelector("[data-round]")?.dataset.round;
   old.outerHTML = html;
   const el = $(id);
@@ -220,9 +230,9 @@ function replace(id, html) {
     }
   }
   for (const d of el.querySelectorAll("details")) if (open.includes(key(d))) d.open = true;
-  if (focused) atPlace(focused)?.focus({ preventScroll: true });  // never a jump: where it was, unscrolled
 }
-/** Where the focus is, to find its equal in a new drawing: its id, else its place under the nearest id. */
+/** Where the focus was, to find its equal in the new drawing once it shows (`take`): its id, or its place. */
+let refocus = null;
 const placeOf = (el, box = el.parentElement.closest("[id]")) => (el.id ? [el.id]
   : [box.id, el.tagName, [...box.querySelectorAll(el.tagName)].indexOf(el)]);
 const atPlace = ([id, tag, i]) => (tag ? $(id)?.querySelectorAll(tag)[i] : $(id));
@@ -251,6 +261,8 @@ function take(msg) {
   local.version = msg.version;
   root.dataset.version = local.version;
   personalize();
+  if (refocus) atPlace(refocus)?.focus({ preventScroll: true });  // never a jump: where it was, unscrolled
+  refocus = null;
   tell();
   if (!outcomeBefore) bringIntoView(document.querySelector("#meeting-outcome .outcome"));
 }
@@ -354,12 +366,12 @@ function sendAnswer(item, button) {
   socket.timeout(8000).emit("contribute", item.payload, (err, ack) => {
     sending.delete(id);
     if (err) {  // no answer in time: keep it, send again when connected
-      if (button && button.isConnected) { button.disabled = false; button.textContent = L.not_sent; }
+      if (button && button.isConnected) { button.removeAttribute("aria-disabled"); button.textContent = L.not_sent; }
       return;
     }
     const rest = outbox().filter((x) => x.payload.client_id !== id);
     store.set("outbox", rest.length ? rest : null);
-    if (button && button.isConnected) { button.disabled = false; button.textContent = button.dataset.label; }
+    if (button && button.isConnected) { button.removeAttribute("aria-disabled"); button.textContent = button.dataset.label; }
     if (ack.ok) {
       if (item.key) store.set(item.key, null);
       for (const form of document.querySelectorAll("form[data-event=contribute]")) {
@@ -396,6 +408,7 @@ document.addEventListener("submit", (e) => {
   if (!event || !cfg.events.includes(event)) return;
   if (form.elements.based_on) form.elements.based_on.value = local.version;
   const button = e.submitter || form.querySelector("button[type=submit]");
+  if (button?.hasAttribute("aria-disabled")) { e.preventDefault(); return; }  // on its way already
   let item = null;
   if (event === "contribute") {
     const draft = saveDraft(form);
@@ -414,7 +427,7 @@ document.addEventListener("submit", (e) => {
   showError("");
   if (button) {
     button.dataset.label = button.dataset.label || button.textContent;
-    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");  // not `disabled`: that would take the keyboard focus away
   }
   if (item) {
     if (button) button.textContent = L.sending;
@@ -423,7 +436,7 @@ document.addEventListener("submit", (e) => {
   }
   const payload = payloadOf(form, e.submitter);
   socket.timeout(8000).emit(event, payload, (err, ack) => {
-    if (button && button.isConnected) button.disabled = false;
+    if (button && button.isConnected) button.removeAttribute("aria-disabled");
     if (err) { showError(L.no_reply); return; }
     if (!ack.ok) {
       showError(ack.message);

@@ -279,6 +279,18 @@ def screens(template_database, tmp_path_factory) -> Iterator[Screens]:
         act(meetings.close_round)
         act(proposals.adopt, election)
         found.take("meeting, election, chosen", base + "/")
+        for title, outcome in (("Een bank bij de speeltuin", "postponed"), ("Een kerstboom op het plein", "withdrawn")):
+            with app.app_context():
+                later = proposals.write_draft(db.session.get(Member, people["Kees"]),
+                                              proposals.Wording(title=title, text="Wat we willen.")).subject
+                proposals.put_on_agenda(db.session.get(Member, people["Anna"]), later, mid)
+            act(meetings.take_up, later)
+            if outcome == "postponed":
+                act(proposals.postpone, later)
+            else:  # by its proposer
+                with app.app_context():
+                    proposals.withdraw(db.session.get(Member, people["Kees"]), later, mid)
+            found.take(f"meeting, {outcome}", base + "/")
         act(meetings.close_meeting)
         found.take("meeting, closed", base + "/")
         found.take("join, closed", base + "/join")

@@ -183,21 +183,15 @@ def test_a_member_answers_every_kind_of_round_by_keyboard(playwright_chromium, r
     assert server.query("SELECT present FROM attendance WHERE meeting_id = ? AND member_id = ?",
                         room.meetings["member"].meeting, ids["Aylin"]) == [(1,)]
 
-    # A picture-forming round in turn, from Aylin.
-    steer.round("picture_forming", starter="Aylin", proposal=bench)
-    aylin.at(steer.version)
-    tab_to(page, "#speak-text")
-    page.keyboard.type("Waar komt de bank precies?")
-    answer("Enter")
-    steer("close_round")
-
-    # An opinion round, all at once; the Send button with Space.
-    steer.round("opinion_forming", mode="open", proposal=bench)
-    aylin.at(steer.version)
-    tab_to(page, "#speak-text")
-    page.keyboard.type("Goed idee, met een prullenbak erbij.")
-    answer("Space")
-    steer("close_round")
+    # A picture-forming round in turn, from Aylin (Send with Enter); an opinion round, all at once (with Space).
+    for kind, mode, said, key in (("picture_forming", "in_turn", "Waar komt de bank precies?", "Enter"),
+                                  ("opinion_forming", "open", "Goed idee, met een prullenbak erbij.", "Space")):
+        steer.round(kind, mode=mode, starter="Aylin", proposal=bench)
+        aylin.at(steer.version)
+        tab_to(page, "#speak-text")
+        page.keyboard.type(said)
+        answer(key)
+        steer("close_round")
 
     # A consent round: Aylin objects, with her reasons. While she types, Joost's objection redraws the page.
     steer.round("consent", mode="open", proposal=bench)

@@ -37,6 +37,7 @@ LABELS = {
     "your_turn": _l("Your turn!"),
     "copied": _l("Copied"),
     "round_closed": _l("The round closed before your answer arrived."),
+    "draft_left": _l("The round closed before you sent this. Here is what you typed."),
 }
 
 

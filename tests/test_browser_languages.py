@@ -12,8 +12,11 @@ from tests.test_browser import (  # noqa: F401  (playwright_chromium, kring: fix
     expect,
     kring,
     meeting_path,
+    on_first_screen,
     open_view,
+    phone_options,
     playwright_chromium,
+    shoot,
     sign_in,
 )
 
@@ -106,3 +109,33 @@ def test_the_ring_and_the_projector_in_arabic(playwright_chromium, kring) -> Non
     for where in (path, path + "projector"):
         assert len(seen["ar", where]) >= 8
         assert seen["ar", where] == seen["nl", where]
+
+
+def test_a_members_phone_in_dutch_and_in_arabic(playwright_chromium, kring) -> None:
+    """The consent round on a member's phone in Dutch and in Arabic: the same screen mirrored, the two
+    answers on the first screen in both. The README's pictures of a member's screen come from here."""
+    p, browser = playwright_chromium
+    server, seeded = kring
+    steer = Steer(server, seeded, seeded.meeting)
+    steer("open_meeting")
+    steer.present(*seeded.members)
+    for kind in ("picture_forming", "opinion_forming"):
+        steer.round(kind, mode="open", proposal=seeded.proposal)
+        steer("close_round")
+    steer.round("consent", mode="open", proposal=seeded.proposal)
+    steer.answer("Aylin", "consent")
+    steer.answer("Joost", "objection", "De bakken staan in de looproute van de rolstoelen.")
+    for lang, who in (("nl", "Kees"), ("ar", "Samira")):
+        view = open_view(browser, who, **phone_options(p, "Pixel 7"))
+        sign_in(view, server, seeded.tokens[who])
+        choose(view.page, lang)
+        view.page.goto(server.url + meeting_path(seeded, seeded.meeting))
+        view.live()
+        assert view.page.evaluate("getComputedStyle(document.documentElement).direction") == (
+            "rtl" if lang == "ar" else "ltr")
+        on_first_screen(view, "#do-consent", "#meeting-answer details.objection-box > summary", tap=True)
+        assert view.page.evaluate(OVERFLOW) <= 0, lang
+        shoot(view, f"member-{lang}.png", down_to="#meeting-answer")
+        assert view.errors == []
+        view.close()
+    steer.close()

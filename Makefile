@@ -40,7 +40,7 @@ translations: venv
 	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
 		--project=Kring --copyright-holder="Kring contributors" -o $(POT) .
 	for lang in $(CATALOGUES); do \
-		$(PYBABEL) update -i $(POT) -d $(TRANSLATIONS) -l $$lang --init-missing --ignore-obsolete \
+		$(PYBABEL) update -i $(POT) -d $(TRANSLATIONS) -l $$lang --init-missing --ignore-obsolete --no-fuzzy-matching \
 			--ignore-pot-creation-date || exit 1; \
 	done
 	$(PYBABEL) compile -d $(TRANSLATIONS) --statistics

@@ -66,7 +66,7 @@ def ring(page: str) -> str:
 def spoken_order(page: str) -> list[str]:
     """The speaking order as the screen-reader list tells it."""
     listing = re.search(r'<ol class="visually-hidden"[^>]*>(.*?)</ol>', page, re.S).group(1)
-    return re.findall(r'<li id="seat-text-\d+"><bdi>([^<]+)</bdi>:', listing)
+    return re.findall(r'<li id="seat-text-\d+"[^>]*><bdi>([^<]+)</bdi>:', listing)
 
 
 def rows(app, model, **where) -> int:

@@ -2,8 +2,10 @@
 
 Kring's clock stands still at tests/days.py's NOW for the whole run, so no
 test depends on the day it runs (`frozen_clock`; docs/time.md).
-Each test gets its own copy of a SQLite database that the real migrations
-built once per session, so tests run against the schema people will run.
+Each test gets its own copy of a database that the real migrations built
+once per session, so tests run against the schema people will run: a SQLite
+file, or a PostgreSQL database when KRING_TEST_POSTGRES names a server
+(tests/databases.py, docs/testing.md).
 CSRF protection stays on, as in production: post forms with `csrf_token(page)`.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from circle import clock, create_app
 from circle.auth import sign_in_url
 from circle.extensions import db
 from circle.models import Member
+from tests import databases
 from tests.days import NOW
 
 #: The host tests are served on, so links can be built outside a request too.
@@ -57,9 +59,43 @@ class FrozenClock:
             clock.set_to(self.moment)
 
 
-def pytest_report_header(config) -> str:
-    """Say on which day the suite plays (KRING_TEST_TODAY moves it)."""
-    return f"Kring's clock stands at {clock.local(NOW):%Y-%m-%d %H:%M} ({clock.TIME_ZONE})"
+def pytest_report_header(config) -> list[str]:
+    """Say on which day the suite plays (KRING_TEST_TODAY moves it) and on which database."""
+    return [f"Kring's clock stands at {clock.local(NOW):%Y-%m-%d %H:%M} ({clock.TIME_ZONE})",
+            f"Kring's database: {databases.which()}"]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """On the PostgreSQL run, tests about SQLite itself skip, saying so (marker `sqlite_only`)."""
+    if databases.POSTGRES:
+        for item in items:
+            if marker := item.get_closest_marker("sqlite_only"):
+                reason = marker.args[0] if marker.args else "about SQLite itself"
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_runs_databases() -> Iterator[None]:
+    """On PostgreSQL: clear what killed runs left, and drop every database of this run at its end."""
+    if not databases.POSTGRES:
+        yield
+        return
+    databases.drop_stale()
+    try:
+        yield
+    finally:
+        databases.drop_run()
+
+
+@pytest.fixture(autouse=True)
+def drop_the_tests_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On PostgreSQL: drop the databases a test made in its tmp_path once it is done."""
+    if not databases.POSTGRES:
+        yield
+        return
+    folder = request.getfixturevalue("tmp_path")
+    yield
+    databases.drop_under(folder)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,10 +107,10 @@ def frozen_clock() -> Iterator[FrozenClock]:
 
 
 def config_for(database: Path) -> dict:
-    """Settings of a test app on the SQLite database at `database`."""
+    """Settings of a test app on the database `database` names (tests/databases.py)."""
     return {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_DATABASE_URI": databases.uri_for(database),
         "SECRET_KEY": "test",
         "ASYNC_MODE": "threading",
         "SERVER_NAME": SERVER_NAME,
@@ -83,9 +119,10 @@ def config_for(database: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file built once by running every migration; tests get copies."""
+    """A database built once by running every migration; tests get copies."""
     folder = tmp_path_factory.mktemp("template")
     database = folder / "kring.sqlite3"
+    databases.create(database)
     app = create_app(config_for(database), instance_path=str(folder / "instance"))
     with app.app_context():
         flask_migrate.upgrade()
@@ -94,14 +131,15 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def app_on_copy(source: Path, tmp_path: Path) -> Iterator[Flask]:
-    """A Kring app on its own copy of a database file, closed down after the test."""
+    """A Kring app on its own copy of a database, closed down (and the copy dropped) after the test."""
     database = tmp_path / "kring.sqlite3"
-    shutil.copyfile(source, database)
+    databases.copy(source, database)
     app = create_app(config_for(database), instance_path=str(tmp_path / "instance"))
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    databases.drop(database)
 
 
 @pytest.fixture

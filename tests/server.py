@@ -1,7 +1,7 @@
 """The real Kring server in a subprocess, and phones that talk to it over real sockets.
 
 `KringServer` runs `python -m circle` (eventlet, as in production) on a
-fresh SQLite file and a free loopback port: migrations through
+fresh database (a SQLite file, or PostgreSQL: tests/databases.py) and a free loopback port: migrations through
 `flask --app circle db upgrade`, the Samen Vooruit scenario of
 tests/scenario.py through the application layer, then the server. It can be
 killed (SIGKILL, like a crash) and started again on the same database and port.
@@ -26,7 +26,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -41,6 +40,7 @@ import pytest
 import socketio
 
 from circle.__main__ import PATCH
+from tests import databases
 from tests.conftest import find_csrf_token
 from tests.days import NOW, TODAY
 
@@ -114,7 +114,7 @@ def boot_code(mode: str, moment: dt.datetime) -> str:
 
 
 class KringServer:
-    """`python -m circle` on its own SQLite file and loopback port."""
+    """`python -m circle` on its own database and loopback port."""
 
     def __init__(self, folder: Path, port: int | None = None, secret_key: str = SECRET_KEY):
         self.born = time.monotonic()  # the server's clock: NOW at this moment, running on
@@ -125,7 +125,7 @@ class KringServer:
         self.starts = 0
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KRING_", "FLASK_", "_KRING"))}
         env.update(
-            KRING_SQLALCHEMY_DATABASE_URI=f"sqlite:///{self.database}",
+            KRING_SQLALCHEMY_DATABASE_URI=databases.uri_for(self.database),
             KRING_SECRET_KEY=secret_key,
             KRING_ASYNC_MODE="eventlet",
             HOST=HOST,
@@ -156,19 +156,14 @@ class KringServer:
 
     def prepare(self) -> Seeded:
         """Run the migrations on a fresh database and set up the Samen Vooruit meeting."""
+        databases.create(self.database)
         self._run("-m", "flask", "--app", "circle", "db", "upgrade")
         out = self._run("-c", SEED.replace("{clock}", clock_code(self.now())))
         return Seeded(**json.loads(out.strip().splitlines()[-1]))
 
     def copy_database(self, template: Path) -> None:
-        """Start from a copy of a prepared database (SQLite's backup: the WAL comes along)."""
-        source = sqlite3.connect(template)
-        target = sqlite3.connect(self.database)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        """Start from a copy of a prepared database (on SQLite what its WAL holds comes along)."""
+        databases.copy(template, self.database)
 
     def verify_log(self) -> str:
         """`flask verify-log` on the server's database: the hash chain holds."""
@@ -226,12 +221,8 @@ class KringServer:
             return ""
 
     def query(self, sql: str, *params: Any) -> list[tuple]:
-        """Read the database file directly, read-only: the truth after the fact."""
-        connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=5)
-        try:
-            return connection.execute(sql, params).fetchall()
-        finally:
-            connection.close()
+        """Read the database directly, read-only: the truth after the fact."""
+        return databases.read(self.database, sql, *params)
 
     def meeting_version(self, meeting_id: int) -> int:
         return self.query("SELECT version FROM meeting WHERE id = ?", meeting_id)[0][0]

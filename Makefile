@@ -1,7 +1,10 @@
-# Kring: `make run` serves it on http://127.0.0.1:$(PORT)/, `make test` tests it.
+# Kring: `make run` serves it on http://127.0.0.1:$(PORT)/, `make test` tests it (on SQLite),
+# `make test-postgres` tests it on PostgreSQL.
 
 PORT ?= 5000
 PYTEST_ARGS ?=
+# The PostgreSQL server `make test-postgres` makes its test databases on (docs/testing.md).
+TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app circle
@@ -13,7 +16,7 @@ CATALOGUES = $(shell sed -n 's/^LANGUAGES = (\(.*\))/\1/p' circle/__init__.py | 
 # Message markers besides gettext's defaults (_, gettext, ngettext, N_, ...); tests/test_translations.py uses the same.
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
 
-.PHONY: venv run test translations
+.PHONY: venv run test test-postgres translations
 
 venv: $(VENV)/.installed
 
@@ -29,6 +32,10 @@ run: venv
 
 test: venv node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest collected no tests" >&2; exit $$rc; }
+
+# The same suite on PostgreSQL: each test on its own database there, all dropped afterwards.
+test-postgres:
+	KRING_TEST_POSTGRES=$(TEST_POSTGRES) $(MAKE) test
 
 # axe-core for tests/test_accessibility.py, from npm (package-lock.json pins it); skipped, saying so, without npm.
 node_modules/.installed: package.json package-lock.json

@@ -50,13 +50,16 @@ def drawing() -> Iterator[None]:
         yield
 
 
-def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None) -> dict:
-    """The `parts` message for one kind of page: one answer's changes when that is enough, else everything."""
+def page_update(meeting_id: int, kind: str, lang: str, done: Done | None = None,
+                reading: parts.Reading | None = None) -> dict:
+    """The `parts` message for one kind of page: one answer's changes when that is enough, else everything.
+
+    `reading` is the meeting read once for every kind the room is sent (`parts.read`)."""
     if done is not None and done.action == "contribute":
-        ops = parts.one_answer(meeting_id, kind, lang, done.subject)
+        ops = parts.one_answer(meeting_id, kind, lang, done.subject, reading)
         if ops is not None:
             return {"version": done.version, "full": False, "ops": ops, "now": epoch_ms()}
-    version, ops = parts.whole(meeting_id, kind, lang)
+    version, ops = parts.whole(meeting_id, kind, lang, reading)
     return {"version": version, "full": True, "ops": ops, "now": epoch_ms()}
 
 
@@ -91,17 +94,22 @@ def tell_the_room(done: Done) -> None:
             socketio.emit("answer", change, to=program_room(done.meeting_id))
         else:
             socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
+    _tell_pages(done.meeting_id, readers, done)
+
+
+def _tell_pages(meeting_id: int, readers: set[tuple[str, str]], done: Done | None = None) -> None:
+    """Each kind of page connected gets its parts, drawn from one reading of the meeting; none, none read."""
+    pages = sorted(reader for reader in readers if reader[0] != "json")
+    if not pages:
+        return
     with drawing():
-        for kind, lang in sorted(readers):
-            if kind != "json":
-                socketio.emit("parts", page_update(done.meeting_id, kind, lang, done),
-                              to=page_room(done.meeting_id, kind, lang))
+        reading = parts.read(meeting_id)
+        for kind, lang in pages:
+            socketio.emit("parts", page_update(meeting_id, kind, lang, done, reading),
+                          to=page_room(meeting_id, kind, lang))
 
 
 def tell_again(meeting_id: int) -> None:
     """Whoever steers came or went (docs/facilitation.md): pages get their parts anew, at the version
     they have, so the secretary's shows from when she may take over. Programs learn it from `presence`."""
-    with drawing():
-        for kind, lang in sorted(presence.readers(meeting_id)):
-            if kind != "json":
-                socketio.emit("parts", page_update(meeting_id, kind, lang), to=page_room(meeting_id, kind, lang))
+    _tell_pages(meeting_id, presence.readers(meeting_id))

@@ -38,17 +38,16 @@ def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
+#: A round's seats with their members and its answers, each read by one query whatever the ring's size.
+WHOLE_ROUND = (selectinload(Round.seats).selectinload(Seat.member),
+               selectinload(Round.contributions).selectinload(Contribution.recorded_by))
+
+
 def latest_round(meeting: Meeting) -> Round | None:
     """The meeting's open round, or else the one that closed last."""
     return db.session.scalar(
-        sa.select(Round)
-        .where(Round.meeting_id == meeting.id)
-        .order_by(Round.number.desc())
-        .limit(1)
-        .options(
-            selectinload(Round.seats).selectinload(Seat.member),
-            selectinload(Round.contributions).selectinload(Contribution.recorded_by),
-        )
+        sa.select(Round).where(Round.meeting_id == meeting.id).order_by(Round.number.desc()).limit(1)
+        .options(*WHOLE_ROUND)
     )
 
 
@@ -220,7 +219,7 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     the proposal's list of objections must show too.
     """
     contribution = db.session.get(Contribution, contribution_id)
-    rnd = contribution.round
+    rnd = db.session.scalar(sa.select(Round).where(Round.id == contribution.round_id).options(*WHOLE_ROUND))
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change

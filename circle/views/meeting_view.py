@@ -24,10 +24,11 @@ from circle import clock, method, steps
 from circle.extensions import db
 from circle.facts import hidden_now, meeting_facts, meeting_role
 from circle.method import Action, Answer, Role
-from circle.models import AgendaItem, Contribution, Meeting, Member, Objection, Proposal, Round, Seat
-from circle.read.elections import election_view
+from circle.models import AgendaItem, Meeting, Member, Objection, Proposal
+from circle.read.elections import ElectionView, election_view
 from circle.read.rounds import RoundView, SeatView, round_view
-from circle.read.reviews import review_notes
+from circle.read.state import latest_round
+from circle.read.reviews import ReviewNotes, review_notes
 
 #: The kinds of reader the room is drawn for, and the role each stands for.
 KINDS = {"console": Role.FACILITATOR, "recorder": Role.SECRETARY, "member": Role.MEMBER, "projector": None}
@@ -128,23 +129,31 @@ def load_meeting(meeting_id: int) -> Meeting | None:
     ])
 
 
-def latest_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round, or else the one that ended last, with its seats and answers."""
-    return db.session.scalar(
-        sa.select(Round).where(Round.meeting_id == meeting.id).order_by(Round.number.desc()).limit(1)
-        .options(selectinload(Round.seats).selectinload(Seat.member),
-                 selectinload(Round.contributions).selectinload(Contribution.recorded_by)))
+@dataclass(frozen=True)
+class Reading:
+    """What drawing the meeting reads from the database, the same for every kind of reader.
+
+    Read once per change and shared by every kind's parts (circle/broadcast.py): a
+    room with a console and members' phones reads the meeting once, not once per
+    kind (docs/performance.md).
+    """
+
+    meeting: Meeting
+    facts: method.MeetingFacts
+    people: dict[int, Member]
+    listed: list[Member]
+    focus: Proposal | None
+    rv: RoundView | None
+    objections: list[Objection]
+    ring: list[PlacedSeat]
+    review: ReviewNotes | None
+    election: ElectionView | None
 
 
-def context(meeting: Meeting, viewer: Viewer) -> dict:
-    """Everything the meeting's templates draw, for one kind of reader (and, on a first load, one person)."""
+def read_meeting(meeting: Meeting) -> Reading:
+    """Everything the meeting's templates draw that does not depend on who reads it."""
     facts = meeting_facts(meeting)
-    role = viewer.role
-    offers = method.available(facts, role, None)  # what the kind may do, whoever holds it
-    people = {m.id: m for m in meeting.circle.members}
-    attendance = {a.member_id: a for a in meeting.attendance}
-    listed = [m for m in meeting.circle.members if m.id in facts.listed]
-    present = [m for m in listed if m.id in facts.present_seated]
+    members = meeting.circle.members
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
     rnd = latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
@@ -155,6 +164,23 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
         objections = [o for o in db.session.scalars(
             sa.select(Objection).where(Objection.proposal_id == focus.id).order_by(Objection.id)
             .options(selectinload(Objection.contribution))) if o.contribution_id not in hidden]
+    return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
+                   focus, rv, objections, ring(rv) if rv is not None else [],
+                   review_notes(meeting, focus) if focus is not None else None,
+                   election_view(focus) if focus is not None else None)
+
+
+def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) -> dict:
+    """Everything the meeting's templates draw, for one kind of reader (and, on a first load, one person).
+
+    `reading`, when given, is `read_meeting(meeting)` done once for several kinds of reader."""
+    reading = reading or read_meeting(meeting)
+    facts, people, listed, focus, rv = reading.facts, reading.people, reading.listed, reading.focus, reading.rv
+    objections = reading.objections
+    role = viewer.role
+    offers = method.available(facts, role, None)  # what the kind may do, whoever holds it
+    attendance = {a.member_id: a for a in meeting.attendance}
+    present = [m for m in listed if m.id in facts.present_seated]
     item = next((i for i in meeting.agenda if focus is not None and i.proposal_id == focus.id), None)
 
     def offered(action: Action, target=None) -> bool:
@@ -191,7 +217,7 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
         "outcome": item.outcome if item is not None else None,
         "objections": objections,
         "rv": rv,
-        "ring": ring(rv) if rv is not None else [],
+        "ring": reading.ring,
         "ring_size": RING_SIZE,
         "ring_radius": RING_RADIUS,
         "answering": answering,
@@ -201,8 +227,8 @@ def context(meeting: Meeting, viewer: Viewer) -> dict:
         "Answer": Answer,
         "method": method,
         "first_name": first_name,
-        "review": review_notes(meeting, focus) if focus is not None else None,
-        "election": election_view(focus) if focus is not None else None,
+        "review": reading.review,
+        "election": reading.election,
         "csrf": generate_csrf() if viewer.member is not None else "",
     }
 

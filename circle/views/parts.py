@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from circle.extensions import db
 from circle.method import Answer, RoundKind
 from circle.models import Contribution
-from circle.views.meeting_view import Viewer, context, load_meeting
+from circle.views.meeting_view import Reading, Viewer, context, load_meeting, read_meeting
 
 #: The parts each kind of reader has, in page order, with the template that draws each.
 PARTS = {
@@ -42,16 +42,23 @@ def _draw(template: str, ctx: dict, **more) -> str:
     return render_template(template, **ctx, **more).strip()
 
 
-def whole(meeting_id: int, kind: str, lang: str) -> tuple[int, list[dict]]:
+def read(meeting_id: int) -> Reading:
+    """The meeting as every kind's parts draw it, read once for all of them (docs/performance.md)."""
+    return read_meeting(load_meeting(meeting_id))
+
+
+def whole(meeting_id: int, kind: str, lang: str, reading: Reading | None = None) -> tuple[int, list[dict]]:
     """Every part of a kind's page, as replacements by id, with the meeting version they show."""
+    reading = reading or read(meeting_id)
+    meeting = reading.meeting
     with force_locale(lang):
-        meeting = load_meeting(meeting_id)
-        ctx = context(meeting, Viewer(kind))
+        ctx = context(meeting, Viewer(kind), reading)
         return meeting.version, [{"id": f"meeting-{name}", "html": _draw(PARTS[name], ctx)}
                                  for name in KIND_PARTS[kind]]
 
 
-def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int) -> list[dict] | None:
+def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int,
+               reading: Reading | None = None) -> list[dict] | None:
     """What one new answer changes on a kind's page.
 
     Its seat and the next speaker's on the ring (and in the list a screen
@@ -62,9 +69,9 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int) -> l
     the proposal's objections show too, or a nomination kept or changed, which
     the election's tally in the proposal shows.
     """
+    reading = reading or read(meeting_id)
     with force_locale(lang):
-        meeting = load_meeting(meeting_id)
-        ctx = context(meeting, Viewer(kind))
+        ctx = context(reading.meeting, Viewer(kind), reading)
         rv = ctx["rv"]
         given = db.session.get(Contribution, contribution_id)
         if rv is None or not rv.open or given.round_id != rv.round.id:

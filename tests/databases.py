@@ -85,6 +85,12 @@ def create(path: Path) -> None:
         _make(path, None)
 
 
+def ensure(path: Path) -> None:
+    """Make the empty database `path` names unless this run made it already."""
+    if POSTGRES and Path(path) not in _made:
+        _make(path, None)
+
+
 def copy(source: Path, target: Path) -> None:
     """Make `target` a copy of the database `source` (which nobody may be writing to now)."""
     if POSTGRES:

@@ -142,6 +142,7 @@ class KringServer:
 
     def _run(self, *args: str, timeout: float = 60) -> str:
         """Run a command in the server's environment; fail with its output if it fails."""
+        databases.ensure(self.database)
         done = subprocess.run(
             [sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
             timeout=timeout,
@@ -156,7 +157,6 @@ class KringServer:
 
     def prepare(self) -> Seeded:
         """Run the migrations on a fresh database and set up the Samen Vooruit meeting."""
-        databases.create(self.database)
         self._run("-m", "flask", "--app", "circle", "db", "upgrade")
         out = self._run("-c", SEED.replace("{clock}", clock_code(self.now())))
         return Seeded(**json.loads(out.strip().splitlines()[-1]))
@@ -172,6 +172,7 @@ class KringServer:
     def start(self, timeout: float = 20) -> None:
         """Start the server; return once its port answers, or fail with what it said."""
         assert self.process is None, "already running"
+        databases.ensure(self.database)
         self.starts += 1
         self.log = self.folder / f"server-{self.starts}.log"
         with open(self.log, "wb") as out:

@@ -74,6 +74,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         PREFERRED_URL_SCHEME="http",
         # Behind a reverse proxy: how many proxies stand in front (circle/headers.py); 0 trusts no X-Forwarded-*.
         PROXY_FIX=0,
+        # SQLite's fsync on every commit (FULL) or only when the log is written back (NORMAL):
+        # see _sqlite_synchronous and docs/performance.md.
+        SQLITE_SYNCHRONOUS="NORMAL",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KRING")
@@ -85,6 +88,8 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
     db.init_app(app)
+    with app.app_context():
+        _sqlite_synchronous(db.engine, app.config["SQLITE_SYNCHRONOUS"])
     migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)
@@ -169,4 +174,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")  # writers queue; many answering at once wait their turn
+        cursor.close()
+
+
+def _sqlite_synchronous(engine: Engine, synchronous: str) -> None:
+    """When SQLite waits for the disk: NORMAL (the default) unless SQLITE_SYNCHRONOUS says FULL.
+
+    With the WAL, FULL waits for the disk (fsync) on every commit: 1 to 25 ms on
+    this project's machines, during which eventlet's whole server stands still,
+    since SQLite's calls do not yield; fifty members answering at once queue
+    fifty of them. NORMAL syncs only when the WAL is written back into the
+    database. A killed or crashed server loses nothing committed; a power cut or
+    an operating system crash may lose the last commits before it, each whole:
+    an action's rows and its log entry are one transaction, so the record's
+    chain still holds, it only ends earlier (docs/performance.md). FULL is for
+    a disk that must keep every acknowledged action through a power cut.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    pragma = f"PRAGMA synchronous={'FULL' if str(synchronous).upper() == 'FULL' else 'NORMAL'}"
+
+    @event.listens_for(engine, "connect")
+    def set_synchronous(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(pragma)
         cursor.close()

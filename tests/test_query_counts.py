@@ -10,6 +10,11 @@ Adding a page is one line in PAGES: a name, its endpoint, and its URL's values
 for a record (`Sample`: the circle, a decision with versions and objections, a
 meeting with a full agenda). A page whose endpoint does not exist yet is skipped.
 
+The live meeting's actions are counted too (docs/performance.md): a step, one
+answer and a page's `parts` request, with a console, members' phones and a
+program connected, run at most the statements in LIVE_BUDGET, and as many in
+a circle of 28 as in one of 8 (a new round's seats are one INSERT each).
+
 Run with `-s` to see the counts.
 """
 
@@ -25,19 +30,22 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
-from circle import create_app, record
-from circle.extensions import db
-from circle.method import Phase
+from circle import create_app, meetings, record
+from circle.circles import add_member
+from circle.extensions import db, socketio
+from circle.method import Phase, Role
 from circle.models import (
     Circle,
     Contribution,
     LogEntry,
     Meeting,
+    Member,
     Objection,
     Proposal,
     Round,
 )
 from tests.bigrecord import LARGE, SMALL, Sample, make_big_record, sample
+from tests.scenario import everyone_present, samen_vooruit
 from tests.conftest import config_for, sign_in_with_link
 
 
@@ -188,3 +196,69 @@ def test_the_same_arguments_build_the_same_record(app):
         assert shape(first) == shape(second)
         assert len(shape(first)) > 150
         assert record.verify(first).intact and record.verify(second).intact
+
+
+#: The most statements each live action may run, broadcast included, with a console, two members'
+#: phones and a program connected (docs/performance.md): reading the meeting again for each kind
+#: of reader, or a query per seat, goes over.
+LIVE_BUDGET = {"start_round": 77, "contribute": 63, "close_round": 70, "parts": 28}
+
+
+def live_counts(app, sign_in, extra_members: int) -> dict[str, list[str]]:
+    """The statements of a round started, answered and closed, and of a page's `parts` request."""
+    with app.app_context():
+        made = samen_vooruit()
+        for i in range(extra_members):
+            add_member(None, made.circle_id, f"Buur {i}", Role.MEMBER)
+        everyone_present(made)
+        anna = made.member("Anna")
+        for member_id in db.session.scalars(sa.select(Member.id).where(
+                Member.circle_id == made.circle_id, Member.name.startswith("Buur"))).all():
+            meetings.mark_attendance(anna, made.meeting_id, member_id, True)
+        engine = db.engine
+
+    def connect(name, view=None):
+        client = app.test_client()
+        sign_in(client, made.member_ids[name])
+        auth = {"meeting": made.meeting_id, **({"view": view} if view else {})}
+        return socketio.test_client(app, flask_test_client=client, auth=auth)
+
+    console, joost, aylin, _program = connect("Anna", "console"), connect("Joost", "phone"), \
+        connect("Aylin", "phone"), connect("Kees")
+
+    def version():
+        with app.app_context():
+            return db.session.get(Meeting, made.meeting_id).version
+
+    counted: dict[str, list[str]] = {}
+
+    def count(name, sock, payload):
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            ack = sock.emit(name, payload, callback=True)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+        assert ack["ok"], ack
+        counted[name] = statements
+
+    count("start_round", console, {"kind": "opening", "mode": "open", "based_on": version()})
+    count("contribute", joost, {"answer": "speak", "text": "Goed dat we er zijn."})
+    count("parts", aylin, {"version": 0})
+    count("close_round", console, {"based_on": version()})
+    return counted
+
+
+def test_a_live_action_runs_a_bounded_number_of_statements_whatever_the_size_of_the_circle(app, sign_in):
+    small = live_counts(app, sign_in, 0)
+    large = live_counts(app, sign_in, 20)
+    for name, budget in LIVE_BUDGET.items():
+        seats = [s for s in large[name] if s.startswith("INSERT INTO seat")]
+        print(f"\n{name}: {len(small[name])} statements in a circle of 8, {len(large[name])} in one of 28"
+              f" ({len(seats)} of them a seat each)")
+        assert len(small[name]) <= budget, "\n\n".join(small[name])
+        assert len(large[name]) - len(seats) <= len(small[name]) - 8 * bool(seats), "\n\n".join(large[name])

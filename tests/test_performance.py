@@ -1,0 +1,43 @@
+"""What keeps the live server from standing still (docs/performance.md): counts and settings, never times."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+import sqlalchemy as sa
+
+from circle import create_app
+from circle.__main__ import settle
+from circle.extensions import db
+from tests.conftest import config_for
+
+
+def synchronous(tmp_path, **settings) -> int:
+    """SQLite's `synchronous` on a connection of an app with these settings (1 NORMAL, 2 FULL)."""
+    app = create_app({**config_for(tmp_path / "kring.sqlite3"), **settings}, instance_path=str(tmp_path / "i"))
+    with app.app_context():
+        try:
+            return db.session.execute(sa.text("PRAGMA synchronous")).scalar()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_sqlite_waits_for_the_disk_only_when_the_log_is_written_back_unless_told_to_on_every_commit(tmp_path):
+    assert synchronous(tmp_path) == 1
+    assert synchronous(tmp_path, SQLITE_SYNCHRONOUS="FULL") == 2
+    assert synchronous(tmp_path, SQLITE_SYNCHRONOUS="full") == 2
+
+
+@pytest.fixture
+def unfrozen():
+    yield
+    gc.unfreeze()
+
+
+def test_what_start_up_made_is_frozen_out_of_garbage_collection(app, unfrozen):
+    gc.unfreeze()
+    settle(app)
+    assert gc.get_freeze_count() > 50_000
+    assert "meetings/parts/round.html" in {name for _, name in app.jinja_env.cache.keys()}  # compiled first

@@ -1,5 +1,5 @@
 """`flask` commands: found a circle, add and end memberships, print and revoke sign-in links, seed
-the demo, verify the log."""
+the demo, verify the log (backups: circle/backup.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def init_app(app: Flask) -> None:
     from circle.tick import tick_command  # what falls due by the clock, for cron
 
     app.cli.add_command(tick_command)
+    from circle.backup import backup_command, restore_command  # docs/backups.md
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _link(member: Member) -> str:
@@ -176,11 +180,15 @@ def demo_command(if_empty: bool) -> None:
 @with_appcontext
 def verify_log_command() -> None:
     """Check every circle's hash chain; exit non-zero naming the first entry that does not hold."""
-    verdicts = [record.verify(cid) for cid in db.session.scalars(sa.select(Circle.id).order_by(Circle.id))]
+    if not echo_verdicts(record.verify_all()):
+        raise SystemExit(1)
+
+
+def echo_verdicts(verdicts: list[record.Verdict]) -> bool:
+    """Say whether every chain holds, naming each first entry that does not; True when all hold."""
     broken = [v for v in verdicts if not v.intact]
     for v in broken:
         click.echo(f"circle {v.circle_id}: BROKEN at entry {v.bad_seq}: {v.problem}", err=True)
-    if broken:
-        raise SystemExit(1)
-    entries = sum(v.entries for v in verdicts)
-    click.echo(f"log intact: {len(verdicts)} circle(s), {entries} entries checked")
+    if not broken:
+        click.echo(f"log intact: {len(verdicts)} circle(s), {sum(v.entries for v in verdicts)} entries checked")
+    return not broken

@@ -107,10 +107,14 @@ def _broken(circle_id: int, read: int, prev: str, seq: int, reason: str, **value
     return Verdict(circle_id, read, prev or None, seq, reason, tuple(sorted({"seq": seq, **values}.items())))
 
 
-def verify(circle_id: int) -> Verdict:
-    """Recompute a circle's chain from the first entry; name the first that does not hold."""
-    circle = db.session.get(Circle, circle_id)
-    rows = db.session.execute(
+def verify(circle_id: int, session: sa.orm.Session | None = None) -> Verdict:
+    """Recompute a circle's chain from the first entry; name the first that does not hold.
+
+    `session`: another database than the app's, such as a backup (circle/backup.py).
+    """
+    session = session if session is not None else db.session
+    circle = session.get(Circle, circle_id)
+    rows = session.execute(
         sa.select(
             LogEntry.seq, LogEntry.at, LogEntry.actor_id, LogEntry.action,
             LogEntry.data, LogEntry.prev_hash, LogEntry.hash,
@@ -143,3 +147,9 @@ def verify(circle_id: int) -> Verdict:
         bad = min(count, circle.log_length) + 1
         return _broken(circle_id, count, prev, bad, CUT, count=count, recorded=circle.log_length)
     return Verdict(circle_id, count, prev or None)
+
+
+def verify_all(session: sa.orm.Session | None = None) -> list[Verdict]:
+    """Verify every circle's chain, in the order of their ids."""
+    session = session if session is not None else db.session
+    return [verify(cid, session) for cid in session.scalars(sa.select(Circle.id).order_by(Circle.id))]

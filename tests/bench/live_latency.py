@@ -2,6 +2,10 @@
 
     .venv/bin/python tests/bench/live_latency.py [--members 50] [--modes eventlet,gevent,threading]
         [--clients programs,pages] [--cycles 30] [--budget 300] [--no-4n] [--keep]
+    .venv/bin/python tests/bench/live_latency.py --meetings 50 --members 20 [--processes 2] ...
+
+With --meetings M, M meetings of N members each, at once on one server (or,
+with --processes 2, two joined by Redis): see tests/bench/many_meetings.py.
 
 For each member count (N, 2N and, while the time budget allows, 4N with a
 third of the cycles), each async mode and each kind of client, this starts
@@ -241,45 +245,54 @@ def serve_bare(port: int, template_path: str | None) -> None:
     full_template = templates.get("parts_full") or {"version": 0, "full": True, "ops": []}
     ops_template = templates.get("parts_answer") or {"version": 0, "full": False, "ops": []}
     sio = socketio.Server(async_mode="eventlet", ping_interval=10, ping_timeout=10)
-    meeting = {"version": 0}
+    versions: Counter = Counter()  # per room (the `meeting` a client connects with; --meetings: many)
+    rooms: dict[str, str] = {}  # sid -> its room
 
-    def full() -> dict:
-        return dict(full_template, version=meeting["version"], full=True)
+    def full(room: str) -> dict:
+        return dict(full_template, version=versions[room], full=True)
 
     @sio.on("connect")
     def connect(sid, environ, auth=None):
-        sio.enter_room(sid, "meeting")
+        room = rooms[sid] = f"meeting:{auth.get('meeting') if isinstance(auth, dict) else None}"
+        sio.enter_room(sid, room)
         if not (isinstance(auth, dict) and auth.get("view")):  # a page asks for its parts itself
-            sio.emit("state", dict(state_template, version=meeting["version"]), to=sid)
+            sio.emit("state", dict(state_template, version=versions[room]), to=sid)
+
+    @sio.on("disconnect")
+    def disconnect(sid, reason=None):
+        rooms.pop(sid, None)
 
     @sio.on("step")
     def step(sid, payload=None):
-        meeting["version"] += 1
+        room = rooms[sid]
+        versions[room] += 1
         if (payload or {}).get("parts"):
-            sio.emit("parts", full(), to="meeting")
+            sio.emit("parts", full(room), to=room)
         else:
-            sio.emit("state", dict(state_template, version=meeting["version"]), to="meeting")
-        return {"ok": True, "version": meeting["version"]}
+            sio.emit("state", dict(state_template, version=versions[room]), to=room)
+        return {"ok": True, "version": versions[room]}
 
     @sio.on("answer")
     def answer(sid, payload=None):
-        meeting["version"] += 1
+        room = rooms[sid]
+        versions[room] += 1
         if (payload or {}).get("parts"):
-            sio.emit("parts", dict(ops_template, version=meeting["version"], full=False), to="meeting")
-            return {"ok": True, "version": meeting["version"]}
+            sio.emit("parts", dict(ops_template, version=versions[room], full=False), to=room)
+            return {"ok": True, "version": versions[room]}
         change = copy.deepcopy(answer_template)
-        change["version"] = meeting["version"]
+        change["version"] = versions[room]
         change["round"] = (payload or {}).get("round", change.get("round"))
         change["seat"]["member"] = (payload or {}).get("member")
-        sio.emit("answer", change, to="meeting")
-        return {"ok": True, "version": meeting["version"]}
+        sio.emit("answer", change, to=room)
+        return {"ok": True, "version": versions[room]}
 
     @sio.on("parts")
     def parts(sid, payload=None):
+        room = rooms[sid]
         have = (payload or {}).get("version")
-        if isinstance(have, int) and have >= meeting["version"]:
-            return {"ok": True, "version": meeting["version"], "full": False, "ops": []}
-        return {"ok": True, **full()}
+        if isinstance(have, int) and have >= versions[room]:
+            return {"ok": True, "version": versions[room], "full": False, "ops": []}
+        return {"ok": True, **full(room)}
 
     print("bare server ready", flush=True)
     eventlet.wsgi.server(eventlet.listen((HOST, port)), socketio.WSGIApp(sio), log_output=False, max_size=8192)
@@ -914,6 +927,10 @@ def main() -> int:
     parser.add_argument("--no-4n", action="store_true", help="measure N and 2N only")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (databases, server logs) and print where it is")
+    parser.add_argument("--meetings", type=int, default=0,
+                        help="M: M meetings of --members at once on one server (tests/bench/many_meetings.py)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="with --meetings: Kring processes joined by the message queue on Redis (127.0.0.1:6379)")
     args = parser.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
@@ -929,6 +946,19 @@ def main() -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # many sockets, here and in the children
     sys.path.insert(0, str(ROOT))
+
+    if args.meetings:
+        import many_meetings
+
+        many_meetings.bench = sys.modules[__name__]
+        started = time.monotonic()
+        say(f"Kring live latency, many meetings: {os.cpu_count()} cores, load average {load()} at start; "
+            f"{args.meetings} meetings of {args.members} members (+1 facilitator each), {args.processes} Kring "
+            f"process(es); modes {', '.join(modes)}; clients {', '.join(kinds)}; {args.cycles} start/close cycles")
+        with tempfile.TemporaryDirectory(prefix="kring-live-bench-") as tmp:
+            code = many_meetings.run(args, Path(tmp), kinds, modes, started)
+        say(f"total {time.monotonic() - started:.0f} s; load average {load()} at the end")
+        return code
 
     sizes = [args.members, 2 * args.members] + ([] if args.no_4n else [4 * args.members])
     big_cycles = max(5, args.cycles // 3)

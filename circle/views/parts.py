@@ -9,7 +9,7 @@ not with its square. docs/live-page.md describes the messages.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from circle.extensions import db
@@ -38,8 +38,16 @@ KIND_PARTS = {
 }
 
 
+def _context(reading: Reading, kind: str) -> dict:
+    """A kind's context with what Flask gives every template (its context processors), gathered once for all
+    the parts drawn from it, not once a part (docs/performance.md)."""
+    ctx = context(reading.meeting, Viewer(kind), reading)
+    current_app.update_template_context(ctx)
+    return ctx
+
+
 def _draw(template: str, ctx: dict, **more) -> str:
-    return render_template(template, **ctx, **more).strip()
+    return current_app.jinja_env.get_template(template).render({**ctx, **more}).strip()
 
 
 def read(meeting_id: int) -> Reading:
@@ -52,7 +60,7 @@ def whole(meeting_id: int, kind: str, lang: str, reading: Reading | None = None)
     reading = reading or read(meeting_id)
     meeting = reading.meeting
     with force_locale(lang):
-        ctx = context(meeting, Viewer(kind), reading)
+        ctx = _context(reading, kind)
         return meeting.version, [{"id": f"meeting-{name}", "html": _draw(PARTS[name], ctx)}
                                  for name in KIND_PARTS[kind]]
 
@@ -71,7 +79,7 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int,
     """
     reading = reading or read(meeting_id)
     with force_locale(lang):
-        ctx = context(reading.meeting, Viewer(kind), reading)
+        ctx = _context(reading, kind)
         rv = ctx["rv"]
         given = db.session.get(Contribution, contribution_id)
         if rv is None or not rv.open or given.round_id != rv.round.id:

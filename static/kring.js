@@ -143,7 +143,7 @@ function replace(id, html) {
   // (`data-opened`) is the server's to close.
   const key = (d) => d.id || d.className;
   const open = [...old.querySelectorAll("details")].filter((d) => d.open && !("opened" in d.dataset)).map(key);
-  if (old.contains(document.activeElement)) refocus = placeOf(document.activeElement);
+  if (old.contains(document.activeElement)) refocus = [...placeOf(document.activeElement), id];
   const round = old.querySelector("[data-round]")?.dataset.round;
   old.outerHTML = html;
   const el = $(id);
@@ -164,6 +164,18 @@ let refocus = null;
 const placeOf = (el, box = el.parentElement.closest("[id]")) => (el.id ? [el.id]
   : [box.id, el.tagName, [...box.querySelectorAll(el.tagName)].indexOf(el)]);
 const atPlace = ([id, tag, i]) => (tag ? $(id)?.querySelectorAll(tag)[i] : $(id));
+/** The control that was focused, in the new drawing; if it is gone (the step it took is done), the part's
+ * first control, else the part itself: the keyboard stays where the person was, not back at the page's top. */
+const FOCUSABLE = "button, summary, a[href], input:not([type=hidden]), select, textarea";
+const refocused = (place) => {
+  const part = $(place.at(-1));
+  const el = atPlace(place.slice(0, -1));
+  if (el && el.getClientRects().length) return el;
+  const first = [...(part?.querySelectorAll(FOCUSABLE) || [])].find((c) => c.getClientRects().length);
+  if (first || !part?.getClientRects().length) return first;
+  part.tabIndex = -1;  // focusable by script only, not in the Tab order
+  return part;
+};
 
 function append(containerId, html) {
   const list = $(containerId);
@@ -189,7 +201,7 @@ function take(msg) {
   local.version = msg.version;
   root.dataset.version = local.version;
   personalize();
-  if (refocus) atPlace(refocus)?.focus({ preventScroll: true });  // never a jump: where it was, unscrolled
+  if (refocus) refocused(refocus)?.focus({ preventScroll: true });  // never a jump: where it was, unscrolled
   refocus = null;
   tell();
   if (!outcomeBefore) bringIntoView(document.querySelector("#meeting-outcome .outcome"));

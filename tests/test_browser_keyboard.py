@@ -298,7 +298,7 @@ def test_the_facilitator_steers_a_whole_meeting_by_keyboard(playwright_chromium,
 
     def step(selector: str, key: str = "Enter") -> None:
         """Use a control with a key; the meeting moves on and the console shows it. A control that is still
-        there keeps the focus (sending it is no reason to lose it)."""
+        there keeps the focus (sending it is no reason to lose it); one that is gone leaves it in its part."""
         before = room.version("console")
         anna.live()
         press(page, selector, key)
@@ -306,6 +306,8 @@ def test_the_facilitator_steers_a_whole_meeting_by_keyboard(playwright_chromium,
         if page.locator(selector).count():
             assert page.locator(selector).evaluate("(el) => el === document.activeElement"), \
                 f"after {selector} the focus is on {focused(page)}"
+        else:  # its step done, the control is gone: the focus stays in its part, not back at the page's top
+            assert page.evaluate("document.activeElement !== document.body"), f"after {selector}: {focused(page)}"
 
     def phase() -> str:
         return server.query("SELECT phase FROM proposal WHERE id = ?", greening)[0][0]

@@ -24,6 +24,7 @@ def synchronous(tmp_path, **settings) -> int:
             db.engine.dispose()
 
 
+@pytest.mark.sqlite_only("SQLite's synchronous setting")
 def test_sqlite_waits_for_the_disk_only_when_the_log_is_written_back_unless_told_to_on_every_commit(tmp_path):
     assert synchronous(tmp_path) == 1
     assert synchronous(tmp_path, SQLITE_SYNCHRONOUS="FULL") == 2

@@ -238,8 +238,8 @@ def test_existing_members_get_their_dates_from_the_migration(app):
         flask_migrate.downgrade(revision="67f1c84162e7")
         with db.engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO circle (id, name, public_record, public_names, log_length, "
-                                 "created_at) VALUES (1, 'Oud', 0, 'first', 0, '2025-02-03 10:00:00')")
-            for i, (name, active) in enumerate((("Anna", 1), ("Bep", 0)), start=1):
+                                 "created_at) VALUES (1, 'Oud', false, 'first', 0, '2025-02-03 10:00:00')")
+            for i, (name, active) in enumerate((("Anna", "true"), ("Bep", "false")), start=1):
                 conn.exec_driver_sql(
                     "INSERT INTO member (id, circle_id, name, role, position, sign_in_version, active, "
                     f"created_at) VALUES ({i}, 1, '{name}', 'member', {i}, 1, {active}, "

@@ -18,6 +18,7 @@ and starts them).
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -150,6 +151,33 @@ class PhoneThroughNginx(Phone):
         return self
 
 
+def fetch(front: Nginx, method: str, path: str, body: bytes | None = None,
+          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One request through nginx: status, headers (lower-case names), body."""
+    connection = http.client.HTTPConnection(HOST, front.port, timeout=20)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def check_the_door(front: Nginx, token: str) -> None:
+    """What nginx does itself: static files from the checkout, Kring's size limit, its own X-Forwarded-Proto."""
+    status, headers, body = fetch(front, "GET", "/static/kring.css")
+    assert status == 200 and body == (ROOT / "static" / "kring.css").read_bytes()
+    assert headers["content-security-policy"].startswith("default-src 'none'")  # nginx's, not Kring's
+    assert headers["x-content-type-options"] == "nosniff"
+    status, _, _ = fetch(front, "POST", f"/s/{token}", body=b"x" * (256 * 1024 + 1),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 413
+    # A client claiming https is not believed: nginx says how it was reached, so no HSTS over plain http.
+    status, headers, _ = fetch(front, "GET", f"/s/{token}", headers={"X-Forwarded-Proto": "https"})
+    assert status == 200 and "strict-transport-security" not in headers
+    assert "secure" not in headers["set-cookie"].lower()
+
+
 # --- The meeting -----------------------------------------------------------------------------
 
 
@@ -171,6 +199,7 @@ def test_a_meeting_through_nginx_on_two_processes_survives_one_killed(
         for server in servers:
             server.wait_subscribed(queue)
         nginx.start((servers[0].port, servers[1].port))
+        check_the_door(nginx, seeded.tokens["Joost"])
 
         phones: dict[str, Phone] = {}
         for name in NAMES:
@@ -192,8 +221,8 @@ def test_a_meeting_through_nginx_on_two_processes_survives_one_killed(
             return converge(list(phones.values()), ack["version"], timeout=20)
 
         def everyone(answer: str, text: str = "") -> None:
-            for phone in phones.values():
-                phone.contribute(answer, text.format(name=phone.name))
+            acks = [phone.contribute(answer, text.format(name=phone.name)) for phone in phones.values()]
+            converge(list(phones.values()), max(ack["version"] for ack in acks), timeout=20)
 
         held = wait_for(lambda: len(where()) == len(NAMES) and where(), 10, what="every phone's connection row")
         assert set(held.values()) == {"A", "B"}, f"nginx kept every phone on one process: {held}"

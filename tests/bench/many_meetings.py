@@ -105,6 +105,7 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
             server = KringServer(folder / f"p{i}")
             server.born = seeded[0].born
             server.env["KRING_ASYNC_MODE"] = mode
+            server.env["KRING_MAX_CONNECTIONS_PER_ADDRESS"] = "0"  # every client comes from 127.0.0.1
             if i == 0:
                 server.copy_database(template)
             else:

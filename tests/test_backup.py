@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from circle import create_app
+from circle.extensions import db
 from tests import databases
 from tests.scenario import PEOPLE
 from tests.server import KringServer, Phone, Seeded, prepared, seeded, serve, sign_in, wait_for  # noqa: F401
@@ -225,3 +226,20 @@ def test_backup_on_postgresql_points_to_pg_dump(tmp_path: Path):
         result = app.test_cli_runner().invoke(args=command)
         assert result.exit_code != 0 and "pg_dump" in result.output, result.output
     assert not (tmp_path / "b.sqlite3").exists()
+
+
+@sqlite_only
+def test_restore_refuses_a_backup_of_a_migration_this_kring_does_not_know(app, runner, tmp_path: Path):
+    backup = tmp_path / "backups" / "kring.sqlite3"
+    backup.parent.mkdir()
+    made = runner.invoke(args=["backup", str(backup)])
+    assert made.exit_code == 0 and "log intact" in made.output, made.output
+    with sqlite3.connect(backup) as connection:  # as a newer Kring would have left it
+        connection.execute("UPDATE alembic_version SET version_num = 'f00f00f00f00'")
+    connection.close()
+    with app.app_context():
+        db.engine.dispose()  # nothing holds the database: what is refused is the backup
+    before = fingerprints(tmp_path)
+    result = runner.invoke(args=["restore", str(backup)])
+    assert result.exit_code != 0 and "f00f00f00f00, which this Kring does not know" in result.output
+    assert fingerprints(tmp_path) == before

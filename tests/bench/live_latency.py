@@ -628,16 +628,18 @@ def what_is_in(message: dict | None) -> str:
     return f"{whole:,} B JSON: " + ", ".join(f"{k} {v:,}" for k, v in sizes.most_common())
 
 
-async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Result) -> None:
-    """Warm-up cycle, then `cycles` start/close pairs; one latency per (client, step)."""
+async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Result, patience: float = 15) -> None:
+    """Warm-up cycle, then `cycles` start/close pairs; one latency per (client, step), each waited for at most
+    `patience` seconds."""
     for i in range(2 * (cycles + 1)):
         based_on = fac.version
         t0 = time.perf_counter()
-        ack = await asyncio.wait_for(step(i % 2 == 0, based_on), 15)
+        ack = await asyncio.wait_for(step(i % 2 == 0, based_on), patience)
         if not (isinstance(ack, dict) and ack.get("ok")):
             raise RuntimeError(f"step {i} refused: {ack}")
         target = ack["version"]
-        await wait_until(lambda: all(p.has_version(target) for p in phones), 15, f"every phone at version {target}")
+        await wait_until(lambda: all(p.has_version(target) for p in phones), patience,
+                         f"every phone at version {target}")
         if i >= 2:
             times = [p.reached(target) - t0 for p in phones]
             result.steps.extend(times)

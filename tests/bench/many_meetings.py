@@ -6,7 +6,8 @@ M circles, each of a facilitator and N members, each meeting open with
 everyone present, are seeded in one database. Every person signs in and
 connects (programs or pages, as in live_latency.py). Then, in every meeting
 at the same moment: the facilitator's start/close steps (--cycles times, each
-meeting's next step as soon as all its clients had the last one), then an open
+meeting's next step as soon as all its clients had the last one, waiting up to
+60 s), then an open
 round in which all N members answer at once. The figures are those of
 live_latency.py over every (client, step) of every meeting: step p50/p99, the
 first answer anywhere, until every client of every meeting had every answer of
@@ -84,7 +85,7 @@ def merge(parts: list) -> Any:
 
 async def every_meeting(rooms: list, step, answer, open_round, cycles: int, results: list) -> None:
     """In every meeting at once: the steps, then everyone answering at once in an open round."""
-    await asyncio.gather(*(bench.steps(fac, phones, cycles, step(fac), r)
+    await asyncio.gather(*(bench.steps(fac, phones, cycles, step(fac), r, patience=60)
                            for (fac, phones), r in zip(rooms, results)))
     opened = await asyncio.gather(*(open_round(fac, phones) for fac, phones in rooms))
     await asyncio.gather(*(bench.all_at_once(phones, [p for p in phones if p is not fac], round_id, answer, r)
@@ -136,8 +137,8 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
             async def one(start: bool, based_on: int) -> dict:
                 if start:
                     return await fac.sio.call("start_round", {"kind": "opening", "mode": "open",
-                                                              "based_on": based_on}, timeout=30)
-                return await fac.sio.call("close_round", {"based_on": based_on}, timeout=30)
+                                                              "based_on": based_on}, timeout=60)
+                return await fac.sio.call("close_round", {"based_on": based_on}, timeout=60)
             return one
 
         async def open_round(fac, phones: list) -> int:
@@ -191,7 +192,7 @@ def run_bare(m: int, n: int, clients: str, templates: dict, folder: Path, cycles
 
         def step(fac):
             async def one(start: bool, based_on: int) -> dict:
-                return await fac.sio.call("step", {"based_on": based_on, "parts": pages}, timeout=30)
+                return await fac.sio.call("step", {"based_on": based_on, "parts": pages}, timeout=60)
             return one
 
         async def open_round(fac, phones: list) -> int:

@@ -20,8 +20,10 @@ import datetime as dt
 import decimal
 import hashlib
 import os
+import queue
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,10 @@ STALE_AFTER = dt.timedelta(days=1)
 
 _made: dict[Path, str] = {}  # path -> database name, for every PostgreSQL database of this run
 _admin: sa.Engine | None = None
+#: Dropping takes longer than copying (a third of a second here), so a thread drops while the next test runs.
+_to_drop: queue.Queue[str | None] = queue.Queue()
+_pending: set[str] = set()  # queued, not dropped yet
+_dropper: threading.Thread | None = None
 
 
 def which() -> str:
@@ -68,8 +74,27 @@ def admin() -> sa.Engine:
     return _admin
 
 
+def _drop_now(name: str) -> None:
+    with admin().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _drop_queued() -> None:
+    while (name := _to_drop.get()) is not None:
+        try:
+            _drop_now(name)
+        except sa.exc.DBAPIError:
+            pass  # left for drop_run, which drops what is left of the run without a thread
+        finally:
+            _pending.discard(name)
+            _to_drop.task_done()
+    _to_drop.task_done()
+
+
 def _make(path: Path, template: str | None) -> None:
     name = _name(path)
+    if name in _pending:
+        _to_drop.join()  # a test made this path again before its old database was gone
     with admin().connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         source = f' TEMPLATE "{template}"' if template else ""
@@ -109,10 +134,14 @@ def copy(source: Path, target: Path) -> None:
 
 def drop(path: Path) -> None:
     """Drop the database `path` names, if this run made it (SQLite files go with their folder)."""
+    global _dropper
     name = _made.pop(Path(path), None)
     if name:
-        with admin().connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if _dropper is None:
+            _dropper = threading.Thread(target=_drop_queued, name="drop test databases", daemon=True)
+            _dropper.start()
+        _pending.add(name)
+        _to_drop.put(name)
 
 
 def drop_under(folder: Path) -> None:
@@ -122,11 +151,19 @@ def drop_under(folder: Path) -> None:
 
 
 def drop_run() -> None:
-    """Drop every database this run made."""
-    for path in list(_made):
-        drop(path)
-    if _admin is not None:
-        _admin.dispose()
+    """Drop every database this run made (and wait until they are gone)."""
+    global _dropper
+    if _dropper is not None:
+        _to_drop.put(None)
+        _dropper.join()
+        _dropper = None
+    with admin().connect() as conn:
+        names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": RUN.replace("_", r"\_") + "%"}).scalars().all()
+    for name in names:
+        _drop_now(name)
+    _made.clear()
+    admin().dispose()
 
 
 def drop_stale() -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from circle import create_app
+
+#: These run on SQLite in memory: what they check is the instance folder, beside the embedded default.
+pytestmark = pytest.mark.sqlite_only("the instance folder of the embedded SQLite default")
 
 
 def test_secret_key_is_made_once_and_kept_private(tmp_path, monkeypatch):

@@ -24,7 +24,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import shutil
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +33,7 @@ from circle.circles import add_member
 from circle.extensions import db
 from circle.method import Role, RoundKind
 from circle.models import Contribution, Member, Proposal, Round
+from tests import databases
 from tests.conftest import app_on_copy, config_for, find_csrf_token, sign_in_with_link
 from tests.scenario import PEOPLE, samen_vooruit
 from tests.days import days
@@ -188,7 +188,7 @@ def played_database(template_database, tmp_path_factory):
     """The meeting played once per test module; returns (database file, Played)."""
     folder = tmp_path_factory.mktemp("played")
     database = folder / "kring.sqlite3"
-    shutil.copyfile(template_database, database)
+    databases.copy(template_database, database)
     app = create_app(config_for(database), instance_path=str(folder / "instance"))
     played = play_samen_vooruit(app)
     with app.app_context():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
 from circle.models import Contribution, Member, Proposal, ProposalVersion
 from circle.views.logbook import PER_PAGE
+from tests import databases
 from tests.conftest import app_on_copy, config_for, sign_in_with_link
 from tests.pages import unisolated
 
@@ -136,7 +136,7 @@ def record_database(template_database: Path, tmp_path_factory: pytest.TempPathFa
     """The record, built once for this module in a database file that each test gets a copy of."""
     folder = tmp_path_factory.mktemp("logbook")
     database = folder / "kring.sqlite3"
-    shutil.copyfile(template_database, database)
+    databases.copy(template_database, database)
     app = create_app(config_for(database), instance_path=str(folder / "instance"))
     with app.app_context():
         made = build_record()
@@ -413,6 +413,7 @@ def _index_is_whole() -> bool:
     return indexed == expected and len(indexed) > 0
 
 
+@pytest.mark.sqlite_only("SQLite's full-text index and its triggers; PostgreSQL's is test_postgresql_searches_with_its_own_full_text_search")
 def test_the_migration_made_the_triggers_search_py_describes_and_the_index_is_whole(app, record):
     with app.app_context():
         made = _triggers()
@@ -424,6 +425,7 @@ def test_the_migration_made_the_triggers_search_py_describes_and_the_index_is_wh
         assert _index_is_whole()
 
 
+@pytest.mark.sqlite_only("SQLite's full-text index and its triggers; PostgreSQL's is test_postgresql_searches_with_its_own_full_text_search")
 def test_the_migration_fills_the_index_with_the_record_already_there(app, record):
     with app.app_context():
         flask_migrate.downgrade(revision="afb18ea7f2ff")
@@ -446,6 +448,7 @@ def _recreate(table: str) -> None:
         conn.commit()
 
 
+@pytest.mark.sqlite_only("SQLite's batch migrations rebuild a table, dropping its triggers")
 def test_batch_migrations_of_other_tables_leave_the_triggers_alone(app, record):
     # The triggers read no other table, so SQLite's rename step of a batch migration has nothing to trip on.
     with app.app_context():
@@ -457,6 +460,7 @@ def test_batch_migrations_of_other_tables_leave_the_triggers_alone(app, record):
         assert search.search(record.circle_id, "lantaarnpalen").total == 1
 
 
+@pytest.mark.sqlite_only("SQLite's batch migrations rebuild a table, dropping its triggers")
 def test_after_a_batch_migration_recreated_a_source_table_index_puts_search_back(app, record):
     with app.app_context():
         _recreate("contribution")

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import databases
 from tests.scenario import PEOPLE
 from tests.server import HOST, KringServer, Phone, Seeded, converge, versioned, wait_for
 
@@ -85,7 +86,7 @@ def numsub(queue: redis.Redis, channel: str) -> int:
 
 
 class QueuedServer(KringServer):
-    """A Kring server on a given SQLite file, joined to the others by the Redis queue."""
+    """A Kring server on a given database, joined to the others by the Redis queue."""
 
     def __init__(self, folder: Path, database: Path, label: str):
         folder.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,7 @@ class QueuedServer(KringServer):
         #: The Redis connections of this server carry this name (CLIENT LIST shows it).
         self.client_name = f"{RUN}-{label}"
         self.env.update(
-            KRING_SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+            KRING_SQLALCHEMY_DATABASE_URI=databases.uri_for(database),
             KRING_SOCKETIO_MESSAGE_QUEUE=(
                 f"redis://{HOST}:{REDIS_PORT}/0?client_name={self.client_name}"
             ),

@@ -200,8 +200,12 @@ def start_round(
             reveal=reveal,
             started_by_id=actor.id,
         )
-        rnd.seats = [Seat(member_id=m, position=i) for i, m in enumerate(order, start=1)]
         db.session.add(rnd)
+        db.session.flush()
+        # One INSERT for every seat (executemany), not one each with its id read back: 50 seats cost
+        # one statement (docs/performance.md). _turn_passes reads them back with the round.
+        db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
+                                             for i, m in enumerate(order, start=1)])
         _turn_passes(rnd, None)
         names = {m.id: m.name for m in present}
         done = log(

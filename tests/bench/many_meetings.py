@@ -63,7 +63,8 @@ def prepare(m: int, n: int, folder: Path, empty: Path) -> tuple[Path, list]:
 
 
 def merge(parts: list) -> Any:
-    """One meeting's figures each: together as one run (the slowest meeting's all-answers, the first answer anywhere)."""
+    """One meeting's figures each: together as one run (the slowest meeting's all-answers among those where every
+    answer came, the first answer anywhere); the errors say how many meetings fell short."""
     whole = bench.Result()
     for r in parts:
         whole.steps += r.steps
@@ -73,8 +74,8 @@ def merge(parts: list) -> Any:
             whole.templates.setdefault(key, value)
     errors = [r.error.strip() for r in parts if r.error]
     whole.error = f"{len(errors)} of {len(parts)} meetings: {errors[0]}" if errors else None
-    done = [r.all_answer for r in parts]
-    whole.all_answer = max(done) if done and None not in done else None
+    done = [r.all_answer for r in parts if r.all_answer is not None]  # the meetings where all answers came
+    whole.all_answer = max(done) if done else None
     firsts = [r.first_answer for r in parts if r.first_answer is not None]
     whole.first_answer = min(firsts) if firsts else None
     means = [r.bytes_per_client for r in parts if r.bytes_per_client is not None]
@@ -84,12 +85,23 @@ def merge(parts: list) -> Any:
 
 
 async def every_meeting(rooms: list, step, answer, open_round, cycles: int, results: list) -> None:
-    """In every meeting at once: the steps, then everyone answering at once in an open round."""
-    await asyncio.gather(*(bench.steps(fac, phones, cycles, step(fac), r, patience=60)
-                           for (fac, phones), r in zip(rooms, results)))
-    opened = await asyncio.gather(*(open_round(fac, phones) for fac, phones in rooms))
-    await asyncio.gather(*(bench.all_at_once(phones, [p for p in phones if p is not fac], round_id, answer, r)
-                           for (fac, phones), round_id, r in zip(rooms, opened, results)))
+    """In every meeting at once: the steps, then everyone answering at once in an open round.
+
+    A meeting whose step did not come through in time says so in its result and
+    answers no more; the others go on."""
+    async def together(coroutines, going):
+        outcomes = await asyncio.gather(*coroutines, return_exceptions=True)
+        for (room, r), outcome in zip(going, outcomes):
+            if isinstance(outcome, BaseException):
+                r.error = (r.error or "") + f" {type(outcome).__name__}: {outcome}"[:300]
+        return [(room, r, o) for (room, r), o in zip(going, outcomes) if not isinstance(o, BaseException)]
+
+    going = list(zip(rooms, results))
+    going = [(room, r) for room, r, _ in await together(
+        [bench.steps(fac, phones, cycles, step(fac), r, patience=60) for (fac, phones), r in going], going)]
+    opened = await together([open_round(fac, phones) for (fac, phones), _ in going], going)
+    await together([bench.all_at_once(phones, [p for p in phones if p is not fac], round_id, answer, r)
+                    for (fac, phones), r, round_id in opened], [(room, r) for room, r, _ in opened])
 
 
 def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Path, cycles: int,

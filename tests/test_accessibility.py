@@ -7,7 +7,8 @@ facilitator's role on today's agenda. Chromium walks every kind of page, in
 each language of the check, as the people who see it; then a member's phone,
 the console and the projector follow today's meeting live through every kind
 of round (a turn, an open round, an objection, the decision, a countdown, a
-ready check, the election's nominations), and axe checks all three at each
+ready check, the election's nominations, change round and consent on a
+person; one phone with larger text), and axe checks each at every
 state. axe-core comes from npm (package.json; `make test` installs it), put
 into the page through the DevTools protocol, so Kring's Content-Security-Policy
 stays as it is; no CDN is reached. Any violation fails, named by rule, page and
@@ -64,6 +65,7 @@ with app.app_context():
     cid = circle.id
     people = {{m.name: m for m in db.session.scalars(sa.select(Member).where(Member.circle_id == cid))}}
     anna = people["Anna"]
+    people["Kees"].person.larger_text = True  # one reader with larger text on every page they see
     meeting = db.session.scalar(sa.select(Meeting.id).where(Meeting.circle_id == cid,
                                                             Meeting.title == "Kernteam-overleg"))
     held = db.session.scalar(sa.select(Meeting.id).where(Meeting.circle_id == cid, Meeting.id != meeting))
@@ -238,6 +240,7 @@ def test_every_live_state_of_a_meeting_passes_axe(playwright_chromium, demo: Dem
         views[f"{lang} console"] = person(browser, demo, "Anna", lang, viewport={"width": 1280, "height": 800})
         views[f"{lang} projector"] = person(browser, demo, "Anna", lang, viewport={"width": 1920, "height": 1080})
     views["nl small projector"] = person(browser, demo, "Anna", "nl", viewport={"width": 1280, "height": 720})
+    views["nl phone, larger text"] = person(browser, demo, "Kees", "nl", **PHONE)
     for name, view in views.items():
         view.page.goto(demo.server.url + path + ("/projector" if "projector" in name else "/"))
         expect(view.page.locator("#kring-conn")).to_have_attribute("data-state", "connected")
@@ -294,6 +297,15 @@ def test_every_live_state_of_a_meeting_passes_axe(playwright_chromium, demo: Dem
     check("election, nominations revealed")
     steer("close_round")
     check("election, nomination round closed")
+    steer.round("change_nomination", mode="in_turn", starter="Joost", proposal=election)
+    check("election, change round, Joost's turn")
+    names = {member: name for name, member in ids.items()}
+    for seat in steer.phone.snapshot()["round"]["seats"]:  # in turn, each keeps their nomination
+        steer.answer(names[seat["member"]], "nominate")
+    steer("close_round")
+    steer("propose_person", proposal_id=election, nominee_id=ids["Fatima"])
+    steer.round("consent", mode="in_turn", starter="Joost", proposal=election)
+    check("election, consent round on Fatima")
     steer.close()
     for lang in CHECKED:  # what the meeting left behind: the decision's story with its objection, the minutes
         console = views[f"{lang} console"]

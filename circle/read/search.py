@@ -363,7 +363,8 @@ def snippets(ws: list[str], refs: list[tuple[int, int]]) -> dict[tuple[int, int]
     start, stop = "\x02", "\x03"
     if _dialect() == "postgresql":
         query = _pg_query(ws)
-        options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=8, MaxFragments=2"
+        # One piece, as SQLite's snippet() gives: fragments (MaxFragments) cut a short text's start and end off.
+        options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=8"
         parts = []
         for kind, model, text in (
             (VERSION, ProposalVersion, sa.literal_column(

@@ -38,7 +38,7 @@ from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
 pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-#: WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules the NL Design System asks (issue 12).
+#: WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules the NL Design System asks (docs/accessibility.md).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: Dutch, English and, once it is shipped, Arabic (right to left).
 CHECKED = [code for code in ("nl", "en", "ar") if code in LANGUAGES]

@@ -1,6 +1,6 @@
 """Kring's languages in a real Chromium on an old, small phone (320 px): the switch with all four
 languages fits the header, and in Arabic every page reads right to left without sideways scrolling,
-the ring and the projector included (issue 12)."""
+the ring and the projector included (docs/accessibility.md)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from circle import method, record
 from circle.extensions import db
-from circle.facts import meeting_facts, meeting_role
+from circle.facts import UNREAD, meeting_facts, meeting_role
 from circle.method import Action, RuleBroken, check_role
 from circle.models import Meeting, Member
 
@@ -87,13 +87,14 @@ def unchanged(action: Action, meeting_id: int) -> Done:
 
 
 def check_step(actor: Member, meeting: Meeting, action: Action, target=None,
-               proposal_id: int | None = None, **details) -> method.MeetingFacts:
+               proposal_id: int | None = None, *, rnd=UNREAD, **details) -> method.MeetingFacts:
     """Refuse a step of a meeting that the method does not allow now; return the facts it was checked on.
 
     The same rule decides which steps the pages offer (`method.available`), so
-    what a button offers is what is accepted.
+    what a button offers is what is accepted. `rnd`: the open round, when the
+    step read it already (`facts.open_round`).
     """
-    facts = meeting_facts(meeting, proposal_id)
+    facts = meeting_facts(meeting, proposal_id, rnd)
     method.check_step(facts, meeting_role(actor, meeting), actor.id, action, target, **details)
     return facts
 

@@ -88,25 +88,28 @@ def tell_the_room(done: Done) -> None:
         return
     presence.close_stale(done.meeting_id)  # a revoked sign-in hears nothing more, from any process
     readers = presence.readers(done.meeting_id)
+    # The pages first: their reading of the meeting stays in the session while it is held here, so the
+    # programs' message is built from it without reading the round again (docs/performance.md).
+    reading = _tell_pages(done.meeting_id, readers, done)  # noqa: F841 (held, not used)
     if any(kind == "json" for kind, _ in readers):
         change = answer_change(done.subject, done.version) if done.action == "contribute" else None
         if change is not None:
             socketio.emit("answer", change, to=program_room(done.meeting_id))
         else:
             socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
-    _tell_pages(done.meeting_id, readers, done)
 
 
-def _tell_pages(meeting_id: int, readers: set[tuple[str, str]], done: Done | None = None) -> None:
+def _tell_pages(meeting_id: int, readers: set[tuple[str, str]], done: Done | None = None) -> parts.Reading | None:
     """Each kind of page connected gets its parts, drawn from one reading of the meeting; none, none read."""
     pages = sorted(reader for reader in readers if reader[0] != "json")
     if not pages:
-        return
+        return None
     with drawing():
         reading = parts.read(meeting_id)
         for kind, lang in pages:
             socketio.emit("parts", page_update(meeting_id, kind, lang, done, reading),
                           to=page_room(meeting_id, kind, lang))
+    return reading
 
 
 def tell_again(meeting_id: int) -> None:

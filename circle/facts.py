@@ -155,17 +155,24 @@ def hidden_now(circle_id: int) -> set[int]:
     return {cid for rnd in rounds for cid in hidden_contributions(rnd)}
 
 
-def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.MeetingFacts:
+#: `meeting_facts` reads the open round itself unless given it.
+UNREAD = object()
+
+
+def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD
+                  ) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
     `proposal_id` names the proposal a step is about; without it, the
-    meeting's own focus (`focus_id`). A handful of queries, whatever the size
-    of the circle's record.
+    meeting's own focus (`focus_id`). `rnd`: the open round (`open_round`), when
+    the caller read it already to write to it or draw it: it is not read twice
+    (docs/performance.md). A handful of queries, whatever the size of the
+    circle's record.
     """
     marked = dict(db.session.execute(
         sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
     ).all())
-    people = db.session.scalars(sa.select(Member).where(Member.circle_id == meeting.circle_id)).all()
+    people = meeting.circle.members  # the quorum and the pages read them there too: loaded once
     listed = frozenset(m.id for m in people if m.member_on(meeting.date) or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
     items = db.session.execute(
@@ -173,7 +180,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None) -> method.Me
         .where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position, AgendaItem.id)
     ).all()
     waiting = [pid for pid, outcome in items if outcome is None]
-    rnd = open_round(meeting)
+    rnd = open_round(meeting) if rnd is UNREAD else rnd
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
     if proposal is not None and proposal.circle_id != meeting.circle_id:

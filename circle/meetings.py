@@ -252,11 +252,14 @@ def _keep_last(rnd: Round, last: int | None) -> None:
         seat.position = end + 1
 
 
-def _turn_passes(rnd: Round, before: int | None) -> None:
+def _turn_passes(rnd: Round, before: int | None, reread: bool = True) -> None:
     """Where the turn passed to someone else (a round in turn began, an answer, a skip, a late seat),
-    their speaking time counts from now (docs/facilitation.md). Flushes what the step wrote."""
+    their speaking time counts from now (docs/facilitation.md). Flushes what the step wrote.
+
+    `reread=False` where the step wrote through the round's own collections: they are up to date."""
     db.session.flush()
-    db.session.expire(rnd, ["seats", "contributions"])
+    if reread:
+        db.session.expire(rnd, ["seats", "contributions"])
     if round_facts(rnd).current_speaker not in (None, before):
         rnd.turn_started_at = clock.now()
 
@@ -318,8 +321,8 @@ def contribute(
             version = db.session.get(Meeting, meeting_id).version
             return Done(str(Action.CONTRIBUTE), meeting_id, version, earlier.id, duplicate=True)
         member = member_of_circle(meeting.circle_id, member_id)
-        facts = check_step(actor, meeting, Action.CONTRIBUTE, member.id)
         rnd = open_round(meeting)
+        facts = check_step(actor, meeting, Action.CONTRIBUTE, member.id, rnd=rnd)
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
         method.check_text(workable, method.CONTRIBUTION_MAX)
@@ -336,8 +339,8 @@ def contribute(
             nominee_id=nominee,
             client_id=client_id or None,
         )
-        db.session.add(contribution)
-        _turn_passes(rnd, facts.round.current_speaker)
+        rnd.contributions.append(contribution)  # the round's answers stay loaded: nothing read again
+        _turn_passes(rnd, facts.round.current_speaker, reread=False)
         data = {
             "round": rnd.id, "contribution": contribution.id, "member": person(member),
             "answer": answer.value, "text": text,

@@ -219,7 +219,9 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     the proposal's list of objections must show too.
     """
     contribution = db.session.get(Contribution, contribution_id)
-    rnd = db.session.scalar(sa.select(Round).where(Round.id == contribution.round_id).options(*WHOLE_ROUND))
+    # After the pages' reading (circle/broadcast.py) the round, its seats and members are in the session:
+    # `get` takes them from there without a query (docs/performance.md).
+    rnd = db.session.get(Round, contribution.round_id, options=WHOLE_ROUND)
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import clock, method, steps
 from circle.extensions import db
-from circle.facts import hidden_now, meeting_facts, meeting_role
+from circle.facts import hidden_now, meeting_facts, meeting_role, open_round
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Meeting, Member, Objection, Proposal
 from circle.read.elections import ElectionView, election_view
@@ -151,11 +151,15 @@ class Reading:
 
 
 def read_meeting(meeting: Meeting) -> Reading:
-    """Everything the meeting's templates draw that does not depend on who reads it."""
-    facts = meeting_facts(meeting)
+    """Everything the meeting's templates draw that does not depend on who reads it.
+
+    An open round is the latest one: it is read once, for the facts and for the ring, whose seats find
+    their members among the circle's, already loaded (docs/performance.md)."""
+    rnd = open_round(meeting)
+    facts = meeting_facts(meeting, rnd=rnd)
     members = meeting.circle.members
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
-    rnd = latest_round(meeting)
+    rnd = rnd or latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
     hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
     hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too

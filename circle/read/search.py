@@ -366,21 +366,23 @@ def snippets(ws: list[str], refs: list[tuple[int, int]]) -> dict[tuple[int, int]
         # One piece, as SQLite's snippet() gives: fragments (MaxFragments) cut a short text's start and end off.
         options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=8"
         parts = []
-        for kind, model, text in (
-            (VERSION, ProposalVersion, sa.literal_column(
-                "proposal_version.title || ' · ' || proposal_version.text"
-                " || ' ' || proposal_version.background")),
-            (CONTRIBUTION, Contribution, Contribution.text),
-            (CORRECTION, Correction, Correction.text),
+        # A version's title, text and background each on their own (as SQLite's snippet picks one
+        # column): a piece of one person's text, never two texts joined into one isolate.
+        for kind, model, texts in (
+            (VERSION, ProposalVersion, (ProposalVersion.title, ProposalVersion.text, ProposalVersion.background)),
+            (CONTRIBUTION, Contribution, (Contribution.text, None, None)),
+            (CORRECTION, Correction, (Correction.text, None, None)),
         ):
             ids = [ref for k, ref in refs if k == kind]
             if ids:
-                parts.append(sa.select(sa.literal(kind), model.id,
-                                       sa.func.ts_headline(sa.literal_column("'dutch'::regconfig"), text,
-                                                           query, options))
-                             .where(model.id.in_(ids)))
+                dutch = sa.literal_column("'dutch'::regconfig")
+                parts.append(sa.select(sa.literal(kind), model.id, *(
+                    (sa.null().cast(sa.Text) if text is None else
+                     sa.func.ts_headline(dutch, text, query, options)).label(f"t{i}")
+                    for i, text in enumerate(texts))).where(model.id.in_(ids)))
         rows = db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]).all()
-        return {(kind, ref): _marked(text) for kind, ref, text in rows}
+        return {(kind, ref): _marked(next((t for t in texts if t and start in t), texts[0]))
+                for kind, ref, *texts in rows}
     rowids = [ref * 4 + kind for kind, ref in refs]
     rows = db.session.execute(
         sa.select(_FTS.c.rowid,

@@ -79,6 +79,14 @@ def tell_the_room(done: Done) -> None:
 
     A step between meetings tells those following its proposal; when it changed a
     meeting's agenda too, that meeting's room hears it as well.
+
+    Once its messages are queued it lets the other green threads run once
+    (`socketio.sleep(0)`): under eventlet neither SQLite nor drawing yields, so
+    when many answer at once the writers would get their turn only after every
+    answer was stored and drawn. Measured with tests/bench/live_latency.py, the
+    yield here brought everyone's answers to everyone sooner; a yield before
+    reading and drawing made the first answer arrive later, since it put this
+    answer behind all the others waiting to be handled (docs/performance.md).
     """
     if done.duplicate or done.unchanged:
         return
@@ -97,6 +105,7 @@ def tell_the_room(done: Done) -> None:
             socketio.emit("answer", change, to=program_room(done.meeting_id))
         else:
             socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
+    socketio.sleep(0)
 
 
 def _tell_pages(meeting_id: int, readers: set[tuple[str, str]], done: Done | None = None) -> parts.Reading | None:

@@ -20,7 +20,6 @@ Run with `-s` to see the counts.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from circle.models import (
     Proposal,
     Round,
 )
+from tests import databases
 from tests.bigrecord import LARGE, SMALL, Sample, make_big_record, sample
 from tests.scenario import everyone_present, samen_vooruit
 from tests.conftest import config_for, sign_in_with_link
@@ -98,7 +98,7 @@ def records(template_database: Path, tmp_path_factory: pytest.TempPathFactory) -
     for size, (decisions, contributions) in (("small", SMALL), ("large", LARGE)):
         folder = tmp_path_factory.mktemp(f"record-{size}")
         database = folder / "kring.sqlite3"
-        shutil.copyfile(template_database, database)
+        databases.copy(template_database, database)
         app = create_app(config_for(database), instance_path=str(folder / "instance"))
         with app.app_context():
             circle_id = make_big_record(decisions, contributions)
@@ -114,7 +114,7 @@ def count_statements(built: Built, page: Page, reader: str, folder: Path) -> tup
     """Load a page on a fresh copy of a record; the statements it ran (sign-in not counted)."""
     folder.mkdir()
     database = folder / "kring.sqlite3"
-    shutil.copyfile(built.database, database)
+    databases.copy(built.database, database)
     sample = built.sample
     app = create_app(config_for(database), instance_path=str(folder / "instance"))
     try:

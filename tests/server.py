@@ -101,9 +101,16 @@ class Seeded:
 
 
 def clock_code(moment: dt.datetime) -> str:
-    """Python that sets Kring's clock to `moment` in a subprocess, running on from there."""
-    return ("import datetime as _dt; from circle import clock as _clock; "
-            f"_clock.set_to(_dt.datetime.fromisoformat({moment.isoformat()!r}), running=True)")
+    """Python that sets Kring's clock in a subprocess to `moment`, running on from the instant it is called.
+
+    The subprocess counts from that instant (the machine's monotonic clock is
+    one for all its processes), not from when it got round to setting its
+    clock: a process that takes a second to start on a busy machine would
+    otherwise run a second behind the test and the other processes.
+    """
+    return ("import datetime as _dt, time as _time; from circle import clock as _clock; "
+            f"_clock.set_to(_dt.datetime.fromisoformat({moment.isoformat()!r}) "
+            f"+ _dt.timedelta(seconds=_time.monotonic() - {time.monotonic()!r}), running=True)")
 
 
 def boot_code(mode: str, moment: dt.datetime) -> str:

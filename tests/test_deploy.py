@@ -36,8 +36,7 @@ import sqlalchemy as sa
 
 from tests.scenario import PEOPLE
 from tests.server import HOST, ROOT, Phone, converge, free_port, wait_for
-from tests.test_postgres import postgres_url  # noqa: F401  (a database of this module's own, dropped after)
-from tests.test_scale import QueuedServer, queue  # noqa: F401  (Redis, or a skip saying why)
+from tests.services import QueuedServer, postgres_url, queue  # noqa: F401  (fixtures: a database of its own; Redis)
 
 pytestmark = pytest.mark.server
 

@@ -7,45 +7,16 @@ where there is none. `.ci/run` starts one.
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from circle import create_app, database_uri, record
+from circle import create_app, record
 from circle.extensions import db
 from circle.method import Answer, RoundKind
 from circle.models import Proposal
 from tests.scenario import everyone_present, run_round, samen_vooruit
-
-ADMIN_URL = database_uri(
-    os.environ.get("KRING_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-)
-
-
-def _admin_engine():
-    return sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A fresh, empty database on the local PostgreSQL server, dropped afterwards."""
-    try:
-        engine = _admin_engine()
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server reachable at {ADMIN_URL}: {error.orig}")
-    name = f"kring_test_{uuid.uuid4().hex[:10]}"
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(ADMIN_URL).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+from tests.services import postgres_url  # noqa: F401  (a fixture: a database of this module's own, dropped after)
 
 
 @pytest.fixture

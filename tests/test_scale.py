@@ -24,9 +24,7 @@ the end, also on failure.
 
 from __future__ import annotations
 
-import http.client
 import signal
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -35,18 +33,13 @@ from pathlib import Path
 
 import pytest
 
-from tests import databases
 from tests.scenario import PEOPLE
-from tests.server import HOST, KringServer, Phone, Seeded, converge, versioned, wait_for
+from tests.server import Phone, Seeded, converge, versioned, wait_for
+from tests.services import RUN, QueuedServer, numsub, queue  # noqa: F401  (a fixture: Redis, or a skip saying why)
 
 redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install -e '.[redis]')")
 
 pytestmark = pytest.mark.server
-
-REDIS_PORT = 6379
-#: This run: its own channel name and the name its servers' Redis connections carry.
-RUN = f"kring-test-{uuid.uuid4().hex[:12]}"
-#: Flask-SocketIO's channel when it is given none.
 
 NAMES = [name for name, _ in PEOPLE]
 #: The facilitator (Anna, first in ring order) on B; the others alternate between A and B.
@@ -54,78 +47,7 @@ ON_B = NAMES[0::2]
 ON_A = NAMES[1::2]
 
 
-# --- Redis -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def queue() -> Iterator[redis.Redis]:
-    """A client of the Redis server on 127.0.0.1:6379; skip the module when there is none."""
-    client = redis.Redis(host=HOST, port=REDIS_PORT, socket_connect_timeout=1, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.exceptions.AuthenticationError:
-        client.close()
-        raise  # a Redis server is there but refuses us: a real problem, not a skip
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
-        client.close()
-        pytest.skip(f"no Redis server reachable at {HOST}:{REDIS_PORT}: {error}")
-    yield client
-    client.close()
-
-
-def subscriptions(queue: redis.Redis, client_name: str) -> int:
-    """How many channels the Redis connections named `client_name` are subscribed to."""
-    return sum(int(c.get("sub", 0)) for c in queue.client_list() if c.get("name") == client_name)
-
-
-def numsub(queue: redis.Redis, channel: str) -> int:
-    return dict(queue.pubsub_numsub(channel)).get(channel.encode(), 0)
-
-
 # --- Two servers on one database and one queue ---------------------------------------
-
-
-class QueuedServer(KringServer):
-    """A Kring server on a given database, joined to the others by the Redis queue."""
-
-    def __init__(self, folder: Path, database: Path, label: str):
-        folder.mkdir(parents=True, exist_ok=True)
-        super().__init__(folder)
-        self.label = label
-        self.database = database
-        #: The Redis connections of this server carry this name (CLIENT LIST shows it).
-        self.client_name = f"{RUN}-{label}"
-        self.env.update(
-            KRING_SQLALCHEMY_DATABASE_URI=databases.uri_for(database),
-            KRING_SOCKETIO_MESSAGE_QUEUE=(
-                f"redis://{HOST}:{REDIS_PORT}/0?client_name={self.client_name}"
-            ),
-            KRING_SOCKETIO_CHANNEL=RUN,
-        )
-
-    def wake_socketio(self) -> None:
-        """Open (and close) one bare Engine.IO session.
-
-        The Socket.IO server joins the queue at its first connection, not at
-        start; this makes it subscribe before any phone may miss a broadcast.
-        """
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
-        try:
-            connection.request("GET", "/socket.io/?EIO=4&transport=polling")
-            response = connection.getresponse()
-            body = response.read().decode()
-            assert response.status == 200 and body.startswith("0{"), (response.status, body[:200])
-            sid = body.split('"sid":"', 1)[1].split('"', 1)[0]
-            connection.request("POST", f"/socket.io/?EIO=4&transport=polling&sid={sid}", body="1",
-                               headers={"Content-Type": "text/plain;charset=UTF-8"})
-            connection.getresponse().read()
-        finally:
-            connection.close()
-
-    def wait_subscribed(self, queue: redis.Redis, timeout: float = 10) -> None:
-        """Wait until this server listens on the Redis queue."""
-        wait_for(lambda: subscriptions(queue, self.client_name) >= 1, timeout,
-                 what=f"server {self.label} subscribed on Redis\n{self.output()}")
 
 
 @dataclass

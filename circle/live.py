@@ -28,7 +28,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect as close_this_socket, join_room
 
-from circle import forms, limits, presence
+from circle import forms, limits, presence, turns
 from circle.between_steps import BETWEEN
 from circle.broadcast import page_room, page_update, program_room, proposal_room, room, tell_again, tell_the_room
 from circle.deadlines import close_due_rounds
@@ -123,8 +123,9 @@ def handle(name: str, payload: Any) -> dict[str, Any]:
 
 
 def _handler(name: str, handle: Callable[[str, Any], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """The Socket.IO handler of one step: paced, then handled by `handle` (a meeting's or between meetings)."""
+    """The Socket.IO handler of one step: paced, in its meeting's turn (circle/turns.py), then handled by `handle`."""
     @limits.paced
+    @turns.in_turn
     def on_event(payload: Any = None) -> dict[str, Any]:
         return handle(name, payload)
 
@@ -178,6 +179,7 @@ for _step in BETWEEN.values():
 
 @socketio.on("between")
 @limits.paced
+@turns.in_turn
 def between(payload: Any = None) -> dict[str, Any]:
     """A program following a proposal asks how it stands now (after a gap, or on waking up)."""
     proposal_id = _proposal_of_this_socket()
@@ -263,6 +265,7 @@ def tell_presence(meeting_id: int) -> None:
 
 @socketio.on("state")
 @limits.paced
+@turns.in_turn
 def state(payload: Any = None) -> dict[str, Any]:
     """A client that missed a version, or woke up, asks for the current state."""
     meeting_id = _meeting_of_this_socket()
@@ -276,6 +279,7 @@ def state(payload: Any = None) -> dict[str, Any]:
 
 @socketio.on("parts")
 @limits.paced
+@turns.in_turn
 def page_parts(payload: Any = None) -> dict[str, Any]:
     """A page that missed a version, or (re)connected, asks for its parts as they are now."""
     meeting_id = _meeting_of_this_socket()

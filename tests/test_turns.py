@@ -1,0 +1,177 @@
+"""The events about one meeting take turns in a server process, so they leave in the order they were stored.
+
+circle/turns.py: an event about a meeting waits, parked, while another event
+about the same meeting is handled; events about other meetings do not wait
+for it. On the real server (each server kind, the threading one being where
+handlers truly run side by side) the members answer at the same moment, and
+a program connection read frame by frame, in the order the server wrote
+them, hears every answer once, each exactly one version after the one before:
+no phone has to ask for the whole state because a later version overtook an
+earlier one. docs/performance.md, "Taking turns".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import websocket
+
+from circle import create_app, turns
+from circle.between_steps import BETWEEN
+from circle.extensions import socketio
+from circle.steps import STEPS
+from tests.conftest import config_for
+from tests.scenario import PEOPLE
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    HOST, KringServer, Phone, converge, prepared, seeded, serve, wait_for,
+)
+
+NAMES = [name for name, _ in PEOPLE]
+
+
+# --- The turns themselves ---------------------------------------------------------------
+
+
+def test_an_event_waits_for_its_meetings_turn_and_not_for_another_meeting(tmp_path: Path):
+    app = create_app(config_for(tmp_path))
+    holding, release = threading.Event(), threading.Event()
+    happened: list[str] = []
+
+    @turns.in_turn
+    def handler(name: str, hold: bool = False) -> dict:
+        happened.append(f"{name} starts")
+        if hold:
+            holding.set()
+            assert release.wait(10)
+        happened.append(f"{name} ends")
+        return {"ok": True}
+
+    def event(meeting: int, name: str, hold: bool = False) -> threading.Thread:
+        def run() -> None:
+            with app.test_request_context(environ_overrides={"kring.meeting": meeting}):
+                handler(name, hold)
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    first = event(1, "first in meeting 1", hold=True)
+    assert holding.wait(10)
+    second = event(1, "second in meeting 1")
+    other = event(2, "meeting 2")
+    other.join(10)
+    time.sleep(0.2)  # time enough for the second to start, were it not waiting
+    assert happened == ["first in meeting 1 starts", "meeting 2 starts", "meeting 2 ends"]
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert happened[3:] == ["first in meeting 1 ends", "second in meeting 1 starts", "second in meeting 1 ends"]
+
+
+def test_every_event_about_a_meeting_or_a_proposal_takes_its_turn(tmp_path: Path):
+    create_app(config_for(tmp_path))
+    handlers = socketio.server.handlers["/"]
+    events = [*STEPS, *(action.value for action in BETWEEN), "between", "state", "parts"]
+    for event in events:
+        wrapped, made_by = handlers[event], []
+        while wrapped is not None:  # functools.wraps copies names; the code object keeps where it was made
+            made_by.append(wrapped.__code__.co_qualname)
+            wrapped = getattr(wrapped, "__wrapped__", None)
+        assert "in_turn.<locals>.on_event" in made_by, (event, made_by)
+
+
+def test_a_connection_that_follows_no_meeting_takes_no_turn(tmp_path: Path):
+    app = create_app(config_for(tmp_path))
+    with app.test_request_context():
+        assert turns.in_turn(lambda: {"ok": True})() == {"ok": True}
+
+
+# --- On the real server -------------------------------------------------------------------
+
+
+class Wire:
+    """A program's connection to the meeting, read frame by frame in the order the server wrote them."""
+
+    def __init__(self, server: KringServer, cookie: str, meeting: int):
+        self.ws = websocket.create_connection(f"ws://{HOST}:{server.port}/socket.io/?EIO=4&transport=websocket",
+                                              header=[f"Cookie: {cookie}"], timeout=15)
+        opened = self.ws.recv()
+        assert opened.startswith("0{"), opened
+        self.ws.send("40" + json.dumps({"meeting": meeting}))
+        self.heard: list[tuple[str, int]] = []  # (event, version) of every `state` and `answer`, in order
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                frame = self.ws.recv()
+            except (websocket.WebSocketException, OSError):
+                return
+            if frame == "2":
+                self.ws.send("3")  # Engine.IO's ping, answered
+            elif frame.startswith("42"):
+                event, *data = json.loads(frame[2:])
+                if event in ("state", "answer"):
+                    with self.lock:
+                        self.heard.append((event, data[0]["version"]))
+
+    def answers(self) -> list[int]:
+        with self.lock:
+            return [version for event, version in self.heard if event == "answer"]
+
+    def close(self) -> None:
+        self.ws.close()
+        self.reader.join(5)
+
+
+@pytest.fixture(params=["eventlet", "threading"])
+def server(request, prepared, tmp_path: Path) -> Iterator[KringServer]:
+    yield from serve(prepared, tmp_path, KRING_ASYNC_MODE=request.param)
+
+
+@pytest.mark.server
+def test_answers_given_at_the_same_moment_leave_in_the_order_they_were_stored(server, seeded):
+    phones = {name: Phone(server, seeded, name).connect() for name in NAMES}
+    wire = None
+    try:
+        anna = phones["Anna"]
+        anna.step("open_meeting")
+        for p in phones.values():
+            marked = p.call("mark_attendance", {"member_id": p.member_id, "present": True})
+            assert marked["ok"], marked
+        converge(list(phones.values()), marked["version"])
+        opened = anna.step("start_round", kind="opening", mode="open")
+        converge(list(phones.values()), opened["version"])
+        wire = Wire(server, anna.cookie, seeded.meeting)
+        wait_for(lambda: wire.heard, 10, what="the program's first state")
+
+        members = [p for name, p in phones.items() if name != "Anna"]
+        go = threading.Barrier(len(members))
+        acks: list[dict] = []
+
+        def answer(p: Phone) -> None:
+            go.wait(10)
+            acks.append(p.contribute("speak", f"{p.name}: fijn dat we er zijn."))
+
+        threads = [threading.Thread(target=answer, args=(p,)) for p in members]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(acks) == len(members) and all(a["ok"] for a in acks), acks
+        stored = sorted(a["version"] for a in acks)
+        wait_for(lambda: len(wire.answers()) == len(members), 10, what="every answer on the wire")
+        assert wire.answers() == stored  # in the order stored: each one version after the one before
+        assert stored == list(range(stored[0], stored[0] + len(members)))
+        converge(list(phones.values()), stored[-1])
+    finally:
+        if wire is not None:
+            wire.close()
+        for p in phones.values():
+            p.close()

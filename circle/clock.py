@@ -42,9 +42,21 @@ def instant() -> dt.datetime:
     return _set_to
 
 
+_today: tuple[dt.datetime, str, dt.date] | None = None  # the last answer of `today`, and what it was for
+
+
 def today() -> dt.date:
-    """Today's date where the circles live."""
-    return local(now()).date()
+    """Today's date where the circles live.
+
+    Asked for every member whenever the method checks who is active (a
+    reading of a meeting of fifty asks it hundreds of times), so it is worked
+    out once per second and time zone.
+    """
+    global _today
+    moment, where = now(), zone()
+    if _today is None or _today[0] != moment or _today[1] != where.key:
+        _today = (moment, where.key, local(moment).date())
+    return _today[2]
 
 
 def zone() -> ZoneInfo:

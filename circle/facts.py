@@ -224,7 +224,7 @@ def steerer_ids(meeting: Meeting, people: list[Member] | None = None) -> frozens
     if meeting.steered_by_id is not None:
         return frozenset({meeting.steered_by_id})
     if people is None:
-        people = db.session.scalars(sa.select(Member).where(Member.circle_id == meeting.circle_id)).all()
+        people = meeting.circle.members  # read once per session: the facts, the state and the pages use them too
     return frozenset(m.id for m in people if m.active and m.role == method.Role.FACILITATOR)
 
 

@@ -37,7 +37,8 @@ from flask import request
 
 
 class _Turn:
-    """A lock for one meeting, forgotten once no event holds or waits for it."""
+    """A lock for one meeting (or proposal followed between meetings), forgotten once no event holds or
+    waits for it."""
 
     __slots__ = ("lock", "__weakref__")
 

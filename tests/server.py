@@ -425,6 +425,11 @@ class Phone:
         with self.lock:
             return self.state and self.state["version"]
 
+    def wait_version(self, version: int, timeout: float = 10) -> None:
+        """Until this phone has heard version `version` (another phone's acknowledged action reaches it
+        a moment later: a step based on an older version is refused as stale)."""
+        wait_for(lambda: (self.version or 0) >= version, timeout, what=f"version {version} on {self.name}'s phone")
+
     def snapshot(self) -> dict | None:
         with self.lock:
             return copy.deepcopy(self.state)

@@ -281,6 +281,11 @@ def sign_in(port: int, token: str) -> str:
 
 _client_ids = itertools.count(1)
 
+#: The newest meeting version the server acknowledged to any phone, per server and meeting: what a person
+#: about to steer has seen by the time they tap (`Phone.step`).
+_acknowledged: dict[tuple[str, int], int] = {}
+_acknowledged_lock = threading.Lock()
+
 
 class Phone:
     """One person's phone in the meeting: a Socket.IO client that keeps the latest state.
@@ -402,11 +407,26 @@ class Phone:
     def call(self, event: str, payload: Any = None, timeout: float = 5) -> dict:
         """Send one event and return its acknowledgement."""
         self.wait_connected()
-        return self.sio.call(event, payload, timeout=timeout)
+        ack = self.sio.call(event, payload, timeout=timeout)
+        if isinstance(ack, dict) and ack.get("ok") and isinstance(ack.get("version"), int):
+            key = (self.server.url, self.meeting_id)
+            with _acknowledged_lock:
+                _acknowledged[key] = max(_acknowledged.get(key, 0), ack["version"])
+        return ack
 
     def step(self, event: str, **payload: Any) -> dict:
-        """A facilitator's step based on the version this phone has; must succeed."""
-        payload.setdefault("based_on", self.version)
+        """A facilitator's step based on the version this phone has; must succeed.
+
+        Without an explicit `based_on` it first waits (briefly) until this phone heard what the server
+        acknowledged to any phone: another phone's answer reaches it a moment after that phone's
+        acknowledgement, and a step based on the version before is refused as stale, rightly."""
+        if "based_on" not in payload:
+            with _acknowledged_lock:
+                newest = _acknowledged.get((self.server.url, self.meeting_id), 0)
+            deadline = time.monotonic() + 5
+            while (self.version or 0) < newest and time.monotonic() < deadline:
+                time.sleep(0.01)
+            payload["based_on"] = self.version
         ack = self.call(event, payload)
         assert ack["ok"], (self.name, event, ack)
         return ack
@@ -424,11 +444,6 @@ class Phone:
     def version(self) -> int | None:
         with self.lock:
             return self.state and self.state["version"]
-
-    def wait_version(self, version: int, timeout: float = 10) -> None:
-        """Until this phone has heard version `version` (another phone's acknowledged action reaches it
-        a moment later: a step based on an older version is refused as stale)."""
-        wait_for(lambda: (self.version or 0) >= version, timeout, what=f"version {version} on {self.name}'s phone")
 
     def snapshot(self) -> dict | None:
         with self.lock:

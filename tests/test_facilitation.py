@@ -248,8 +248,7 @@ def test_the_speaking_time_counts_each_turn_and_skips_nobody(server, seeded, pho
         console.close()
     anna.step("start_round", kind="closing", mode="open")
     for p in phones.values():
-        said = p.contribute("speak", f"{p.name}: een fijne vergadering.")
-    anna.wait_version(said["version"])  # her close is based on the last answer, heard
+        p.contribute("speak", f"{p.name}: een fijne vergadering.")
     anna.step("close_round")
     anna.step("close_meeting")
     kinds = [e["kind"] for e in logged(server, "start_round")]
@@ -328,7 +327,7 @@ def test_a_handover_moves_the_steering_for_this_meeting_only(server, seeded, pho
     refused_with(anna, "not_allowed", "close_round")
     refused_with(anna, "not_allowed", "set_turn_time", seconds=120)
     refused_with(anna, "not_allowed", "contribute", member_id=fatima.member_id, answer="speak", text="Namens")
-    joost.wait_version(anna.contribute("speak", "Ik doe vandaag gewoon mee.")["version"])
+    anna.contribute("speak", "Ik doe vandaag gewoon mee.")
     joost.step("close_round")
 
     # He hands it back at the end; after the meeting the circle's roles are as they were.

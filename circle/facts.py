@@ -43,6 +43,13 @@ def nominee_of(rnd: Round) -> int | None:
         ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version))
 
 
+def keep(*read: object) -> None:
+    """Hold what an action read until its event ends: SQLAlchemy's session holds objects weakly, and
+    after the commit the room is told from them without reading them again (circle/actions.py,
+    `unit_of_work`; docs/performance.md). The session's `info` goes with the session."""
+    db.session.info.setdefault("kring.read", []).extend(read)
+
+
 def open_round(meeting: Meeting) -> Round | None:
     """The meeting's open round, with its seats and answers; there is at most one."""
     return db.session.scalar(
@@ -110,6 +117,11 @@ def nomination(rnd: Round, member_id: int, answer: method.Answer, named: int | N
     if named is None and rnd.kind == RoundKind.CHANGE_NOMINATION:
         return earlier_nomination(rnd, member_id)
     return named
+
+
+def rounds_held(meeting: Meeting) -> int:
+    """How many rounds the meeting has had: counted, not each read (a long meeting has many)."""
+    return db.session.scalar(sa.select(sa.func.count(Round.id)).where(Round.meeting_id == meeting.id))
 
 
 def nominations_held(proposal: Proposal) -> bool:
@@ -194,6 +206,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
                                         .order_by(Objection.id))
             if o.contribution_id not in hidden
         )
+    keep(meeting, rnd)
     return method.MeetingFacts(
         status=meeting.status,
         listed=listed,

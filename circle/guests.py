@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from circle import clock, method
 from circle.actions import Done, lock_meeting, log, person, unit_of_work
 from circle.extensions import db
+from circle.facts import rounds_held
 from circle.method import NAME_MAX, Role, check_text, require
 from circle.models import Attendance, Member, Person
 
@@ -73,7 +74,7 @@ def join_as_guest(circle_id: int, meeting_id: int, name: str, who: Person | None
             guest.name = name
         db.session.add(guest)
         db.session.flush()
-        late = bool(meeting.rounds)
+        late = rounds_held(meeting) > 0
         db.session.add(Attendance(meeting_id=meeting.id, member_id=guest.id, present=True, late=late))
         done = log(circle_id, guest, JOIN_AS_GUEST,
                    {"member": person(guest), "role": Role.GUEST.value, "since": since.isoformat(),

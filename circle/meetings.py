@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from circle import clock, method, notices, presence
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
-from circle.facts import nomination, open_round, round_facts
+from circle.facts import keep, nomination, open_round, round_facts, rounds_held
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
     Attendance,
@@ -112,7 +112,7 @@ def mark_attendance(
         )
         if row is not None and row.present == present:
             return unchanged(Action.MARK_ATTENDANCE, meeting_id)
-        late = present and bool(meeting.rounds) and (row is None or not row.present)
+        late = present and rounds_held(meeting) > 0 and (row is None or not row.present)
         if row is None:
             row = Attendance(meeting_id=meeting.id, member_id=member.id, present=present, late=late)
             db.session.add(row)
@@ -192,7 +192,7 @@ def start_round(
         rnd = Round(
             circle_id=meeting.circle_id,
             meeting_id=meeting.id,
-            number=len(meeting.rounds) + 1,
+            number=rounds_held(meeting) + 1,
             proposal_id=proposal.id if proposal else None,
             proposal_version=proposal.current_version if proposal else None,
             kind=kind,
@@ -207,6 +207,7 @@ def start_round(
         db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
                                              for i, m in enumerate(order, start=1)])
         _turn_passes(rnd, None)
+        keep(rnd)  # with its seats, for the room
         names = {m.id: m.name for m in present}
         done = log(
             meeting.circle_id, actor, Action.START_ROUND,
@@ -378,8 +379,8 @@ def close_round(actor: Member, meeting_id: int, based_on: int | None = None) -> 
     """Close the open round. A complete consent round decides where the proposal goes next."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        facts = check_step(actor, meeting, Action.CLOSE_ROUND)
-        rnd = open_round(meeting)
+        rnd = open_round(meeting)  # read once, for the checks and to close it
+        facts = check_step(actor, meeting, Action.CLOSE_ROUND, rnd=rnd)
         rnd.status, rnd.closed_at = RoundStatus.CLOSED, utcnow()
         data: dict = {"round": rnd.id, "unanswered": facts.round.waiting}
         if rnd.kind == RoundKind.CONSENT:

@@ -46,22 +46,13 @@ class Done:
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit everything the block wrote, or nothing when it raises.
-
-    What the block read and wrote is not expired by the commit: it is what was
-    just committed, and telling the room draws from it rather than reading every
-    member and seat again (docs/performance.md, "Read once per action").
-    """
-    session = db.session()
+    """Commit everything the block wrote, or nothing when it raises."""
     try:
         yield
-        session.expire_on_commit = False
-        session.commit()
+        db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    finally:
-        session.expire_on_commit = True
 
 
 def lock_meeting(actor: Member, meeting_id: int, based_on: int | None) -> Meeting:

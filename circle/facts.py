@@ -43,13 +43,6 @@ def nominee_of(rnd: Round) -> int | None:
         ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version))
 
 
-def keep(*read: object) -> None:
-    """Hold what an action read until its event ends: SQLAlchemy's session holds objects weakly, and
-    after the commit the room is told from them without reading them again (circle/actions.py,
-    `unit_of_work`; docs/performance.md). The session's `info` goes with the session."""
-    db.session.info.setdefault("kring.read", []).extend(read)
-
-
 def open_round(meeting: Meeting) -> Round | None:
     """The meeting's open round, with its seats and answers; there is at most one."""
     return db.session.scalar(
@@ -206,7 +199,6 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
                                         .order_by(Objection.id))
             if o.contribution_id not in hidden
         )
-    keep(meeting, rnd)
     return method.MeetingFacts(
         status=meeting.status,
         listed=listed,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from circle import clock, method, notices, presence
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
 from circle.extensions import db
-from circle.facts import keep, nomination, open_round, round_facts, rounds_held
+from circle.facts import nomination, open_round, round_facts, rounds_held
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
     Attendance,
@@ -207,7 +207,6 @@ def start_round(
         db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
                                              for i, m in enumerate(order, start=1)])
         _turn_passes(rnd, None)
-        keep(rnd)  # with its seats, for the room
         names = {m.id: m.name for m in present}
         done = log(
             meeting.circle_id, actor, Action.START_ROUND,

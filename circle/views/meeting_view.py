@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +36,11 @@ KINDS = {"console": Role.FACILITATOR, "recorder": Role.SECRETARY, "member": Role
 
 #: The mark on a seat of the ring for each answer; "•" too while answers are hidden.
 MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "answered": "•", "nominate": "•"}
+#: What a screen reader hears about a seat of the ring (its `state`): words looked up, not a macro imported
+#: by each of the ring's seats, which a live change draws for every member (docs/performance.md).
+SEAT_WORDS = {"current": _l("speaking now"), "waiting": _l("waiting"), "last": _l("answers last"),
+              "nominate": _l("nominated"), "answered": _l("answered"), "speak": _l("spoke"), "pass": _l("pass"),
+              "consent": _l("consent"), "objection": _l("objection")}
 #: The ring's drawing area (SVG user units): its size and radius.
 RING_SIZE, RING_RADIUS = 360, 120
 
@@ -231,6 +237,7 @@ def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) ->
         "Answer": Answer,
         "method": method,
         "first_name": first_name,
+        "seat_words": SEAT_WORDS,
         "review": reading.review,
         "election": reading.election,
         "csrf": generate_csrf() if viewer.member is not None else "",

@@ -1,0 +1,179 @@
+"""What one live action costs the server itself, in process, part by part.
+
+    .venv/bin/python tests/bench/action_cost.py --members 50
+
+No server process and no network: the app on a fresh SQLite file (every
+migration run), the circle of Samen Vooruit grown to `--members` people, all
+present, and Flask-SocketIO's test clients connected in the same process as a
+console, a member's phone and a program (docs/live-protocol.md). What is timed
+is therefore what Kring does between receiving an event and handing its
+messages to Socket.IO: the checks, the write and its log entry, the commit,
+reading the meeting and drawing what each kind of reader is sent. That is the
+work that separates Kring from the bare server of live_latency.py, without
+the sending that both share.
+
+Prints the median and the 90th percentile of a facilitator's step (starting
+and closing an open round) and of one answer, with pages connected (a console
+and a phone: parts are drawn) and with only programs (the JSON state), then
+the time to read the meeting once and to draw each
+part of a console's and a member's page. The clock is the suite's
+(tests/days.py); other work on the machine shows up in the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import flask_migrate  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask_babel import force_locale  # noqa: E402
+
+from circle import clock, create_app, meetings  # noqa: E402
+from circle.circles import add_member  # noqa: E402
+from circle.extensions import db, socketio  # noqa: E402
+from circle.method import Role  # noqa: E402
+from circle.models import Meeting, Member  # noqa: E402
+from circle.views import parts  # noqa: E402
+from tests import databases  # noqa: E402
+from tests.conftest import config_for, sign_in_with_link  # noqa: E402
+from tests.days import NOW  # noqa: E402
+from tests.scenario import everyone_present, samen_vooruit  # noqa: E402
+
+
+def ms(seconds: list[float]) -> str:
+    """Median and 90th percentile, in ms."""
+    ordered = sorted(seconds)
+    return f"{statistics.median(ordered) * 1000:6.1f} {ordered[int(len(ordered) * 0.9)] * 1000:6.1f}"
+
+
+class Room:
+    """A meeting of `members` people, all present, followed by the given clients in this process."""
+
+    def __init__(self, folder: Path, members: int, pages: bool):
+        database = folder / "kring.sqlite3"
+        databases.create(database)
+        self.app = create_app(config_for(database), instance_path=str(folder / "instance"))
+        with self.app.app_context():
+            flask_migrate.upgrade()
+            made = samen_vooruit()
+            for i in range(members - 8):
+                add_member(None, made.circle_id, f"Buur {i}", Role.MEMBER)
+            everyone_present(made)
+            anna = made.member("Anna")
+            self.others = db.session.scalars(sa.select(Member.id).where(
+                Member.circle_id == made.circle_id, Member.name.startswith("Buur"))).all()
+            for member_id in self.others:
+                meetings.mark_attendance(anna, made.meeting_id, member_id, True)
+            self.seated = [made.member_ids[name] for name in made.member_ids] + list(self.others)
+        self.meeting_id = made.meeting_id
+        self.console = self.connect(made.member_ids["Anna"], "console" if pages else None)
+        self.others_clients = [self.connect(made.member_ids["Joost"], "phone" if pages else None)]
+
+    def connect(self, member_id: int, view: str | None):
+        client = self.app.test_client()
+        sign_in_with_link(client, member_id)
+        auth = {"meeting": self.meeting_id, **({"view": view} if view else {})}
+        return socketio.test_client(self.app, flask_test_client=client, auth=auth)
+
+    def version(self) -> int:
+        with self.app.app_context():
+            return db.session.get(Meeting, self.meeting_id).version
+
+    def emit(self, event: str, payload: dict) -> float:
+        """Send one event as the facilitator; the seconds until it was handled (waiting out `too_fast`)."""
+        while True:
+            start = time.perf_counter()
+            ack = self.console.emit(event, payload, callback=True)
+            took = time.perf_counter() - start
+            if ack.get("error") != "too_fast":
+                break
+            time.sleep(ack["retry_after"])
+        assert ack["ok"], (event, ack)
+        for sock in [self.console, *self.others_clients]:
+            sock.get_received()
+        return took
+
+    def run(self, cycles: int) -> dict[str, list[float]]:
+        """Rounds started, answered by everyone (recorded by the facilitator) and closed."""
+        times: dict[str, list[float]] = {"start": [], "answer": [], "close": []}
+        for cycle in range(cycles + 1):
+            took = {"start": [self.emit("start_round", {"kind": "opening", "mode": "open",
+                                                       "based_on": self.version()})],
+                    "answer": [self.emit("contribute", {"member_id": m, "answer": "speak", "text": "Ja."})
+                               for m in self.seated],
+                    "close": [self.emit("close_round", {"based_on": self.version()})]}
+            if cycle:  # the first warms up: templates compiled, caches filled
+                for name, values in took.items():
+                    times[name] += values
+        return times
+
+    def drawing(self, repeat: int = 20) -> list[str]:
+        """Reading the meeting once, and drawing each part of a console's and a member's page."""
+        lines = []
+        with self.app.test_request_context():
+            start = time.perf_counter()
+            for _ in range(repeat):
+                reading = parts.read(self.meeting_id)
+            lines.append(f"  reading the meeting once: {(time.perf_counter() - start) / repeat * 1000:.2f} ms")
+            for kind in ("console", "member"):
+                with force_locale("nl"):
+                    for name in parts.KIND_PARTS[kind]:  # warm up: compile
+                        parts._draw(parts.PARTS[name], parts._context(reading, kind))
+                    start = time.perf_counter()
+                    for _ in range(repeat):
+                        ctx = parts._context(reading, kind)
+                    cells = [f"context {(time.perf_counter() - start) / repeat * 1000:.2f}"]
+                    total = 0.0
+                    for name in parts.KIND_PARTS[kind]:
+                        start = time.perf_counter()
+                        for _ in range(repeat):
+                            html = parts._draw(parts.PARTS[name], ctx)
+                        each = (time.perf_counter() - start) / repeat * 1000
+                        total += each
+                        cells.append(f"{name} {each:.2f} ({len(html):,} B)")
+                lines.append(f"  {kind}, every part {total:.1f} ms: " + ", ".join(cells))
+        return lines
+
+    def close(self) -> None:
+        for sock in [self.console, *self.others_clients]:
+            sock.disconnect()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=50, help="people in the circle, all present (at least 8)")
+    parser.add_argument("--cycles", type=int, default=10, help="rounds measured (each: start, everyone, close)")
+    args = parser.parse_args()
+    clock.set_to(NOW)
+    print(f"Kring action cost in process: {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {args.members} members present, "
+          f"{args.cycles} rounds (ms: median, p90)")
+    for pages in (False, True):
+        with tempfile.TemporaryDirectory(prefix="kring-cost-") as folder:
+            room = Room(Path(folder), args.members, pages)
+            try:
+                times = room.run(args.cycles)
+                label = "a console and a phone (parts drawn)" if pages else "programs only (the JSON state)"
+                print(f"{label:40} start {ms(times['start'])}   answer {ms(times['answer'])}   "
+                      f"close {ms(times['close'])}")
+                if pages:
+                    print("\n".join(room.drawing()))
+            finally:
+                room.close()
+
+
+if __name__ == "__main__":
+    main()

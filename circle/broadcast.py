@@ -20,7 +20,7 @@ from flask import current_app, has_request_context
 
 from circle import presence
 from circle.actions import Done
-from circle.extensions import socketio
+from circle.extensions import db, socketio
 from circle.read.between import between_state
 from circle.read.state import answer_change, meeting_state
 from circle.views import parts
@@ -105,6 +105,10 @@ def tell_the_room(done: Done) -> None:
             socketio.emit("answer", change, to=program_room(done.meeting_id))
         else:
             socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
+    # What was read for the room is sent: end that reading's transaction, so its database connection goes
+    # back to the pool before this green thread yields. Fifty meetings' handlers parked here, each still
+    # holding one, left the pool empty and steps waited for it until they failed (docs/performance.md).
+    db.session.rollback()
     socketio.sleep(0)
 
 

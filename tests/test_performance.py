@@ -9,8 +9,17 @@ import sqlalchemy as sa
 
 from circle import create_app
 from circle.__main__ import settle
-from circle.extensions import db
+from circle.extensions import db, socketio
+from circle.models import Meeting
 from tests.conftest import config_for
+from tests.scenario import everyone_present, samen_vooruit
+
+
+def sign_in_client(app, sign_in, member_id: int):
+    """A test client signed in as the member."""
+    client = app.test_client()
+    sign_in(client, member_id)
+    return client
 
 
 def synchronous(tmp_path, **settings) -> int:
@@ -42,3 +51,24 @@ def test_what_start_up_made_is_frozen_out_of_garbage_collection(app, unfrozen):
     settle(app)
     assert gc.get_freeze_count() > 50_000
     assert "meetings/parts/round.html" in {name for _, name in app.jinja_env.cache.keys()}  # compiled first
+
+
+def test_telling_the_room_gives_its_database_connection_back_before_it_lets_others_run(app, sign_in, monkeypatch):
+    """Under eventlet a handler parked at the yield after its broadcast must not hold a connection: fifty
+    meetings' handlers parked there emptied the pool and steps failed waiting for one."""
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+    console = socketio.test_client(app, flask_test_client=sign_in_client(app, sign_in, made.member_ids["Anna"]),
+                                   auth={"meeting": made.meeting_id, "view": "console"})
+    program = socketio.test_client(app, flask_test_client=sign_in_client(app, sign_in, made.member_ids["Kees"]),
+                                   auth={"meeting": made.meeting_id})
+    at_yield: list[tuple[bool, int]] = []
+    monkeypatch.setattr(socketio, "sleep", lambda seconds=0: at_yield.append(
+        (db.session().in_transaction(), db.engine.pool.checkedout())))
+    with app.app_context():
+        version = db.session.get(Meeting, made.meeting_id).version
+    assert console.emit("start_round", {"kind": "opening", "mode": "open", "based_on": version}, callback=True)["ok"]
+    assert console.emit("contribute", {"answer": "speak", "text": "Goed."}, callback=True)["ok"]
+    assert program.get_received() and console.get_received()  # both were told, pages and programs
+    assert at_yield == [(False, 0), (False, 0)]

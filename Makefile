@@ -44,10 +44,10 @@ node_modules/.installed: package.json package-lock.json
 
 translations: venv
 	mkdir -p $(dir $(POT))
-	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
+	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file --width=100 \
 		--project=Kring --copyright-holder="Kring contributors" -o $(POT) .
 	for lang in $(CATALOGUES); do \
-		$(PYBABEL) update -i $(POT) -d $(TRANSLATIONS) -l $$lang --init-missing --ignore-obsolete --no-fuzzy-matching \
+		$(PYBABEL) update -i $(POT) -d $(TRANSLATIONS) -l $$lang --init-missing --ignore-obsolete --no-fuzzy-matching --width=100 \
 			--ignore-pot-creation-date || exit 1; \
 	done
 	$(PYBABEL) compile -d $(TRANSLATIONS) --statistics

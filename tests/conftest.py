@@ -25,7 +25,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from circle import clock, create_app
 from circle.auth import sign_in_url
-from circle.extensions import db
+from circle.extensions import db, socketio
 from circle.models import Member
 from tests import databases
 from tests.days import NOW
@@ -189,6 +189,14 @@ def sign_in_with_link(client: FlaskClient, member: Member | int):
     response = client.post(url, data={"csrf_token": find_csrf_token(page.text)})
     assert response.status_code == 303, response.text
     return response
+
+
+def live_connection(app: Flask, made, name: str, **auth):
+    """A member's phone on the live meeting (Flask-SocketIO's test client): signed in through their personal
+    link, then connected; `auth` adds to what it connects with (a page's `view`)."""
+    client = app.test_client()
+    sign_in_with_link(client, made.member_ids[name])
+    return socketio.test_client(app, flask_test_client=client, auth={"meeting": made.meeting_id, **auth})
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from circle import presence
 from circle.extensions import db, socketio
 from circle.method import RoundKind
 from circle.models import Connection, Contribution, Meeting
+from tests.conftest import live_connection
 from tests.scenario import everyone_present, samen_vooruit
 
 
@@ -17,13 +18,6 @@ def made(app):
         made = samen_vooruit(guest=True)
         everyone_present(made)
         return made
-
-
-def connect(app, sign_in, made, name):
-    """A phone: signed in through its personal link, then connected to the meeting."""
-    client = app.test_client()
-    sign_in(client, made.member_ids[name])
-    return socketio.test_client(app, flask_test_client=client, auth={"meeting": made.meeting_id})
 
 
 def states(sock, event="state"):
@@ -40,8 +34,8 @@ def test_a_stranger_cannot_connect(app, made):
     assert not sock.is_connected()
 
 
-def test_connecting_sends_the_current_state(app, sign_in, made):
-    joost = connect(app, sign_in, made, "Joost")
+def test_connecting_sends_the_current_state(app, made):
+    joost = live_connection(app, made, "Joost")
     assert joost.is_connected()
     [state] = states(joost)
     assert state["version"] == version(app, made)
@@ -49,9 +43,9 @@ def test_connecting_sends_the_current_state(app, sign_in, made):
     assert sum(m["present"] for m in state["members"]) == 8
 
 
-def test_a_facilitator_step_is_acknowledged_and_broadcast(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
-    joost = connect(app, sign_in, made, "Joost")
+def test_a_facilitator_step_is_acknowledged_and_broadcast(app, made):
+    anna = live_connection(app, made, "Anna")
+    joost = live_connection(app, made, "Joost")
     v = version(app, made)
     anna.get_received(), joost.get_received()
     ack = anna.emit("start_round", {"kind": "picture_forming", "mode": "in_turn",
@@ -63,8 +57,8 @@ def test_a_facilitator_step_is_acknowledged_and_broadcast(app, sign_in, made):
     assert state["round"]["current"] == made.member_ids["Anna"]
 
 
-def test_two_steps_on_the_same_version_advance_once(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
+def test_two_steps_on_the_same_version_advance_once(app, made):
+    anna = live_connection(app, made, "Anna")
     v = version(app, made)
     step = {"kind": "opening", "mode": "open", "based_on": v}
     first = anna.emit("start_round", step, callback=True)
@@ -75,9 +69,9 @@ def test_two_steps_on_the_same_version_advance_once(app, sign_in, made):
     assert second["message"] == "Iemand anders was je voor. Dit is de stand van nu."
 
 
-def test_a_resent_answer_is_stored_once(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
-    joost = connect(app, sign_in, made, "Joost")
+def test_a_resent_answer_is_stored_once(app, made):
+    anna = live_connection(app, made, "Anna")
+    joost = live_connection(app, made, "Joost")
     anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
     answer = {"answer": "speak", "text": "Fijn dat iedereen er is.", "client_id": "joost-1"}
     first = joost.emit("contribute", answer, callback=True)
@@ -88,9 +82,9 @@ def test_a_resent_answer_is_stored_once(app, sign_in, made):
         assert db.session.query(Contribution).count() == 1
 
 
-def test_one_answer_travels_as_one_small_change(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
-    joost = connect(app, sign_in, made, "Joost")
+def test_one_answer_travels_as_one_small_change(app, made):
+    anna = live_connection(app, made, "Anna")
+    joost = live_connection(app, made, "Joost")
     anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
     joost.get_received()
     anna.emit("contribute", {"answer": "speak", "text": "Goedenavond."}, callback=True)
@@ -101,38 +95,38 @@ def test_one_answer_travels_as_one_small_change(app, sign_in, made):
 
 
 @pytest.mark.parametrize("payload", [None, "x", [1, 2], {"answer": "shout"}, {"text": "x" * 2001}])
-def test_malformed_payloads_are_refused_and_change_nothing(app, sign_in, made, payload):
-    joost = connect(app, sign_in, made, "Joost")
+def test_malformed_payloads_are_refused_and_change_nothing(app, made, payload):
+    joost = live_connection(app, made, "Joost")
     v = version(app, made)
     ack = joost.emit("contribute", payload, callback=True)
     assert ack["ok"] is False and ack["error"] == "invalid" and ack["message"]
     assert version(app, made) == v
 
 
-def test_an_unknown_event_is_answered(app, sign_in, made):
-    joost = connect(app, sign_in, made, "Joost")
+def test_an_unknown_event_is_answered(app, made):
+    joost = live_connection(app, made, "Joost")
     ack = joost.emit("explode", {}, callback=True)
     assert ack == {"ok": False, "error": "unknown_event", "message": "Kring kent dit verzoek niet."}
 
 
-def test_a_member_cannot_steer(app, sign_in, made):
-    joost = connect(app, sign_in, made, "Joost")
+def test_a_member_cannot_steer(app, made):
+    joost = live_connection(app, made, "Joost")
     v = version(app, made)
     ack = joost.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
     assert ack["ok"] is False and ack["error"] == "not_allowed"
     assert version(app, made) == v
 
 
-def test_a_guest_follows_but_cannot_answer(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
-    guest = connect(app, sign_in, made, "Wijkteam")
+def test_a_guest_follows_but_cannot_answer(app, made):
+    anna = live_connection(app, made, "Anna")
+    guest = live_connection(app, made, "Wijkteam")
     anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
     assert states(guest)[-1]["round"]["kind"] == "opening"
     ack = guest.emit("contribute", {"answer": "speak", "text": "Mag ik iets zeggen?"}, callback=True)
     assert ack["ok"] is False and ack["error"] == "not_allowed"
 
 
-def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made):
+def test_a_hidden_objection_does_not_travel_before_the_reveal(app, made):
     """With a simultaneous reveal, no phone receives who objected or why until all have answered."""
     from circle import meetings
     from circle.method import RoundMode
@@ -144,8 +138,8 @@ def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made
             meetings.close_round(anna, made.meeting_id)
         meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id, reveal=True)
-    joost = connect(app, sign_in, made, "Joost")
-    dewi = connect(app, sign_in, made, "Dewi")
+    joost = live_connection(app, made, "Joost")
+    dewi = live_connection(app, made, "Dewi")
     joost.get_received()
     ack = dewi.emit("contribute", {"answer": "objection", "text": "Geheime reden", "workable": "x"},
                     callback=True)
@@ -154,12 +148,12 @@ def test_a_hidden_objection_does_not_travel_before_the_reveal(app, sign_in, made
     assert "Geheime reden" not in received and "'answer': 'objection'" not in received
 
 
-def test_connecting_counts_as_connected_and_others_hear_it(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
+def test_connecting_counts_as_connected_and_others_hear_it(app, made):
+    anna = live_connection(app, made, "Anna")
     v = version(app, made)
     [state] = states(anna)
     assert state["connected"] == [made.member_ids["Anna"]]
-    joost = connect(app, sign_in, made, "Joost")
+    joost = live_connection(app, made, "Joost")
     both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])
     assert states(joost)[0]["connected"] == both
     here = {"steerer_away_since": None, "takeover_from": None}  # Anna, who steers, is connected
@@ -168,10 +162,10 @@ def test_connecting_counts_as_connected_and_others_hear_it(app, sign_in, made):
     assert anna.emit("state", callback=True)["state"]["connected"] == both
 
 
-def test_disconnecting_is_heard_by_the_others(app, sign_in, made):
-    anna = connect(app, sign_in, made, "Anna")
-    joost = connect(app, sign_in, made, "Joost")
-    second = connect(app, sign_in, made, "Joost")  # the same member on a second device
+def test_disconnecting_is_heard_by_the_others(app, made):
+    anna = live_connection(app, made, "Anna")
+    joost = live_connection(app, made, "Joost")
+    second = live_connection(app, made, "Joost")  # the same member on a second device
     anna.get_received()
     second.disconnect()
     both = sorted([made.member_ids["Anna"], made.member_ids["Joost"]])

@@ -11,15 +11,8 @@ from circle import create_app
 from circle.__main__ import settle
 from circle.extensions import db, socketio
 from circle.models import Meeting
-from tests.conftest import config_for
+from tests.conftest import config_for, live_connection
 from tests.scenario import everyone_present, samen_vooruit
-
-
-def sign_in_client(app, sign_in, member_id: int):
-    """A test client signed in as the member."""
-    client = app.test_client()
-    sign_in(client, member_id)
-    return client
 
 
 def synchronous(tmp_path, **settings) -> int:
@@ -53,16 +46,13 @@ def test_what_start_up_made_is_frozen_out_of_garbage_collection(app, unfrozen):
     assert "meetings/parts/round.html" in {name for _, name in app.jinja_env.cache.keys()}  # compiled first
 
 
-def test_telling_the_room_gives_its_database_connection_back_before_it_lets_others_run(app, sign_in, monkeypatch):
+def test_telling_the_room_gives_its_database_connection_back_before_it_lets_others_run(app, monkeypatch):
     """Under eventlet a handler parked at the yield after its broadcast must not hold a connection: fifty
     meetings' handlers parked there emptied the pool and steps failed waiting for one."""
     with app.app_context():
         made = samen_vooruit()
         everyone_present(made)
-    console = socketio.test_client(app, flask_test_client=sign_in_client(app, sign_in, made.member_ids["Anna"]),
-                                   auth={"meeting": made.meeting_id, "view": "console"})
-    program = socketio.test_client(app, flask_test_client=sign_in_client(app, sign_in, made.member_ids["Kees"]),
-                                   auth={"meeting": made.meeting_id})
+    console, program = live_connection(app, made, "Anna", view="console"), live_connection(app, made, "Kees")
     at_yield: list[tuple[bool, int]] = []
     monkeypatch.setattr(socketio, "sleep", lambda seconds=0: at_yield.append(
         (db.session().in_transaction(), db.engine.pool.checkedout())))

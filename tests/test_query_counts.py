@@ -31,7 +31,7 @@ from werkzeug.routing import BuildError
 
 from circle import create_app, meetings, record
 from circle.circles import add_member
-from circle.extensions import db, socketio
+from circle.extensions import db
 from circle.method import Phase, Role, RoundKind, RoundMode
 from circle.models import (
     Attendance,
@@ -47,7 +47,7 @@ from circle.models import (
 from tests import databases
 from tests.bigrecord import LARGE, SMALL, Sample, make_big_record, sample
 from tests.scenario import everyone_present, samen_vooruit
-from tests.conftest import config_for, sign_in_with_link
+from tests.conftest import config_for, live_connection, sign_in_with_link
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def test_the_same_arguments_build_the_same_record(app):
 LIVE_BUDGET = {"start_round": 60, "contribute": 44, "close_round": 61, "parts": 22}
 
 
-def live_counts(app, sign_in, extra_members: int) -> dict[str, list[str]]:
+def live_counts(app, extra_members: int) -> dict[str, list[str]]:
     """The statements of a round started, answered and closed, and of a page's `parts` request."""
     with app.app_context():
         made = samen_vooruit()
@@ -219,14 +219,9 @@ def live_counts(app, sign_in, extra_members: int) -> dict[str, list[str]]:
             meetings.mark_attendance(anna, made.meeting_id, member_id, True)
         engine = db.engine
 
-    def connect(name, view=None):
-        client = app.test_client()
-        sign_in(client, made.member_ids[name])
-        auth = {"meeting": made.meeting_id, **({"view": view} if view else {})}
-        return socketio.test_client(app, flask_test_client=client, auth=auth)
-
-    console, joost, aylin, _program = connect("Anna", "console"), connect("Joost", "phone"), \
-        connect("Aylin", "phone"), connect("Kees")
+    console, joost, aylin, _program = (live_connection(app, made, "Anna", view="console"),
+                                       live_connection(app, made, "Joost", view="phone"),
+                                       live_connection(app, made, "Aylin", view="phone"), live_connection(app, made, "Kees"))
 
     def version():
         with app.app_context():
@@ -255,9 +250,9 @@ def live_counts(app, sign_in, extra_members: int) -> dict[str, list[str]]:
     return counted
 
 
-def test_a_live_action_runs_a_bounded_number_of_statements_whatever_the_size_of_the_circle(app, sign_in):
-    small = live_counts(app, sign_in, 0)
-    large = live_counts(app, sign_in, 20)
+def test_a_live_action_runs_a_bounded_number_of_statements_whatever_the_size_of_the_circle(app):
+    small = live_counts(app, 0)
+    large = live_counts(app, 20)
     for name, budget in LIVE_BUDGET.items():
         print(f"\n{name}: {len(small[name])} statements in a circle of 8, {len(large[name])} in one of 28")
         assert len(small[name]) <= budget, "\n\n".join(small[name])

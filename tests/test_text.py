@@ -22,6 +22,7 @@ from circle.text import (
     say,
     without_control_characters,
 )
+from tests.conftest import live_connection
 from tests.scenario import everyone_present, samen_vooruit
 
 RLO, LRI, RLI = "\u202e", "\u2066", "\u2067"
@@ -118,14 +119,8 @@ def test_a_page_form_refuses_a_nul_and_says_so(app, client, made, sign_in, csrf_
     assert counts(app) == before
 
 
-def phone(app, sign_in, made, name, **auth):
-    client = app.test_client()
-    sign_in(client, made.member_ids[name])
-    return socketio.test_client(app, flask_test_client=client, auth={"meeting": made.meeting_id, **auth})
-
-
-def test_a_socket_refuses_control_characters_with_its_own_code(app, sign_in, made):
-    anna = phone(app, sign_in, made, "Anna")
+def test_a_socket_refuses_control_characters_with_its_own_code(app, made):
+    anna = live_connection(app, made, "Anna")
     ack = anna.emit("start_round", {"kind": "opening", "mode": "open"}, callback=True)
     assert ack["ok"], ack
     before = counts(app)
@@ -143,8 +138,8 @@ def test_a_socket_refuses_control_characters_with_its_own_code(app, sign_in, mad
 
 @pytest.mark.parametrize("payload", [{"proposal_id": True}, {"proposal_id": 1.0}, {"proposal_id": "1.0"},
                                      {"proposal_id": [1]}, {"proposal_id": {"id": 1}}, {"proposal_id": 2**31}])
-def test_ids_in_a_payload_are_integers_not_booleans(app, sign_in, made, payload):
-    anna = phone(app, sign_in, made, "Anna")
+def test_ids_in_a_payload_are_integers_not_booleans(app, made, payload):
+    anna = live_connection(app, made, "Anna")
     before = counts(app)
     ack = anna.emit("take_up", payload, callback=True)
     assert not ack["ok"] and ack["error"] == "invalid", ack
@@ -159,4 +154,4 @@ def test_a_meeting_id_that_is_not_an_integer_is_refused_at_connect(app, sign_in,
     sign_in(client, made.member_ids["Joost"])
     sock = socketio.test_client(app, flask_test_client=client, auth={"meeting": meeting})
     assert not sock.is_connected()
-    assert phone(app, sign_in, made, "Joost").is_connected()
+    assert live_connection(app, made, "Joost").is_connected()

@@ -40,12 +40,12 @@ from flask_babel import force_locale  # noqa: E402
 
 from circle import clock, create_app, meetings  # noqa: E402
 from circle.circles import add_member  # noqa: E402
-from circle.extensions import db, socketio  # noqa: E402
+from circle.extensions import db  # noqa: E402
 from circle.method import Role  # noqa: E402
 from circle.models import Meeting, Member  # noqa: E402
 from circle.views import parts  # noqa: E402
 from tests import databases  # noqa: E402
-from tests.conftest import config_for, sign_in_with_link  # noqa: E402
+from tests.conftest import config_for, live_connection  # noqa: E402
 from tests.days import NOW  # noqa: E402
 from tests.scenario import everyone_present, samen_vooruit  # noqa: E402
 
@@ -76,14 +76,8 @@ class Room:
                 meetings.mark_attendance(anna, made.meeting_id, member_id, True)
             self.seated = [made.member_ids[name] for name in made.member_ids] + list(self.others)
         self.meeting_id = made.meeting_id
-        self.console = self.connect(made.member_ids["Anna"], "console" if pages else None)
-        self.others_clients = [self.connect(made.member_ids["Joost"], "phone" if pages else None)]
-
-    def connect(self, member_id: int, view: str | None):
-        client = self.app.test_client()
-        sign_in_with_link(client, member_id)
-        auth = {"meeting": self.meeting_id, **({"view": view} if view else {})}
-        return socketio.test_client(self.app, flask_test_client=client, auth=auth)
+        self.console = live_connection(self.app, made, "Anna", **({"view": "console"} if pages else {}))
+        self.others_clients = [live_connection(self.app, made, "Joost", **({"view": "phone"} if pages else {}))]
 
     def version(self) -> int:
         with self.app.app_context():

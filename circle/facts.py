@@ -15,21 +15,39 @@ from circle.extensions import db
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
     AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, ReadyMark, Round,
-    RoundStatus,
+    RoundStatus, Seat,
 )
 
 
 def round_facts(rnd: Round) -> method.RoundFacts:
-    """A round as the method sees it: its order, who answered, whether it is open, who answers last."""
+    """A round as the method sees it: its order, who answered, whether it is open, who answers last.
+
+    Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
+    plain rows: one answer's check and its message need only who sits where and who answered, not a seat
+    and an answer object for every member (docs/performance.md)."""
+    if "contributions" in sa.inspect(rnd).unloaded:
+        answered = frozenset(db.session.scalars(sa.select(Contribution.member_id)
+                                                .where(Contribution.round_id == rnd.id)))
+    else:
+        answered = frozenset(c.member_id for c in rnd.contributions)
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
-        seats=tuple(s.member_id for s in rnd.seats),
-        answered=frozenset(c.member_id for c in rnd.contributions),
+        seats=tuple(member_id for member_id, _ in seats_of(rnd)),
+        answered=answered,
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,
         last=nominee_of(rnd),
     )
+
+
+def seats_of(rnd: Round) -> list[tuple[int, bool]]:
+    """Who sits in a round in speaking order, each with whether they were added late: from the round where
+    its seats are loaded, else read as rows."""
+    if "seats" not in sa.inspect(rnd).unloaded:
+        return [(s.member_id, s.added_late) for s in rnd.seats]
+    return [(member_id, late) for member_id, late in db.session.execute(
+        sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == rnd.id).order_by(Seat.position))]
 
 
 def nominee_of(rnd: Round) -> int | None:
@@ -43,13 +61,11 @@ def nominee_of(rnd: Round) -> int | None:
         ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version))
 
 
-def open_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round, with its seats and answers; there is at most one."""
+def open_round(meeting: Meeting, whole: bool = True) -> Round | None:
+    """The meeting's open round, with its seats and answers (`whole`) or alone; there is at most one."""
+    query = sa.select(Round).where(Round.meeting_id == meeting.id, Round.status == RoundStatus.OPEN)
     return db.session.scalar(
-        sa.select(Round)
-        .where(Round.meeting_id == meeting.id, Round.status == RoundStatus.OPEN)
-        .options(selectinload(Round.seats), selectinload(Round.contributions))
-    )
+        query.options(selectinload(Round.seats), selectinload(Round.contributions)) if whole else query)
 
 
 def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts:
@@ -143,10 +159,13 @@ def focus_id(meeting: Meeting, waiting: list[int]) -> int | None:
     return waiting[0] if waiting else None
 
 
-def hidden_contributions(rnd: Round | None) -> set[int]:
-    """The answers of a round that may not be seen yet (a simultaneous reveal still waiting)."""
-    if rnd is None or round_facts(rnd).visible:
+def hidden_contributions(rnd: Round | None, facts: method.RoundFacts | None = None) -> set[int]:
+    """The answers of a round that may not be seen yet (a simultaneous reveal still waiting); `facts`: the
+    round's, where the caller has them."""
+    if rnd is None or (facts or round_facts(rnd)).visible:
         return set()
+    if "contributions" in sa.inspect(rnd).unloaded:
+        return set(db.session.scalars(sa.select(Contribution.id).where(Contribution.round_id == rnd.id)))
     return {c.id for c in rnd.contributions}
 
 
@@ -186,13 +205,14 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     ).all()
     waiting = [pid for pid, outcome in items if outcome is None]
     rnd = open_round(meeting) if rnd is UNREAD else rnd
+    rf = round_facts(rnd) if rnd is not None else None
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
     if proposal is not None and proposal.circle_id != meeting.circle_id:
         proposal = None
     objections: tuple[method.ObjectionFacts, ...] = ()
     if proposal is not None:
-        hidden = hidden_contributions(rnd) | hidden_now(meeting.circle_id)
+        hidden = hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)
         objections = tuple(
             method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
             for o in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == proposal.id)
@@ -205,7 +225,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         seated=seated,
         present=frozenset(m for m, here in marked.items() if here),
         quorum=meeting.quorum,
-        round=round_facts(rnd) if rnd is not None else None,
+        round=rf,
         proposal_id=proposal.id if proposal is not None else target,
         proposal=proposal_facts(proposal, rnd is not None) if proposal is not None else None,
         proposer=proposal.proposer_id if proposal is not None else None,

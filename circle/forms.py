@@ -7,15 +7,18 @@ in one place.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask_babel import gettext
+from babel import support
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from circle.method import (
@@ -26,6 +29,12 @@ from circle.text import NoControlCharacters
 
 #: Ids and versions fit the database's integers; anything larger is not ours.
 ID_RANGE = NumberRange(min=1, max=2**31 - 1)
+
+
+@functools.cache
+def wtforms_translations(locale: str) -> support.Translations:
+    """WTForms' catalogue of its messages for one language, read once."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _strip(value: Any) -> Any:
@@ -44,6 +53,11 @@ class KringForm(FlaskForm):
     control_characters: str | None = None
 
     class Meta:
+        def get_translations(self, form):
+            """WTForms' own messages in the request's language: Flask-WTF reads their catalogue from disk for
+            every request, and every live event is one (docs/performance.md)."""
+            return wtforms_translations(str(get_locale()))
+
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):  # TextAreaField too
                 filters = unbound_field.kwargs.get("filters", ())

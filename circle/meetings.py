@@ -8,6 +8,7 @@ in one transaction (see actions.py), and returns `Done`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import sqlalchemy as sa
@@ -252,20 +253,21 @@ def _keep_last(rnd: Round, last: int | None) -> None:
         seat.position = end + 1
 
 
-def _turn_passes(rnd: Round, before: int | None, reread: bool = True) -> None:
+def _turn_passes(rnd: Round, before: int | None, after: method.RoundFacts | None = None) -> None:
     """Where the turn passed to someone else (a round in turn began, an answer, a skip, a late seat),
     their speaking time counts from now (docs/facilitation.md). Flushes what the step wrote.
 
-    `reread=False` where the step wrote through the round's own collections: they are up to date."""
+    `after`: the round's facts after the step, where the step knows them (an answer): nothing is read back."""
     db.session.flush()
-    if reread:
+    if after is None:
         db.session.expire(rnd, ["seats", "contributions"])
-    if round_facts(rnd).current_speaker not in (None, before):
+        after = round_facts(rnd)
+    if after.current_speaker not in (None, before):
         rnd.turn_started_at = clock.now()
 
 
 def _current_speaker(meeting: Meeting) -> int | None:
-    rnd = open_round(meeting)
+    rnd = open_round(meeting, whole=False)
     return round_facts(rnd).current_speaker if rnd is not None else None
 
 
@@ -321,7 +323,7 @@ def contribute(
             version = db.session.get(Meeting, meeting_id).version
             return Done(str(Action.CONTRIBUTE), meeting_id, version, earlier.id, duplicate=True)
         member = member_of_circle(meeting.circle_id, member_id)
-        rnd = open_round(meeting)
+        rnd = open_round(meeting, whole=False)  # who sits and who answered are read as rows (facts.round_facts)
         facts = check_step(actor, meeting, Action.CONTRIBUTE, member.id, rnd=rnd)
         text, workable = text.strip(), workable.strip()
         method.check_text(text, method.CONTRIBUTION_MAX)
@@ -331,7 +333,7 @@ def contribute(
                                   candidates=facts.seated)
         contribution = Contribution(
             round_id=rnd.id,
-            position=len(rnd.contributions) + 1,
+            position=len(facts.round.answered) + 1,  # one answer each (method `check_contribution`)
             member_id=member.id,
             recorded_by_id=actor.id,
             answer=answer,
@@ -339,8 +341,9 @@ def contribute(
             nominee_id=nominee,
             client_id=client_id or None,
         )
-        rnd.contributions.append(contribution)  # the round's answers stay loaded: nothing read again
-        _turn_passes(rnd, facts.round.current_speaker, reread=False)
+        db.session.add(contribution)
+        _turn_passes(rnd, facts.round.current_speaker,
+                     after=dataclasses.replace(facts.round, answered=facts.round.answered | {member.id}))
         data = {
             "round": rnd.id, "contribution": contribution.id, "member": person(member),
             "answer": answer.value, "text": text,

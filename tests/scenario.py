@@ -66,6 +66,16 @@ def everyone_present(made: Circle) -> None:
         meetings.mark_attendance(anna, made.meeting_id, made.member_ids[name], True)
 
 
+def neighbours_present(made: Circle, count: int) -> list[int]:
+    """Add `count` neighbours ("Buur 0", "Buur 1", ...) to the circle as members, marked present at its
+    open meeting after the eight: a larger ring. Their member ids, in ring order."""
+    anna = made.member("Anna")
+    added = [add_member(None, made.circle_id, f"Buur {i}", Role.MEMBER).subject for i in range(count)]
+    for member_id in added:
+        meetings.mark_attendance(anna, made.meeting_id, member_id, True)
+    return added
+
+
 def run_round(made: Circle, kind: RoundKind, answers: dict[str, tuple[Answer, str]] | None = None) -> None:
     """Hold a whole round in turn; everyone speaks unless `answers` says otherwise."""
     anna = made.member("Anna")

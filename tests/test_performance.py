@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from circle import create_app
 from circle.__main__ import settle
 from circle.extensions import db, socketio
+from circle.method import CONTRIBUTION_MAX
 from circle.models import Meeting
 from tests.conftest import config_for, live_connection
 from tests.scenario import everyone_present, samen_vooruit
@@ -62,3 +63,28 @@ def test_telling_the_room_gives_its_database_connection_back_before_it_lets_othe
     assert console.emit("contribute", {"answer": "speak", "text": "Goed."}, callback=True)["ok"]
     assert program.get_received() and console.get_received()  # both were told, pages and programs
     assert at_yield == [(False, 0), (False, 0)]
+
+
+def test_live_events_read_the_form_messages_catalogue_once_per_language(app, monkeypatch):
+    """Every Socket.IO event is a request of its own, and Flask-WTF read WTForms' catalogue from disk for
+    each: an answer waited on a file read. The catalogue is read once per language; the messages stay
+    in the member's language."""
+    from babel import support
+
+    from circle.forms import wtforms_translations
+    wtforms_translations.cache_clear()
+    reads: list[list[str]] = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load", lambda *args, **kwargs: (
+        reads.append([str(locale) for locale in args[1]]) or load(*args, **kwargs)))
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+    console = live_connection(app, made, "Anna")
+    with app.app_context():
+        version = db.session.get(Meeting, made.meeting_id).version
+    for based_on in (version, version, "soon", "later"):
+        assert console.emit("close_round", {"based_on": based_on}, callback=True)["ok"] is False
+    too_long = console.emit("contribute", {"answer": "speak", "text": "x" * (CONTRIBUTION_MAX + 1)}, callback=True)
+    assert too_long["message"] == f"Jouw inbreng: Veld mag niet langer zijn dan {CONTRIBUTION_MAX} karakters."
+    assert reads == [["nl"]]

@@ -30,23 +30,22 @@ from flask import url_for
 from werkzeug.routing import BuildError
 
 from circle import create_app, meetings, record
-from circle.circles import add_member
 from circle.extensions import db
-from circle.method import Phase, Role, RoundKind, RoundMode
+from circle.method import Answer, Phase, RoundKind, RoundMode
 from circle.models import (
     Attendance,
     Circle,
     Contribution,
     LogEntry,
     Meeting,
-    Member,
     Objection,
     Proposal,
     Round,
+    Seat,
 )
 from tests import databases
 from tests.bigrecord import LARGE, SMALL, Sample, make_big_record, sample
-from tests.scenario import everyone_present, samen_vooruit
+from tests.scenario import everyone_present, neighbours_present, samen_vooruit
 from tests.conftest import config_for, live_connection, sign_in_with_link
 
 
@@ -210,13 +209,8 @@ def live_counts(app, extra_members: int) -> dict[str, list[str]]:
     """The statements of a round started, answered and closed, and of a page's `parts` request."""
     with app.app_context():
         made = samen_vooruit()
-        for i in range(extra_members):
-            add_member(None, made.circle_id, f"Buur {i}", Role.MEMBER)
         everyone_present(made)
-        anna = made.member("Anna")
-        for member_id in db.session.scalars(sa.select(Member.id).where(
-                Member.circle_id == made.circle_id, Member.name.startswith("Buur"))).all():
-            meetings.mark_attendance(anna, made.meeting_id, member_id, True)
+        neighbours_present(made, extra_members)
         engine = db.engine
 
     console, joost, aylin, _program = (live_connection(app, made, "Anna", view="console"),
@@ -288,3 +282,35 @@ def test_a_long_meeting_costs_a_new_round_and_a_late_arrival_no_reading_of_its_e
         assert {r.number for r in loaded} <= {7}, sorted(r.number for r in loaded)  # the open round at most
         assert db.session.scalar(sa.select(Attendance.late).where(
             Attendance.meeting_id == made.meeting_id, Attendance.member_id == made.member_ids["Kees"]))
+
+
+def test_one_answer_heard_by_programs_builds_no_seat_or_answer_object_per_member(app):
+    """The check of one answer and the `answer` sent for it need who sits where and who answered: read as
+    rows, not as a seat and an answer object for each member of the ring, which cost more than the
+    statements themselves in a circle of fifty (docs/performance.md)."""
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+        neighbours_present(made, 20)
+        anna = made.member("Anna")
+        meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        for name in ("Anna", "Kees", "Aylin"):
+            meetings.contribute(anna, made.meeting_id, made.member_ids[name], Answer.SPEAK, "Ja.")
+    joost, program = live_connection(app, made, "Joost"), live_connection(app, made, "Kees")
+    loaded: list[object] = []
+
+    def on_load(target, context):
+        loaded.append(target)
+
+    for model in (Seat, Contribution):
+        sa.event.listen(model, "load", on_load)
+    try:
+        ack = joost.emit("contribute", {"answer": "speak", "text": "Goed dat we er zijn."}, callback=True)
+    finally:
+        for model in (Seat, Contribution):
+            sa.event.remove(model, "load", on_load)
+    assert ack["ok"], ack
+    heard = [m["args"][0] for m in program.get_received() if m["name"] == "answer"]
+    assert [h["seat"]["text"] for h in heard] == ["Goed dat we er zijn."]
+    assert heard[0]["seat"]["member"] == made.member_ids["Joost"] and heard[0]["complete"] is False
+    assert [type(o).__name__ for o in loaded] == ["Contribution"]  # the answer itself, for its message

@@ -90,6 +90,17 @@ class RoundView:
         return sum(c.answer == answer for c in self.contributions)
 
 
+def seat_view(facts: method.RoundFacts, member: Member, late: bool, contribution: Contribution | None) -> SeatView:
+    """One seat of a round with these facts: its member, added late or not, and their answer if given."""
+    if contribution is not None:
+        state = contribution.answer.value if facts.visible else "answered"
+    else:
+        state = "current" if member.id == facts.current_speaker and facts.open else "waiting"
+        if facts.open and facts.waits_for_the_rest(member.id):
+            state = "last"
+    return SeatView(member, late, state, contribution if facts.visible else None)
+
+
 def round_view(rnd: Round) -> RoundView:
     """A round as anyone may see it now. Its seats (with their members) and answers are read once."""
     facts = round_facts(rnd)
@@ -97,16 +108,7 @@ def round_view(rnd: Round) -> RoundView:
     given = {c.member_id: c for c in rnd.contributions}
     current = facts.current_speaker if facts.open else None
     by_id: dict[int, Member] = {s.member_id: s.member for s in rnd.seats}
-    seats = []
-    for seat in rnd.seats:
-        contribution = given.get(seat.member_id)
-        if contribution is not None:
-            state = contribution.answer.value if visible else "answered"
-        else:
-            state = "current" if seat.member_id == current else "waiting"
-            if facts.open and facts.waits_for_the_rest(seat.member_id):
-                state = "last"
-        seats.append(SeatView(seat.member, seat.added_late, state, contribution if visible else None))
+    seats = [seat_view(facts, seat.member, seat.added_late, given.get(seat.member_id)) for seat in rnd.seats]
     return RoundView(
         round=rnd,
         facts=facts,

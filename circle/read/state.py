@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id, hidden_now
+from circle.facts import focus_id, hidden_now, round_facts, seats_of
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
-from circle.read.rounds import RoundView, SeatView, round_view
+from circle.read.rounds import RoundView, SeatView, round_view, seat_view
 from circle.models import (
     AgendaItem,
     Attendance,
@@ -219,23 +219,25 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     the proposal's list of objections must show too.
     """
     contribution = db.session.get(Contribution, contribution_id)
-    # After the pages' reading (circle/broadcast.py) the round, its seats and members are in the session:
-    # `get` takes them from there without a query (docs/performance.md).
-    rnd = db.session.get(Round, contribution.round_id, options=WHOLE_ROUND)
+    # After the pages' reading (circle/broadcast.py) the round is in the session with its seats and answers;
+    # without pages, who sits and who answered are read as rows: no seat or answer object per member is built
+    # for one answer (docs/performance.md).
+    rnd = db.session.get(Round, contribution.round_id)
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change
         return None
-    rv = round_view(rnd)
-    if rnd.reveal and rv.facts.complete:
+    facts = round_facts(rnd)
+    if rnd.reveal and facts.complete:
         return None
-    seat = next(s for s in rv.seats if s.member.id == contribution.member_id)
-    current = rv.current.id if rv.current else None
+    late = dict(seats_of(rnd))[contribution.member_id]
+    seat = seat_view(facts, contribution.member, late, contribution)
+    current = facts.current_speaker if facts.open else None
     return {
         "version": version,
         "round": rnd.id,
         "seat": seat_state(seat),
         "current": current,
-        "complete": rv.facts.complete,
+        "complete": facts.complete,
         **turn_state(rnd, current, rnd.meeting.turn_seconds),
     }

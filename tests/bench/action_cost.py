@@ -35,19 +35,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 from flask_babel import force_locale  # noqa: E402
 
-from circle import clock, create_app, meetings  # noqa: E402
-from circle.circles import add_member  # noqa: E402
+from circle import clock, create_app  # noqa: E402
 from circle.extensions import db  # noqa: E402
-from circle.method import Role  # noqa: E402
-from circle.models import Meeting, Member  # noqa: E402
+from circle.models import Meeting  # noqa: E402
 from circle.views import parts  # noqa: E402
 from tests import databases  # noqa: E402
 from tests.conftest import config_for, live_connection  # noqa: E402
 from tests.days import NOW  # noqa: E402
-from tests.scenario import everyone_present, samen_vooruit  # noqa: E402
+from tests.scenario import everyone_present, neighbours_present, samen_vooruit  # noqa: E402
 
 
 def ms(seconds: list[float]) -> str:
@@ -66,15 +63,8 @@ class Room:
         with self.app.app_context():
             flask_migrate.upgrade()
             made = samen_vooruit()
-            for i in range(members - 8):
-                add_member(None, made.circle_id, f"Buur {i}", Role.MEMBER)
             everyone_present(made)
-            anna = made.member("Anna")
-            self.others = db.session.scalars(sa.select(Member.id).where(
-                Member.circle_id == made.circle_id, Member.name.startswith("Buur"))).all()
-            for member_id in self.others:
-                meetings.mark_attendance(anna, made.meeting_id, member_id, True)
-            self.seated = [made.member_ids[name] for name in made.member_ids] + list(self.others)
+            self.seated = [made.member_ids[name] for name in made.member_ids] + neighbours_present(made, members - 8)
         self.meeting_id = made.meeting_id
         self.console = live_connection(self.app, made, "Anna", **({"view": "console"} if pages else {}))
         self.others_clients = [live_connection(self.app, made, "Joost", **({"view": "phone"} if pages else {}))]

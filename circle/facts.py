@@ -183,28 +183,30 @@ def hidden_now(circle_id: int) -> set[int]:
 UNREAD = object()
 
 
-def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD
-                  ) -> method.MeetingFacts:
+def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD,
+                  people: list[Member] | None = None) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
     `proposal_id` names the proposal a step is about; without it, the
     meeting's own focus (`focus_id`). `rnd`: the open round (`open_round`), when
     the caller read it already to write to it or draw it: it is not read twice
-    (docs/performance.md). A handful of queries, whatever the size of the
-    circle's record.
+    (docs/performance.md). `people`: the circle's members, where the caller
+    loaded them to draw them; else they are read as rows (`memberships`). A
+    handful of queries, whatever the size of the circle's record.
     """
     marked = dict(db.session.execute(
         sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
     ).all())
-    people = meeting.circle.members  # the quorum and the pages read them there too: loaded once
-    listed = frozenset(m.id for m in people if m.member_on(meeting.date) or m.id in marked)
+    people = memberships(meeting.circle_id) if people is None else people
+    listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
+                       or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
     items = db.session.execute(
         sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
         .where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position, AgendaItem.id)
     ).all()
     waiting = [pid for pid, outcome in items if outcome is None]
-    rnd = open_round(meeting) if rnd is UNREAD else rnd
+    rnd = open_round(meeting, whole=False) if rnd is UNREAD else rnd
     rf = round_facts(rnd) if rnd is not None else None
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
@@ -224,7 +226,8 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         listed=listed,
         seated=seated,
         present=frozenset(m for m, here in marked.items() if here),
-        quorum=meeting.quorum,
+        quorum=method.quorum_needed(sum(method.expected(m.role, m.joined_on, m.left_on, meeting.date)
+                                        for m in people), meeting.circle.quorum),  # as `Meeting.quorum`
         round=rf,
         proposal_id=proposal.id if proposal is not None else target,
         proposal=proposal_facts(proposal, rnd is not None) if proposal is not None else None,
@@ -243,7 +246,15 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     )
 
 
-def steerer_ids(meeting: Meeting, people: list[Member] | None = None) -> frozenset[int]:
+def memberships(circle_id: int) -> list[sa.Row]:
+    """The circle's memberships as rows (`id`, `role`, `joined_on`, `left_on`, `active`): what the rules ask
+    of them, without a member and a person object built for each (docs/performance.md)."""
+    return db.session.execute(
+        sa.select(Member.id, Member.role, Member.joined_on, Member.left_on, Member.active.label("active"))
+        .where(Member.circle_id == circle_id).order_by(Member.position)).all()
+
+
+def steerer_ids(meeting: Meeting, people: list[Member] | list[sa.Row] | None = None) -> frozenset[int]:
     """Who steers the meeting now: whom the steering went to, else the circle's facilitator
     (docs/facilitation.md)."""
     if meeting.steered_by_id is not None:

@@ -204,7 +204,7 @@ def start_round(
         db.session.add(rnd)
         db.session.flush()
         # One INSERT for every seat (executemany), not one each with its id read back: 50 seats cost
-        # one statement (docs/performance.md). _turn_passes reads them back with the round.
+        # one statement (docs/performance.md). _turn_passes reads them back, as rows.
         db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
                                              for i, m in enumerate(order, start=1)])
         _turn_passes(rnd, None)
@@ -381,7 +381,8 @@ def close_round(actor: Member, meeting_id: int, based_on: int | None = None) -> 
     """Close the open round. A complete consent round decides where the proposal goes next."""
     with unit_of_work():
         meeting = lock_meeting(actor, meeting_id, based_on)
-        rnd = open_round(meeting)  # read once, for the checks and to close it
+        rnd = open_round(meeting, whole=False)  # read once, for the checks and to close it; who sits and who
+        # answered as rows (facts.round_facts), the answers as objects only to conclude a consent round
         facts = check_step(actor, meeting, Action.CLOSE_ROUND, rnd=rnd)
         rnd.status, rnd.closed_at = RoundStatus.CLOSED, utcnow()
         data: dict = {"round": rnd.id, "unanswered": facts.round.waiting}

@@ -162,8 +162,8 @@ def read_meeting(meeting: Meeting) -> Reading:
     An open round is the latest one: it is read once, for the facts and for the ring, whose seats find
     their members among the circle's, already loaded (docs/performance.md)."""
     rnd = open_round(meeting)
-    facts = meeting_facts(meeting, rnd=rnd)
     members = meeting.circle.members
+    facts = meeting_facts(meeting, rnd=rnd, people=members)
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
     rnd = rnd or latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None

@@ -174,7 +174,7 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
             finally:
                 await bench.hang_up(everyone)
 
-        asyncio.run(asyncio.wait_for(session(), 900))
+        bench.measure(session, 900)
     except Exception as failed:  # noqa: BLE001 - reported beside the figures
         results[0].error = (results[0].error or "") + f" {type(failed).__name__}: {failed}"[:400]
     finally:
@@ -221,7 +221,7 @@ def run_bare(m: int, n: int, clients: str, templates: dict, folder: Path, cycles
             finally:
                 await bench.hang_up(everyone)
 
-        asyncio.run(asyncio.wait_for(session(), 900))
+        bench.measure(session, 900)
     except Exception as failed:  # noqa: BLE001
         results[0].error = f"{type(failed).__name__}: {failed}"[:400]
     finally:

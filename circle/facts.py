@@ -25,16 +25,11 @@ def round_facts(rnd: Round) -> method.RoundFacts:
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
     plain rows: one answer's check and its message need only who sits where and who answered, not a seat
     and an answer object for every member (docs/performance.md)."""
-    if "contributions" in sa.inspect(rnd).unloaded:
-        answered = frozenset(db.session.scalars(sa.select(Contribution.member_id)
-                                                .where(Contribution.round_id == rnd.id)))
-    else:
-        answered = frozenset(c.member_id for c in rnd.contributions)
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
         seats=tuple(member_id for member_id, _ in seats_of(rnd)),
-        answered=answered,
+        answered=frozenset(member_id for _, member_id in answers_of(rnd)),
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,
         last=nominee_of(rnd),
@@ -48,6 +43,15 @@ def seats_of(rnd: Round) -> list[tuple[int, bool]]:
         return [(s.member_id, s.added_late) for s in rnd.seats]
     return [(member_id, late) for member_id, late in db.session.execute(
         sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == rnd.id).order_by(Seat.position))]
+
+
+def answers_of(rnd: Round) -> list[tuple[int, int]]:
+    """A round's answers, each as its id and who gave it: from the round where they are loaded, else read
+    as rows."""
+    if "contributions" not in sa.inspect(rnd).unloaded:
+        return [(c.id, c.member_id) for c in rnd.contributions]
+    return [(answer_id, member_id) for answer_id, member_id in db.session.execute(
+        sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == rnd.id))]
 
 
 def nominee_of(rnd: Round) -> int | None:
@@ -164,9 +168,7 @@ def hidden_contributions(rnd: Round | None, facts: method.RoundFacts | None = No
     round's, where the caller has them."""
     if rnd is None or (facts or round_facts(rnd)).visible:
         return set()
-    if "contributions" in sa.inspect(rnd).unloaded:
-        return set(db.session.scalars(sa.select(Contribution.id).where(Contribution.round_id == rnd.id)))
-    return {c.id for c in rnd.contributions}
+    return {answer_id for answer_id, _ in answers_of(rnd)}
 
 
 def hidden_now(circle_id: int) -> set[int]:

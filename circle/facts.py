@@ -228,8 +228,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         listed=listed,
         seated=seated,
         present=frozenset(m for m, here in marked.items() if here),
-        quorum=method.quorum_needed(sum(method.expected(m.role, m.joined_on, m.left_on, meeting.date)
-                                        for m in people), meeting.circle.quorum),  # as `Meeting.quorum`
+        quorum=method.quorum_on(people, meeting.date, meeting.circle.quorum),
         round=rf,
         proposal_id=proposal.id if proposal is not None else target,
         proposal=proposal_facts(proposal, rnd is not None) if proposal is not None else None,

@@ -13,7 +13,7 @@ import datetime as dt
 from circle.method.refusals import require
 from circle.method.terms import SEATED_ROLES, NameDisplay, Role
 
-__all__ = ["membership_covers", "check_leaving", "expected", "quorum_needed", "public_name"]
+__all__ = ["membership_covers", "check_leaving", "expected", "quorum_needed", "quorum_on", "public_name"]
 
 
 def membership_covers(joined_on: dt.date, left_on: dt.date | None, day: dt.date) -> bool:
@@ -44,6 +44,12 @@ def quorum_needed(members: int, quorum: int | None) -> int:
     if quorum is not None:
         return max(1, min(quorum, members))
     return members // 2 + 1
+
+
+def quorum_on(memberships, day: dt.date, quorum: int | None) -> int:
+    """The quorum of a meeting on `day`, from the circle's memberships (anything with `role`, `joined_on`
+    and `left_on`: a member, or a row of one)."""
+    return quorum_needed(sum(expected(m.role, m.joined_on, m.left_on, day) for m in memberships), quorum)
 
 
 def public_name(name: str, display: NameDisplay) -> str:

@@ -62,6 +62,11 @@ class RoundFacts:
         return waiting[0] if waiting else None
 
     @property
+    def speaking_now(self) -> int | None:
+        """Whose turn it is now: the current speaker while the round is open, else nobody."""
+        return self.current_speaker if self.open else None
+
+    @property
     def complete(self) -> bool:
         """Everyone seated has answered."""
         return not self.waiting

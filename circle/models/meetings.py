@@ -17,7 +17,7 @@ from circle.method import (
     RoundKind,
     RoundEnd,
     RoundMode,
-    quorum_needed,
+    quorum_on,
 )
 from circle.models.base import enum_type, utcnow
 
@@ -78,7 +78,7 @@ class Meeting(db.Model):
     def quorum(self) -> int:
         """How many seated members must be present for a consent round: counted from the members
         of the circle on the meeting's date (docs/quorum.md)."""
-        return quorum_needed(len(self.circle.seated_on(self.date)), self.circle.quorum)
+        return quorum_on(self.circle.members, self.date, self.circle.quorum)
 
     def people(self, marked: set[int] | frozenset[int] = frozenset()) -> list[Member]:
         """Who belongs on this meeting's list: members on its date, and anyone marked there (`marked`)."""

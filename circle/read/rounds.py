@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from circle import method
 from circle.extensions import db
-from circle.facts import round_facts
+from circle.facts import hidden_contributions, round_facts
 from circle.method import Answer
 from circle.models import Contribution, LogEntry, Member, Round, RoundStatus, Seat
 
@@ -95,7 +95,7 @@ def seat_view(facts: method.RoundFacts, member: Member, late: bool, contribution
     if contribution is not None:
         state = contribution.answer.value if facts.visible else "answered"
     else:
-        state = "current" if member.id == facts.current_speaker and facts.open else "waiting"
+        state = "current" if member.id == facts.speaking_now else "waiting"
         if facts.open and facts.waits_for_the_rest(member.id):
             state = "last"
     return SeatView(member, late, state, contribution if facts.visible else None)
@@ -106,7 +106,7 @@ def round_view(rnd: Round) -> RoundView:
     facts = round_facts(rnd)
     visible = facts.visible
     given = {c.member_id: c for c in rnd.contributions}
-    current = facts.current_speaker if facts.open else None
+    current = facts.speaking_now
     by_id: dict[int, Member] = {s.member_id: s.member for s in rnd.seats}
     seats = [seat_view(facts, seat.member, seat.added_late, given.get(seat.member_id)) for seat in rnd.seats]
     return RoundView(
@@ -122,7 +122,7 @@ def round_view(rnd: Round) -> RoundView:
 
 def hidden_contribution_ids(rounds: list[Round]) -> set[int]:
     """The answers of these rounds that nobody may see yet."""
-    return {c.id for r in rounds if not round_facts(r).visible for c in r.contributions}
+    return set().union(*(hidden_contributions(r) for r in rounds))
 
 
 def shown() -> sa.ColumnElement[bool]:

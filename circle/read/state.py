@@ -232,7 +232,7 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
         return None
     late = dict(seats_of(rnd))[contribution.member_id]
     seat = seat_view(facts, contribution.member, late, contribution)
-    current = facts.current_speaker if facts.open else None
+    current = facts.speaking_now
     return {
         "version": version,
         "round": rnd.id,

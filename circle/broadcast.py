@@ -18,7 +18,7 @@ from contextlib import contextmanager, nullcontext
 
 from flask import current_app, has_request_context
 
-from circle import presence
+from circle import presence, turns
 from circle.actions import Done
 from circle.extensions import db, socketio
 from circle.read.between import between_state
@@ -92,19 +92,31 @@ def tell_the_room(done: Done) -> None:
         return
     if done.proposal_id is not None:
         tell_the_followers(done.proposal_id)
-    if done.meeting_id is None:
+    if done.meeting_id is None or turns.later(done.meeting_id, lambda: _tell_owed(done.meeting_id)):
         return
-    presence.close_stale(done.meeting_id)  # a revoked sign-in hears nothing more, from any process
-    readers = presence.readers(done.meeting_id)
+    _tell(done.meeting_id, done)
+
+
+def _tell_owed(meeting_id: int) -> None:
+    """At a burst's end (circle/turns.py): the meeting as it stands, read afresh, also after an event that
+    failed."""
+    db.session.rollback()
+    _tell(meeting_id)
+
+
+def _tell(meeting_id: int, done: Done | None = None) -> None:
+    """Tell the meeting's room what `done` changed; without it, the meeting as it stands."""
+    presence.close_stale(meeting_id)  # a revoked sign-in hears nothing more, from any process
+    readers = presence.readers(meeting_id)
     # The pages first: their reading of the meeting stays in the session while it is held here, so the
     # programs' message is built from it without reading the round again (docs/performance.md).
-    reading = _tell_pages(done.meeting_id, readers, done)  # noqa: F841 (held, not used)
+    reading = _tell_pages(meeting_id, readers, done)  # noqa: F841 (held, not used)
     if any(kind == "json" for kind, _ in readers):
-        change = answer_change(done.subject, done.version) if done.action == "contribute" else None
+        change = answer_change(done.subject, done.version) if done and done.action == "contribute" else None
         if change is not None:
-            socketio.emit("answer", change, to=program_room(done.meeting_id))
+            socketio.emit("answer", change, to=program_room(meeting_id))
         else:
-            socketio.emit("state", meeting_state(done.meeting_id), to=program_room(done.meeting_id))
+            socketio.emit("state", meeting_state(meeting_id), to=program_room(meeting_id))
     # What was read for the room is sent: end that reading's transaction, so its database connection goes
     # back to the pool before this green thread yields. Fifty meetings' handlers parked here, each still
     # holding one, left the pool empty and steps waited for it until they failed (docs/performance.md).

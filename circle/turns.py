@@ -21,6 +21,14 @@ meeting's broadcasts leave in the order of its versions. Different meetings
 take turns of their own. A program following a proposal between meetings
 takes that proposal's turn (docs/performance.md, "Taking turns").
 
+While events wait for a meeting's turn, the room is told once they are all
+done rather than after each (`later`): fifty answers given at the same moment
+are each stored and acknowledged at once, and the room hears the meeting as it
+stands after the last, not fifty times in between. The room is never owed for
+long: once the first untold change is `TELL_WITHIN` seconds old it is told,
+waiting or not; a lone event is told at once (docs/performance.md, "A burst
+told once").
+
 The turns live in one process's memory, like the pace of circle/limits.py;
 across processes the database still decides the order of the writes.
 """
@@ -29,21 +37,29 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import g, has_app_context, request
+
+
+#: The longest the room of a meeting may go untold while events keep waiting for its turn, in seconds.
+TELL_WITHIN = 0.2
 
 
 class _Turn:
     """A lock for one meeting (or proposal followed between meetings), forgotten once no event holds or
-    waits for it."""
+    waits for it; how many events wait for it, and what the room is owed (`later`)."""
 
-    __slots__ = ("lock", "__weakref__")
+    __slots__ = ("lock", "waiting", "owed", "owed_since", "__weakref__")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.waiting = 0
+        self.owed: Callable[[], None] | None = None
+        self.owed_since = 0.0
 
 
 _turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
@@ -70,7 +86,8 @@ def turn_of(key: str) -> _Turn:
 
 
 def in_turn(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """A Socket.IO event handler that runs only while it holds its meeting's turn."""
+    """A Socket.IO event handler that runs only while it holds its meeting's turn; the last of a burst
+    tells the room what it is owed."""
 
     @functools.wraps(handler)
     def on_event(*args: Any) -> dict[str, Any]:
@@ -78,7 +95,50 @@ def in_turn(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
         if key is None:
             return handler(*args)
         turn = turn_of(key)  # held here, so it is not forgotten while this event waits
+        with _guard:
+            turn.waiting += 1
         with turn.lock:
-            return handler(*args)
+            with _guard:
+                turn.waiting -= 1
+            g.kring_turn = turn
+            try:
+                return handler(*args)
+            finally:
+                g.pop("kring_turn", None)
+                if turn.owed is not None and not turn.waiting:
+                    _tell(turn)
 
     return on_event
+
+
+def later(meeting_id: int, tell: Callable[[], None]) -> bool:
+    """Leave telling the room of a meeting to the last of the events waiting for its turn; False: tell it now.
+
+    `tell` tells the room everything as it stands by then (not one change), and replaces what was owed.
+    Only from an event holding that turn, while others wait for it, and while what the room is owed is
+    younger than TELL_WITHIN. A change that is told now while something was owed is told whole, by the
+    owed `tell`, which this runs and returns True for.
+    """
+    turn = _current(f"meeting:{meeting_id}")
+    if turn is None:
+        return False
+    if turn.owed is None:
+        if not turn.waiting:
+            return False
+        turn.owed_since = time.monotonic()
+    turn.owed = tell
+    if not turn.waiting or time.monotonic() - turn.owed_since >= TELL_WITHIN:
+        _tell(turn)
+    return True
+
+
+def _current(key: str) -> _Turn | None:
+    """The turn this event holds, if it is the turn of `key`."""
+    turn = g.get("kring_turn") if has_app_context() else None
+    return turn if turn is not None and _key() == key else None
+
+
+def _tell(turn: _Turn) -> None:
+    tell, turn.owed = turn.owed, None
+    if tell is not None:
+        tell()

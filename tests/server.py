@@ -312,11 +312,13 @@ class Phone:
         self.resyncs = 0
         self.changes_applied = 0
         self.answers_heard: list[dict] = []
+        #: Every `state` the server sent unasked (not the answers to `state` requests).
+        self.states_heard: list[dict] = []
         #: Drop the next `answer` as if it were lost, to see the phone catch up.
         self.miss_next_answer = False
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
-        self.sio.on("state", self._take)
+        self.sio.on("state", self._on_state)
         self.sio.on("answer", self._on_answer)
         self.sio.on("presence", self._on_presence)
         #: Whose phones are connected, as the latest state or `presence` said.
@@ -340,6 +342,21 @@ class Phone:
             if self.state is None or state["version"] >= self.state["version"]:
                 self.state = state
                 self.online = state.get("connected")
+
+    def _on_state(self, state: dict) -> None:
+        with self.lock:
+            self.states_heard.append(state)
+        self._take(state)
+
+    def told_answers(self, round_id: int) -> set[int]:
+        """Whose answers in a round the server told this phone of, unasked: one at a time (`answer`), or
+        in a `state` (answers that waited for the meeting's turn are told once, circle/turns.py)."""
+        with self.lock:
+            told = {c["seat"]["member"] for c in self.answers_heard if c["round"] == round_id}
+            for state in self.states_heard:
+                if state["round"] and state["round"]["id"] == round_id:
+                    told |= {s["member"] for s in state["round"]["seats"] if s["answered"]}
+        return told
 
     def _on_presence(self, change: dict) -> None:
         with self.lock:

@@ -21,13 +21,16 @@ meeting's broadcasts leave in the order of its versions. Different meetings
 take turns of their own. A program following a proposal between meetings
 takes that proposal's turn (docs/performance.md, "Taking turns").
 
-While events wait for a meeting's turn, the room is told once they are all
-done rather than after each (`later`): fifty answers given at the same moment
-are each stored and acknowledged at once, and the room hears the meeting as it
-stands after the last, not fifty times in between. The room is never owed for
-long: once the first untold change is `TELL_WITHIN` seconds old it is told,
-waiting or not; a lone event is told at once (docs/performance.md, "A burst
-told once").
+While events come one right after the other for a meeting's turn, the room
+is told once they are all done rather than after each (`later`): fifty answers
+given at the same moment are each stored and acknowledged at once, and the
+room hears the meeting as it stands after the last, not fifty times in
+between. A lone event, and the first of a burst, are told at once, alone; so
+is each of a queue that does not come right after the one before (fifty
+meetings answering at once share the process, and each meeting's next answer
+comes only after the others' turns). The room is never owed for long: once
+the first untold change is TELL_WITHIN seconds old it is told, waiting or not
+(docs/performance.md, "A burst told once").
 
 The turns live in one process's memory, like the pace of circle/limits.py;
 across processes the database still decides the order of the writes.
@@ -37,29 +40,35 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from flask import g, has_app_context, request
 
+from circle import clock
+
 
 #: The longest the room of a meeting may go untold while events keep waiting for its turn, in seconds.
 TELL_WITHIN = 0.2
+#: An event that took the turn within this many seconds of the one before came in the same burst.
+BURST_GAP = 0.02
 
 
 class _Turn:
     """A lock for one meeting (or proposal followed between meetings), forgotten once no event holds or
     waits for it; how many events wait for it, and what the room is owed (`later`)."""
 
-    __slots__ = ("lock", "waiting", "owed", "owed_since", "__weakref__")
+    __slots__ = ("lock", "waiting", "owed", "owed_since", "let_go", "taken_after", "__weakref__")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.waiting = 0
         self.owed: Callable[[], None] | None = None
         self.owed_since = 0.0
+        #: When the last event let the turn go, and how long the turn was free before this one took it.
+        self.let_go = float("-inf")
+        self.taken_after = float("inf")
 
 
 _turns: weakref.WeakValueDictionary[str, _Turn] = weakref.WeakValueDictionary()
@@ -100,6 +109,7 @@ def in_turn(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
         with turn.lock:
             with _guard:
                 turn.waiting -= 1
+            turn.taken_after = clock.stopwatch() - turn.let_go
             g.kring_turn = turn
             try:
                 return handler(*args)
@@ -107,6 +117,7 @@ def in_turn(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
                 g.pop("kring_turn", None)
                 if turn.owed is not None and not turn.waiting:
                     _tell(turn)
+                turn.let_go = clock.stopwatch()
 
     return on_event
 
@@ -115,19 +126,20 @@ def later(meeting_id: int, tell: Callable[[], None]) -> bool:
     """Leave telling the room of a meeting to the last of the events waiting for its turn; False: tell it now.
 
     `tell` tells the room everything as it stands by then (not one change), and replaces what was owed.
-    Only from an event holding that turn, while others wait for it, and while what the room is owed is
-    younger than TELL_WITHIN. A change that is told now while something was owed is told whole, by the
-    owed `tell`, which this runs and returns True for.
+    Only from an event holding that turn that came in a burst (BURST_GAP) while others wait for it, and
+    while what the room is owed is younger than TELL_WITHIN. A change that is told now while something
+    was owed is told whole, by the owed `tell`, which this runs and returns True for.
     """
     turn = _current(f"meeting:{meeting_id}")
     if turn is None:
         return False
+    now = clock.stopwatch()
     if turn.owed is None:
-        if not turn.waiting:
+        if not turn.waiting or turn.taken_after > BURST_GAP:
             return False
-        turn.owed_since = time.monotonic()
+        turn.owed_since = now
     turn.owed = tell
-    if not turn.waiting or time.monotonic() - turn.owed_since >= TELL_WITHIN:
+    if not turn.waiting or now - turn.owed_since >= TELL_WITHIN:
         _tell(turn)
     return True
 

@@ -29,10 +29,16 @@ LANGUAGE_LABELS = {"ar": "عربي"}
 
 def select_locale() -> str:
     """The language of this request: the choice made on this phone, else the person's, else their
-    browser's, else Dutch. A signed-in person's choice goes with them to every phone they sign in on."""
+    browser's, else Dutch. A signed-in person's choice goes with them to every phone they sign in on.
+
+    An event on a live connection speaks the language the connection was made in (circle/live.py), as
+    the parts its page is sent do: worked out once, not from the person's row at every event."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
+    connected_in = request.environ.get("kring.lang")  # a live connection keeps the language it connected in
+    if connected_in in languages:
+        return connected_in
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -205,6 +205,7 @@ def _connect_to_proposal(auth: dict) -> None:
     request.environ["kring.proposal"] = proposal_id
     request.environ["kring.member"] = me.id
     request.environ["kring.version"] = current_user.sign_in_version
+    request.environ["kring.lang"] = str(get_locale())
     join_room(proposal_room(proposal_id))
     presence.connect_to_proposal(request.sid, proposal_id, me.id, current_user.sign_in_version)
     _close_due()
@@ -236,6 +237,7 @@ def connect(auth: Any = None):
         kind, lang = kind_of(me, view, meeting), str(get_locale())
         join_room(page_room(meeting_id, kind, lang))
     request.environ["kring.page"] = (kind, lang)
+    request.environ["kring.lang"] = lang  # every later event of this connection speaks it (i18n.select_locale)
     presence.connect(request.sid, meeting_id, me.id, kind, lang, current_user.sign_in_version)
     back = presence.steerer_came_or_went([meeting_id])
     if view is None:

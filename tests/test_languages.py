@@ -9,8 +9,9 @@ import pytest
 from flask import render_template
 
 from circle import LANGUAGES
-from circle.extensions import db
+from circle.extensions import db, socketio
 from circle.letters import writing_to
+from circle.method import MESSAGES
 from circle.models import Member
 from tests import scenario
 
@@ -106,3 +107,23 @@ def test_a_mail_in_arabic_reads_right_to_left(app, made):
             html = render_template("notices/mail.html", person=person, told=[], digest=False, preferences="/")
     assert html_tag(html) == '<html lang="ar" dir="rtl">'
     assert "مرحباً" in html
+
+
+def test_a_live_connection_speaks_the_language_it_connected_in(app, made, sign_in):
+    """Its refusals as its page: the language is worked out once, when the phone connects, not from the
+    person's row at every event (circle/i18n.py, docs/performance.md). Choosing another language reloads
+    the page, which connects anew."""
+    aylin = made.member_ids["Aylin"]
+    with app.app_context():
+        db.session.get(Member, aylin).person.language = "en"
+        db.session.commit()
+    phone = app.test_client()
+    sign_in(phone, aylin)
+    sock = socketio.test_client(app, flask_test_client=phone, auth={"meeting": made.meeting_id})
+    assert sock.is_connected()
+    with app.app_context():
+        db.session.get(Member, aylin).person.language = "tr"  # chosen meanwhile, on another phone
+        db.session.commit()
+    ack = sock.emit("contribute", {"answer": "speak", "text": "Ja."}, callback=True)
+    assert ack["ok"] is False and ack["message"] == MESSAGES[ack["error"]], ack  # the English words
+    sock.disconnect()

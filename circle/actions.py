@@ -92,9 +92,10 @@ def check_step(actor: Member, meeting: Meeting, action: Action, target=None,
 
     The same rule decides which steps the pages offer (`method.available`), so
     what a button offers is what is accepted. `rnd`: the open round, when the
-    step read it already (`facts.open_round`).
+    step read it already (`facts.open_round`). A step about the open round
+    alone (`method.ROUND_STEPS`: an answer) is checked on its facts only.
     """
-    facts = meeting_facts(meeting, proposal_id, rnd)
+    facts = meeting_facts(meeting, proposal_id, rnd, round_only=action in method.ROUND_STEPS)
     method.check_step(facts, meeting_role(actor, meeting), actor.id, action, target, **details)
     return facts
 

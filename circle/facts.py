@@ -186,7 +186,7 @@ UNREAD = object()
 
 
 def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD,
-                  people: list[Member] | None = None) -> method.MeetingFacts:
+                  people: list[Member] | None = None, round_only: bool = False) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
     `proposal_id` names the proposal a step is about; without it, the
@@ -195,6 +195,8 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     (docs/performance.md). `people`: the circle's members, where the caller
     loaded them to draw them; else they are read as rows (`memberships`). A
     handful of queries, whatever the size of the circle's record.
+    `round_only`: only the method's ROUND_FACTS, for a step in ROUND_STEPS; the
+    others keep their defaults, which its rule does not read.
     """
     marked = dict(db.session.execute(
         sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
@@ -203,13 +205,17 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
                        or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
+    present = frozenset(m for m, here in marked.items() if here)
+    rnd = open_round(meeting, whole=False) if rnd is UNREAD else rnd
+    rf = round_facts(rnd) if rnd is not None else None
+    if round_only:
+        return method.MeetingFacts(status=meeting.status, listed=listed, seated=seated, present=present,
+                                   round=rf, now=clock.now())
     items = db.session.execute(
         sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
         .where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position, AgendaItem.id)
     ).all()
     waiting = [pid for pid, outcome in items if outcome is None]
-    rnd = open_round(meeting, whole=False) if rnd is UNREAD else rnd
-    rf = round_facts(rnd) if rnd is not None else None
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
     if proposal is not None and proposal.circle_id != meeting.circle_id:
@@ -227,7 +233,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         status=meeting.status,
         listed=listed,
         seated=seated,
-        present=frozenset(m for m, here in marked.items() if here),
+        present=present,
         quorum=method.quorum_on(people, meeting.date, meeting.circle.quorum),
         round=rf,
         proposal_id=proposal.id if proposal is not None else target,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -44,6 +44,41 @@ def start(phase, kind=CONSENT, mode=IN_TURN, reveal=False, present=5, quorum=3, 
 
 def rnd(kind=CONSENT, mode=IN_TURN, seats=(1, 2, 3), answered=(), open=True):
     return RoundFacts(kind, mode, tuple(seats), frozenset(answered), open)
+
+
+class OnlyTheRound:
+    """A meeting's facts of which a rule may read the method's ROUND_FACTS and nothing else."""
+
+    def __init__(self, facts: m.MeetingFacts) -> None:
+        self._facts = facts
+
+    def __getattr__(self, name: str):
+        assert name in m.ROUND_FACTS, f"the rule read {name}, which is not among ROUND_FACTS"
+        return getattr(self._facts, name)
+
+
+people = st.frozensets(st.integers(1, 5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(action=st.sampled_from(sorted(m.ROUND_STEPS)), status=st.sampled_from(MeetingStatus),
+       seated=people, present=people, role=st.sampled_from(Role), actor=st.integers(1, 5),
+       target=st.integers(1, 5), answer=st.sampled_from(Answer),
+       round_facts=st.none() | st.builds(RoundFacts, st.sampled_from(RoundKind), st.sampled_from(RoundMode),
+                                         st.lists(st.integers(1, 5), unique=True).map(tuple), people,
+                                         st.booleans(), st.booleans()))
+def test_a_step_about_the_open_round_reads_only_the_rounds_facts(action, status, seated, present, role, actor,
+                                                                 target, answer, round_facts):
+    """An answer is checked on ROUND_FACTS alone (circle/facts.py reads no more for it: docs/performance.md),
+    so its rule, and the check of the answer itself, must not read anything else: the proposal, the
+    agenda, who steers and the ready check keep their defaults then, and would be wrong."""
+    facts = OnlyTheRound(m.MeetingFacts(status=status, listed=seated | present, seated=seated, present=present,
+                                        round=round_facts))
+    try:
+        m.check_step(facts, role, actor, action, target)
+        m.check_contribution(facts.round, target, answer, "Ja.", reason="Ja.", candidates=facts.seated)
+    except RuleBroken:
+        pass
 
 
 # --- Messages and permissions ---------------------------------------------------------

@@ -34,7 +34,8 @@ from circle.method.terms import (
     RoundMode,
 )
 
-__all__ = ["ObjectionFacts", "MeetingFacts", "MEETING_STEPS", "check_step", "available", "Offers"]
+__all__ = ["ObjectionFacts", "MeetingFacts", "MEETING_STEPS", "ROUND_FACTS", "ROUND_STEPS", "check_step",
+           "available", "Offers"]
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,14 @@ MEETING_STEPS: dict[Action, StepRule] = {
     Action.HAND_OVER: StepRule(lambda f: sorted(f.present_seated - f.steerers), _hand_over),
     Action.TAKE_OVER: StepRule(_the_meeting, _take_over),
 }
+
+
+#: What a rule about the open round alone reads of a meeting: its status, who is on its list, who sits and
+#: who is present, and the round. Not the proposal, the agenda, who steers or the ready check.
+ROUND_FACTS = frozenset({"status", "listed", "seated", "present", "present_seated", "round", "now"})
+#: The steps whose rules read ROUND_FACTS and nothing else: an answer, the step taken most, is checked on
+#: those only (tests/test_method.py holds the rule to it; docs/performance.md).
+ROUND_STEPS = frozenset({Action.CONTRIBUTE})
 
 
 def check_step(facts: MeetingFacts, role: Role | None, actor: int | None, action: Action,

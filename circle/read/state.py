@@ -30,7 +30,6 @@ from circle.models import (
     Objection,
     Proposal,
     Round,
-    Seat,
 )
 
 
@@ -38,16 +37,17 @@ def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
-#: A round's seats with their members and its answers, each read by one query whatever the ring's size.
-WHOLE_ROUND = (selectinload(Round.seats).selectinload(Seat.member),
-               selectinload(Round.contributions).selectinload(Contribution.recorded_by))
-
-
 def latest_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round, or else the one that closed last."""
+    """The meeting's open round, or else the one that closed last, with its seats and its answers, each read
+    by one query whatever the ring's size.
+
+    Whoever sits in it, and whoever recorded an answer, is a member of the circle: they are found among
+    `meeting.circle.members`, which the state and the pages read anyway, not read again, nor each built a
+    second time, for the round (docs/performance.md)."""
+    meeting.circle.members  # in the session while the caller holds the meeting (SQLAlchemy holds objects weakly)
     return db.session.scalar(
         sa.select(Round).where(Round.meeting_id == meeting.id).order_by(Round.number.desc()).limit(1)
-        .options(*WHOLE_ROUND)
+        .options(selectinload(Round.seats), selectinload(Round.contributions))
     )
 
 

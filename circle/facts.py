@@ -19,16 +19,17 @@ from circle.models import (
 )
 
 
-def round_facts(rnd: Round) -> method.RoundFacts:
+def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None) -> method.RoundFacts:
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
     plain rows: one answer's check and its message need only who sits where and who answered, not a seat
-    and an answer object for every member (docs/performance.md)."""
+    and an answer object for every member (docs/performance.md). `seats`: `seats_of(rnd)`, where the
+    caller read them already."""
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
-        seats=tuple(member_id for member_id, _ in seats_of(rnd)),
+        seats=tuple(member_id for member_id, _ in (seats_of(rnd) if seats is None else seats)),
         answered=frozenset(member_id for _, member_id in answers_of(rnd)),
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,

@@ -284,6 +284,11 @@ def test_a_long_meeting_costs_a_new_round_and_a_late_arrival_no_reading_of_its_e
             Attendance.meeting_id == made.meeting_id, Attendance.member_id == made.member_ids["Kees"]))
 
 
+#: The most statements one answer may run where only programs listen: its check on the round's facts
+#: alone (method ROUND_STEPS), its write and log entry, and its `answer` message, the seats read once.
+PROGRAMS_ANSWER_BUDGET = 21
+
+
 def test_one_answer_heard_by_programs_builds_no_seat_or_answer_object_per_member(app):
     """The check of one answer and the `answer` sent for it need who sits where and who answered: read as
     rows, not as a seat and an answer object for each member of the ring, which cost more than the
@@ -302,14 +307,24 @@ def test_one_answer_heard_by_programs_builds_no_seat_or_answer_object_per_member
     def on_load(target, context):
         loaded.append(target)
 
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
     for model in (Seat, Contribution):
         sa.event.listen(model, "load", on_load)
+    sa.event.listen(engine, "before_cursor_execute", seen)
     try:
         ack = joost.emit("contribute", {"answer": "speak", "text": "Goed dat we er zijn."}, callback=True)
     finally:
         for model in (Seat, Contribution):
             sa.event.remove(model, "load", on_load)
+        sa.event.remove(engine, "before_cursor_execute", seen)
     assert ack["ok"], ack
+    assert len(statements) <= PROGRAMS_ANSWER_BUDGET, "\n\n".join(statements)
     heard = [m["args"][0] for m in program.get_received() if m["name"] == "answer"]
     assert [h["seat"]["text"] for h in heard] == ["Goed dat we er zijn."]
     assert heard[0]["seat"]["member"] == made.member_ids["Joost"] and heard[0]["complete"] is False

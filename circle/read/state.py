@@ -227,10 +227,11 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change
         return None
-    facts = round_facts(rnd)
+    seats = seats_of(rnd)
+    facts = round_facts(rnd, seats)
     if rnd.reveal and facts.complete:
         return None
-    late = dict(seats_of(rnd))[contribution.member_id]
+    late = dict(seats)[contribution.member_id]
     seat = seat_view(facts, contribution.member, late, contribution)
     current = facts.speaking_now
     return {

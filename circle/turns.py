@@ -49,8 +49,10 @@ from flask import g, has_app_context, request
 from circle import clock
 
 
-#: The longest the room of a meeting may go untold while events keep waiting for its turn, in seconds.
-TELL_WITHIN = 0.2
+#: The longest the room of a meeting may go untold while events keep waiting for its turn, in seconds. Each
+#: telling of a burst sends the whole meeting, which grows with the circle, as the burst's length does: told
+#: more often, what a phone receives would grow with the square of the circle (docs/performance.md).
+TELL_WITHIN = 1.0
 #: An event that took the turn within this many seconds of the one before came in the same burst.
 BURST_GAP = 0.02
 

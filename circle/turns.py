@@ -118,7 +118,7 @@ def in_turn(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
             finally:
                 g.pop("kring_turn", None)
                 if turn.owed is not None and not turn.waiting:
-                    _tell(turn)
+                    _settle(turn)
                 turn.let_go = clock.stopwatch()
 
     return on_event
@@ -142,7 +142,7 @@ def later(meeting_id: int, tell: Callable[[], None]) -> bool:
         turn.owed_since = now
     turn.owed = tell
     if not turn.waiting or now - turn.owed_since >= TELL_WITHIN:
-        _tell(turn)
+        _settle(turn)
     return True
 
 
@@ -152,7 +152,8 @@ def _current(key: str) -> _Turn | None:
     return turn if turn is not None and _key() == key else None
 
 
-def _tell(turn: _Turn) -> None:
+def _settle(turn: _Turn) -> None:
+    """Tell the room what it is owed, once."""
     tell, turn.owed = turn.owed, None
     if tell is not None:
         tell()

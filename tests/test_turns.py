@@ -107,10 +107,12 @@ class Burst:
 
         @turns.in_turn
         def handler(name: str, holding: threading.Event | None, release: threading.Event | None,
-                    tells: bool) -> dict:
+                    tells: bool | None) -> dict:
             if holding is not None:
                 holding.set()
                 assert release.wait(10)
+            if tells is None:
+                raise RuntimeError(f"{name} broke")
             if tells and not turns.later(1, lambda: self.told.append(f"everything after {name}")):
                 self.told.append(f"{name} alone")
             return {"ok": True}
@@ -128,9 +130,14 @@ class Burst:
         return thread, release
 
     def _start(self, name, holding, release, tells) -> threading.Thread:
+        """`tells`: True, False (a refused step), or None: the event breaks."""
         def run() -> None:
             with self.app.test_request_context(environ_overrides={"kring.meeting": 1}):
-                self.handler(name, holding, release, tells)
+                if tells is None:
+                    with pytest.raises(RuntimeError):
+                        self.handler(name, holding, release, tells)
+                else:
+                    self.handler(name, holding, release, tells)
         thread = threading.Thread(target=run)
         thread.start()
         return thread
@@ -163,19 +170,29 @@ def test_events_that_waited_for_the_turn_tell_the_room_once_after_the_last(burst
     assert turns.turn_of("meeting:1").waiting == 0
 
 
-def test_what_the_room_is_owed_is_told_by_the_last_event_even_one_that_tells_nothing(burst: Burst):
+def owed_then(burst: Burst, last: str, tells: bool | None) -> list[str]:
+    """An opening, then an answer that takes the turn right after it and leaves the telling to the event
+    waiting behind it, `last` (`tells` as in Burst._start); what was told."""
     opening, release_opening = burst.held("opening")
     answer_holding, answer_release = threading.Event(), threading.Event()
     answer = burst._start("the answer", answer_holding, answer_release, True)
     burst.wait_until_waiting(1)
     release_opening.set()
     assert answer_holding.wait(10)
-    refused = burst.event("a refused step", tells=False)
+    after = burst._start(last, None, None, tells)
     burst.wait_until_waiting(1)
     answer_release.set()
-    for thread in (opening, answer, refused):
+    for thread in (opening, answer, after):
         thread.join(10)
-    assert burst.told == ["opening alone", "everything after the answer"]
+    return burst.told
+
+
+def test_what_the_room_is_owed_is_told_by_the_last_event_even_one_that_tells_nothing(burst: Burst):
+    assert owed_then(burst, "a refused step", tells=False) == ["opening alone", "everything after the answer"]
+
+
+def test_what_the_room_is_owed_is_told_even_when_the_last_event_breaks(burst: Burst):
+    assert owed_then(burst, "a step that breaks", tells=None) == ["opening alone", "everything after the answer"]
 
 
 def test_the_room_is_not_left_untold_longer_than_tell_within(burst: Burst, monkeypatch):

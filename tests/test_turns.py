@@ -142,6 +142,16 @@ class Burst:
         thread.start()
         return thread
 
+    def first_then(self, *names: str) -> list[str]:
+        """"first" holds the turn while the events `names` queue behind it, then lets go; what was told."""
+        first, release = self.held("first")
+        others = [self.event(name) for name in names]
+        self.wait_until_waiting(len(names))
+        release.set()
+        for thread in (first, *others):
+            thread.join(10)
+        return self.told
+
     def wait_until_waiting(self, count: int) -> None:
         wait_for(lambda: turns.turn_of("meeting:1").waiting == count, 10, what=f"{count} waiting for the turn")
 
@@ -159,14 +169,9 @@ def test_a_lone_event_tells_the_room_at_once(burst: Burst):
 
 
 def test_events_that_waited_for_the_turn_tell_the_room_once_after_the_last(burst: Burst):
-    first, release = burst.held("first")  # the first of a burst: told at once, alone
-    others = [burst.event(name) for name in ("second", "third", "fourth")]
-    burst.wait_until_waiting(3)
-    release.set()
-    for thread in (first, *others):
-        thread.join(10)
-    assert burst.told[0] == "first alone"
-    assert burst.told[1:] in (["everything after second"], ["everything after third"], ["everything after fourth"])
+    told = burst.first_then("second", "third", "fourth")  # the first of a burst: told at once, alone
+    assert told[0] == "first alone"
+    assert told[1:] in (["everything after second"], ["everything after third"], ["everything after fourth"])
     assert turns.turn_of("meeting:1").waiting == 0
 
 
@@ -197,26 +202,14 @@ def test_what_the_room_is_owed_is_told_even_when_the_last_event_breaks(burst: Bu
 
 def test_the_room_is_not_left_untold_longer_than_tell_within(burst: Burst, monkeypatch):
     monkeypatch.setattr(turns, "TELL_WITHIN", 0.0)
-    first, release = burst.held("first")
-    others = [burst.event(name) for name in ("second", "third")]
-    burst.wait_until_waiting(2)
-    release.set()
-    for thread in (first, *others):
-        thread.join(10)
-    assert burst.told[0] == "first alone"
-    assert sorted(burst.told[1:]) in (["everything after second", "third alone"],
-                                      ["everything after third", "second alone"])
+    told = burst.first_then("second", "third")
+    assert told[0] == "first alone"
+    assert sorted(told[1:]) in (["everything after second", "third alone"], ["everything after third", "second alone"])
 
 
 def test_events_that_do_not_come_right_after_each_other_are_told_one_by_one(burst: Burst, monkeypatch):
     monkeypatch.setattr(turns, "BURST_GAP", -1.0)  # as with many meetings sharing the process
-    first, release = burst.held("first")
-    others = [burst.event(name) for name in ("second", "third")]
-    burst.wait_until_waiting(2)
-    release.set()
-    for thread in (first, *others):
-        thread.join(10)
-    assert sorted(burst.told) == ["first alone", "second alone", "third alone"]
+    assert sorted(burst.first_then("second", "third")) == ["first alone", "second alone", "third alone"]
 
 
 # --- On the real server -------------------------------------------------------------------

@@ -78,15 +78,8 @@ def tell_the_room(done: Done) -> None:
     """Tell everyone following the meeting what `done` changed; nothing for a duplicate, a no-op or a refusal.
 
     A step between meetings tells those following its proposal; when it changed a
-    meeting's agenda too, that meeting's room hears it as well.
-
-    Once its messages are queued it lets the other green threads run once
-    (`socketio.sleep(0)`): under eventlet neither SQLite nor drawing yields, so
-    when many answer at once the writers would get their turn only after every
-    answer was stored and drawn. Measured with tests/bench/live_latency.py, the
-    yield here brought everyone's answers to everyone sooner; a yield before
-    reading and drawing made the first answer arrive later, since it put this
-    answer behind all the others waiting to be handled (docs/performance.md).
+    meeting's agenda too, that meeting's room hears it as well. Answers that
+    came in a burst are told once, by the last of them (circle/turns.py).
     """
     if done.duplicate or done.unchanged:
         return
@@ -105,7 +98,16 @@ def _tell_owed(meeting_id: int) -> None:
 
 
 def _tell(meeting_id: int, done: Done | None = None) -> None:
-    """Tell the meeting's room what `done` changed; without it, the meeting as it stands."""
+    """Tell the meeting's room what `done` changed; without it, the meeting as it stands.
+
+    Once its messages are queued it lets the other green threads run once
+    (`socketio.sleep(0)`): under eventlet neither SQLite nor drawing yields, so
+    when many answer at once the writers would get their turn only after every
+    answer was stored and drawn. Measured with tests/bench/live_latency.py, the
+    yield here brought everyone's answers to everyone sooner; a yield before
+    reading and drawing made the first answer arrive later, since it put this
+    answer behind all the others waiting to be handled (docs/performance.md).
+    """
     presence.close_stale(meeting_id)  # a revoked sign-in hears nothing more, from any process
     readers = presence.readers(meeting_id)
     # The pages first: their reading of the meeting stays in the session while it is held here, so the

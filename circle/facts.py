@@ -179,7 +179,12 @@ def hidden_now(circle_id: int) -> set[int]:
         sa.select(Round).where(Round.circle_id == circle_id, Round.status == RoundStatus.OPEN,
                                Round.reveal.is_(True))
         .options(selectinload(Round.seats), selectinload(Round.contributions)))
-    return {cid for rnd in rounds for cid in hidden_contributions(rnd)}
+    return hidden_contribution_ids(rounds)
+
+
+def hidden_contribution_ids(rounds: list[Round]) -> set[int]:
+    """The answers of these rounds that nobody may see yet."""
+    return set().union(*(hidden_contributions(r) for r in rounds))
 
 
 #: `meeting_facts` reads the open round itself unless given it.

@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method
 from circle.extensions import db
-from circle.facts import hidden_now
+from circle.facts import hidden_contribution_ids, hidden_now
 from circle.method import Answer, ObjectionStatus, RoundKind
 from circle.read import corrections
 from circle.read.followup import task_entries
-from circle.read.rounds import hidden_contribution_ids, round_view, withdrawals_recorded
+from circle.read.rounds import round_view, withdrawals_recorded
 from circle.models import (
     AgendaItem,
     Attendance,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from circle import method
 from circle.extensions import db
-from circle.facts import hidden_contributions, round_facts
+from circle.facts import round_facts
 from circle.method import Answer
 from circle.models import Contribution, LogEntry, Member, Round, RoundStatus, Seat
 
@@ -118,11 +118,6 @@ def round_view(rnd: Round) -> RoundView:
         current=by_id.get(current) if current is not None else None,
         waiting=[by_id[m] for m in facts.waiting],
     )
-
-
-def hidden_contribution_ids(rounds: list[Round]) -> set[int]:
-    """The answers of these rounds that nobody may see yet."""
-    return set().union(*(hidden_contributions(r) for r in rounds))
 
 
 def shown() -> sa.ColumnElement[bool]:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from circle import clock
 from circle.extensions import db
+from circle.facts import hidden_contribution_ids
 from circle.method import SEATED_ROLES, Answer, ObjectionStatus, Phase, RoundKind
 from circle.read import corrections
-from circle.read.rounds import RoundView, hidden_contribution_ids, round_view, withdrawals_recorded
+from circle.read.rounds import RoundView, round_view, withdrawals_recorded
 from circle.models import (
     AgendaItem,
     Attendance,

@@ -108,13 +108,13 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
     reading and drawing made the first answer arrive later, since it put this
     answer behind all the others waiting to be handled (docs/performance.md).
     """
-    presence.close_stale(meeting_id)  # a revoked sign-in hears nothing more, from any process
-    readers = presence.readers(meeting_id)
+    readers = presence.readers(meeting_id)  # a revoked sign-in hears nothing more, from any process
     # The pages first: their reading of the meeting stays in the session while it is held here, so the
     # programs' message is built from it without reading the round again (docs/performance.md).
-    reading = _tell_pages(meeting_id, readers, done)  # noqa: F841 (held, not used)
+    reading = _tell_pages(meeting_id, readers, done)
     if any(kind == "json" for kind, _ in readers):
-        change = answer_change(done.subject, done.version) if done and done.action == "contribute" else None
+        change = (answer_change(done.subject, done.version, read=reading is not None)
+                  if done and done.action == "contribute" else None)
         if change is not None:
             socketio.emit("answer", change, to=program_room(meeting_id))
         else:

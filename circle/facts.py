@@ -204,10 +204,13 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     `round_only`: only the method's ROUND_FACTS, for a step in ROUND_STEPS; the
     others keep their defaults, which its rule does not read.
     """
-    marked = dict(db.session.execute(
-        sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
-    ).all())
-    people = memberships(meeting.circle_id) if people is None else people
+    if people is None:
+        people = memberships(meeting)
+        marked = {m.id: m.present for m in people if m.present is not None}
+    else:
+        marked = dict(db.session.execute(
+            sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
+        ).all())
     listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
                        or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
@@ -259,12 +262,16 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     )
 
 
-def memberships(circle_id: int) -> list[sa.Row]:
-    """The circle's memberships as rows (`id`, `role`, `joined_on`, `left_on`, `active`): what the rules ask
-    of them, without a member and a person object built for each (docs/performance.md)."""
+def memberships(meeting: Meeting) -> list[sa.Row]:
+    """The meeting's circle's memberships as rows (`id`, `role`, `joined_on`, `left_on`, `active`, and
+    `present`: marked present or away at the meeting, None where unmarked): what the rules ask of them, in
+    one statement, without a member and a person object built for each (docs/performance.md). Only members
+    of the circle are ever marked (circle/meetings.py, circle/guests.py)."""
     return db.session.execute(
-        sa.select(Member.id, Member.role, Member.joined_on, Member.left_on, Member.active.label("active"))
-        .where(Member.circle_id == circle_id).order_by(Member.position)).all()
+        sa.select(Member.id, Member.role, Member.joined_on, Member.left_on, Member.active.label("active"),
+                  Attendance.present)
+        .outerjoin(Attendance, sa.and_(Attendance.member_id == Member.id, Attendance.meeting_id == meeting.id))
+        .where(Member.circle_id == meeting.circle_id).order_by(Member.position)).all()
 
 
 def steerer_ids(meeting: Meeting, people: list[Member] | list[sa.Row] | None = None) -> frozenset[int]:

@@ -11,7 +11,7 @@ Each row also keeps the person's sign-in version it was made with: revoking a
 sign-in closes that person's connections at once (`close_person`), through the
 Socket.IO server, which passes the word on the message queue to whichever
 process holds them; and before the room is told anything, connections whose
-sign-in no longer holds are closed (`close_stale`), so even a revocation made
+sign-in no longer holds are closed (`readers`), so even a revocation made
 where no queue reaches (a command without Redis) lets nothing more through.
 
 The same rows say whether whoever steers a meeting is connected: when their
@@ -54,16 +54,21 @@ def connect_to_proposal(sid: str, proposal_id: int, member_id: int, sign_in_vers
     db.session.commit()
 
 
+def _stale() -> sa.ColumnElement[bool]:
+    """A connection whose sign-in was revoked or whose membership ended (joined with its member and person)."""
+    today = clock.today()
+    return sa.or_(Connection.sign_in_version != Person.sign_in_version, Member.joined_on > today,
+                  sa.and_(Member.left_on.is_not(None), Member.left_on <= today))
+
+
+def _with_person(query: sa.Select) -> sa.Select:
+    return query.join(Member, Member.id == Connection.member_id).join(Person, Person.id == Member.person_id)
+
+
 def close_stale_following(proposal_id: int) -> int:
     """Close the connections following a proposal whose sign-in was revoked or membership ended; how many."""
-    today = clock.today()
     sids = list(db.session.scalars(
-        sa.select(Connection.sid).join(Member, Member.id == Connection.member_id)
-        .join(Person, Person.id == Member.person_id)
-        .where(Connection.proposal_id == proposal_id,
-               sa.or_(Connection.sign_in_version != Person.sign_in_version,
-                      Member.joined_on > today,
-                      sa.and_(Member.left_on.is_not(None), Member.left_on <= today)))))
+        _with_person(sa.select(Connection.sid)).where(Connection.proposal_id == proposal_id, _stale())))
     _close(sids)
     return len(sids)
 
@@ -94,20 +99,6 @@ def close_person(person_id: int) -> int:
     return len(sids)
 
 
-def close_stale(meeting_id: int) -> int:
-    """Close the meeting's connections whose sign-in was revoked or whose membership ended; how many."""
-    today = clock.today()
-    sids = list(db.session.scalars(
-        sa.select(Connection.sid).join(Member, Member.id == Connection.member_id)
-        .join(Person, Person.id == Member.person_id)
-        .where(Connection.meeting_id == meeting_id,
-               sa.or_(Connection.sign_in_version != Person.sign_in_version,
-                      Member.joined_on > today,
-                      sa.and_(Member.left_on.is_not(None), Member.left_on <= today)))))
-    _close(sids)
-    return len(sids)
-
-
 def connected(meeting_id: int) -> list[int]:
     """The members with at least one live connection to the meeting, by id."""
     return list(db.session.scalars(
@@ -117,9 +108,15 @@ def connected(meeting_id: int) -> list[int]:
 
 
 def readers(meeting_id: int) -> set[tuple[str, str]]:
-    """What the meeting's connections are sent now, as (kind, language) pairs: what to draw after a change."""
-    return {tuple(row) for row in db.session.execute(
-        sa.select(Connection.kind, Connection.lang).where(Connection.meeting_id == meeting_id).distinct())}
+    """What the meeting's connections are sent now, as (kind, language) pairs: what to draw after a change.
+
+    Connections whose sign-in was revoked or whose membership ended are closed first and count for nothing:
+    one statement finds both, since every message to the room asks it (docs/performance.md)."""
+    rows = db.session.execute(_with_person(
+        sa.select(Connection.kind, Connection.lang, sa.case((_stale(), Connection.sid)).label("stale")).distinct())
+        .where(Connection.meeting_id == meeting_id)).all()
+    _close([row.stale for row in rows if row.stale is not None])
+    return {(row.kind, row.lang) for row in rows if row.stale is None}
 
 
 def forget_server(prefix: str) -> int:

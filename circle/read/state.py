@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
@@ -145,7 +145,8 @@ def election_state(proposal: Proposal) -> dict[str, Any] | None:
 
 def meeting_state(meeting_id: int) -> dict[str, Any]:
     """Everything a phone, the console or the projector needs to draw the meeting now."""
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = db.session.scalars(  # with its circle: one statement, whose members come next
+        sa.select(Meeting).where(Meeting.id == meeting_id).options(joinedload(Meeting.circle))).one()
     marked = {
         row.member_id: row
         for row in db.session.execute(
@@ -165,11 +166,14 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     proposal = None
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
     if focus is not None:
+        # Its versions came with the agenda, where it stands there (as it mostly does): only its objections
+        # are read, not its versions a second time (docs/performance.md).
+        listed = any(item.proposal_id == focus for item in agenda)
         proposal = db.session.scalar(
             sa.select(Proposal)
             .where(Proposal.id == focus)
             .options(
-                selectinload(Proposal.versions),
+                *([] if listed else [selectinload(Proposal.versions)]),
                 selectinload(Proposal.objections).selectinload(Objection.contribution),
             )
         )
@@ -208,7 +212,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     }
 
 
-def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
+def answer_change(contribution_id: int, version: int, read: bool = False) -> dict[str, Any] | None:
     """What one new answer changes, to send instead of the whole state.
 
     Everyone receives one small message per answer, so an open round with N
@@ -217,12 +221,20 @@ def answer_change(contribution_id: int, version: int) -> dict[str, Any] | None:
     because the answer completes a hidden (simultaneous reveal) round, which
     now reveals every answer at once, or because it is an objection, which
     the proposal's list of objections must show too.
+
+    `read`: the pages' reading of the meeting is held in the session (circle/broadcast.py), the answer, its
+    member, its round with its seats and answers, and the meeting in it. Without it the answer, its member,
+    round and meeting are read in one statement, and who sits and who answered as rows: no seat or answer
+    object per member is built for one answer (docs/performance.md).
     """
-    contribution = db.session.get(Contribution, contribution_id)
-    # After the pages' reading (circle/broadcast.py) the round is in the session with its seats and answers;
-    # without pages, who sits and who answered are read as rows: no seat or answer object per member is built
-    # for one answer (docs/performance.md).
-    rnd = db.session.get(Round, contribution.round_id)
+    if read:
+        contribution = db.session.get(Contribution, contribution_id)
+    else:
+        contribution = db.session.scalars(
+            sa.select(Contribution).where(Contribution.id == contribution_id)
+            .options(joinedload(Contribution.round).joinedload(Round.meeting), joinedload(Contribution.member))
+        ).one()
+    rnd = contribution.round
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change

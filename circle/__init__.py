@@ -99,7 +99,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
-    from circle import live  # noqa: F401  (registers the Socket.IO handlers before the server exists)
+    from circle import live  # registers the Socket.IO handlers before the server exists
+
+    app.session_interface = live.SessionOncePerConnection()
 
     socketio.init_app(
         app,

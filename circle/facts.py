@@ -19,6 +19,21 @@ from circle.models import (
 )
 
 
+# The statements every answer runs, built once with their values as parameters: building a statement
+# anew for each answer cost more Python than running it (docs/performance.md).
+_SEATS = (sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == sa.bindparam("round_id"))
+          .order_by(Seat.position))
+_ANSWERS = sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == sa.bindparam("round_id"))
+_OPEN_ROUND = sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"), Round.status == RoundStatus.OPEN)
+_MEMBERSHIPS = (
+    sa.select(Member.id, Member.role, Member.joined_on, Member.left_on,
+              Member.member_on(sa.bindparam("today")).label("active"), Attendance.present)
+    .outerjoin(Attendance, sa.and_(Attendance.member_id == Member.id,
+                                   Attendance.meeting_id == sa.bindparam("meeting_id")))
+    .where(Member.circle_id == sa.bindparam("circle_id")).order_by(Member.position)
+)
+
+
 def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None) -> method.RoundFacts:
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
@@ -42,8 +57,7 @@ def seats_of(rnd: Round) -> list[tuple[int, bool]]:
     its seats are loaded, else read as rows."""
     if "seats" not in sa.inspect(rnd).unloaded:
         return [(s.member_id, s.added_late) for s in rnd.seats]
-    return [(member_id, late) for member_id, late in db.session.execute(
-        sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == rnd.id).order_by(Seat.position))]
+    return [(member_id, late) for member_id, late in db.session.execute(_SEATS, {"round_id": rnd.id})]
 
 
 def answers_of(rnd: Round) -> list[tuple[int, int]]:
@@ -51,8 +65,7 @@ def answers_of(rnd: Round) -> list[tuple[int, int]]:
     as rows."""
     if "contributions" not in sa.inspect(rnd).unloaded:
         return [(c.id, c.member_id) for c in rnd.contributions]
-    return [(answer_id, member_id) for answer_id, member_id in db.session.execute(
-        sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == rnd.id))]
+    return [(answer_id, member_id) for answer_id, member_id in db.session.execute(_ANSWERS, {"round_id": rnd.id})]
 
 
 def nominee_of(rnd: Round) -> int | None:
@@ -68,9 +81,8 @@ def nominee_of(rnd: Round) -> int | None:
 
 def open_round(meeting: Meeting, whole: bool = True) -> Round | None:
     """The meeting's open round, with its seats and answers (`whole`) or alone; there is at most one."""
-    query = sa.select(Round).where(Round.meeting_id == meeting.id, Round.status == RoundStatus.OPEN)
-    return db.session.scalar(
-        query.options(selectinload(Round.seats), selectinload(Round.contributions)) if whole else query)
+    query = _OPEN_ROUND.options(selectinload(Round.seats), selectinload(Round.contributions)) if whole else _OPEN_ROUND
+    return db.session.scalar(query, {"meeting_id": meeting.id})
 
 
 def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts:
@@ -267,11 +279,8 @@ def memberships(meeting: Meeting) -> list[sa.Row]:
     `present`: marked present or away at the meeting, None where unmarked): what the rules ask of them, in
     one statement, without a member and a person object built for each (docs/performance.md). Only members
     of the circle are ever marked (circle/meetings.py, circle/guests.py)."""
-    return db.session.execute(
-        sa.select(Member.id, Member.role, Member.joined_on, Member.left_on, Member.active.label("active"),
-                  Attendance.present)
-        .outerjoin(Attendance, sa.and_(Attendance.member_id == Member.id, Attendance.meeting_id == meeting.id))
-        .where(Member.circle_id == meeting.circle_id).order_by(Member.position)).all()
+    return db.session.execute(_MEMBERSHIPS, {"meeting_id": meeting.id, "circle_id": meeting.circle_id,
+                                             "today": clock.today()}).all()
 
 
 def steerer_ids(meeting: Meeting, people: list[Member] | list[sa.Row] | None = None) -> frozenset[int]:

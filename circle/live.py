@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect as close_this_socket, join_room
@@ -66,6 +67,19 @@ def too_large(payload: Any) -> bool:
 def _meeting_of_this_socket() -> int | None:
     """The meeting this connection joined at connect time."""
     return getattr(request, "environ", {}).get("kring.meeting")
+
+
+class SessionOncePerConnection(SecureCookieSessionInterface):
+    """Flask's signed cookie session, not opened again for each live event.
+
+    Flask-SocketIO keeps a connection's own copy of the session (`saved_session`) from its first event on
+    and puts it in place before any handler runs: verifying and decoding the cookie that came with the
+    connection again for every answer was work nobody used (docs/performance.md)."""
+
+    def open_session(self, app, request):
+        if "saved_session" in request.environ:
+            return self.session_class()  # replaced by the connection's copy before it is read
+        return super().open_session(app, request)
 
 
 def _member_of_this_socket() -> Member | None:

@@ -54,21 +54,24 @@ def connect_to_proposal(sid: str, proposal_id: int, member_id: int, sign_in_vers
     db.session.commit()
 
 
-def _stale() -> sa.ColumnElement[bool]:
-    """A connection whose sign-in was revoked or whose membership ended (joined with its member and person)."""
-    today = clock.today()
-    return sa.or_(Connection.sign_in_version != Person.sign_in_version, Member.joined_on > today,
-                  sa.and_(Member.left_on.is_not(None), Member.left_on <= today))
-
-
 def _with_person(query: sa.Select) -> sa.Select:
     return query.join(Member, Member.id == Connection.member_id).join(Person, Person.id == Member.person_id)
+
+
+#: A connection whose sign-in was revoked or whose membership ended (`today` a parameter).
+_STALE = sa.or_(Connection.sign_in_version != Person.sign_in_version, ~Member.member_on(sa.bindparam("today")))
+#: What the meeting's connections are sent, and which of them are stale: built once, as it runs before every
+#: message to the room (docs/performance.md).
+_READERS = _with_person(
+    sa.select(Connection.kind, Connection.lang, sa.case((_STALE, Connection.sid)).label("stale")).distinct()
+).where(Connection.meeting_id == sa.bindparam("meeting_id"))
 
 
 def close_stale_following(proposal_id: int) -> int:
     """Close the connections following a proposal whose sign-in was revoked or membership ended; how many."""
     sids = list(db.session.scalars(
-        _with_person(sa.select(Connection.sid)).where(Connection.proposal_id == proposal_id, _stale())))
+        _with_person(sa.select(Connection.sid)).where(Connection.proposal_id == proposal_id, _STALE),
+        {"today": clock.today()}))
     _close(sids)
     return len(sids)
 
@@ -112,9 +115,7 @@ def readers(meeting_id: int) -> set[tuple[str, str]]:
 
     Connections whose sign-in was revoked or whose membership ended are closed first and count for nothing:
     one statement finds both, since every message to the room asks it (docs/performance.md)."""
-    rows = db.session.execute(_with_person(
-        sa.select(Connection.kind, Connection.lang, sa.case((_stale(), Connection.sid)).label("stale")).distinct())
-        .where(Connection.meeting_id == meeting_id)).all()
+    rows = db.session.execute(_READERS, {"meeting_id": meeting_id, "today": clock.today()}).all()
     _close([row.stale for row in rows if row.stale is not None])
     return {(row.kind, row.lang) for row in rows if row.stale is None}
 

@@ -40,14 +40,16 @@ def entry_hash(
     return hashlib.sha256(form.encode("utf-8")).hexdigest()
 
 
+#: Built once: every action runs it (docs/performance.md).
+_CIRCLE_LOCKED = sa.select(Circle).where(Circle.id == sa.bindparam("circle_id")).with_for_update()
+
+
 def append(circle_id: int, actor: Member | None, action: str, data: dict[str, Any]) -> LogEntry:
     """Add the next entry to a circle's log, inside the caller's transaction.
 
     The circle row is locked so two writers can never fork the chain.
     """
-    circle = db.session.scalar(
-        sa.select(Circle).where(Circle.id == circle_id).with_for_update()
-    )
+    circle = db.session.scalar(_CIRCLE_LOCKED, {"circle_id": circle_id})
     seq = circle.log_length + 1
     prev = circle.log_head or ""
     at = utcnow().isoformat() + "Z"

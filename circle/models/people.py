@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle import clock
@@ -155,9 +156,16 @@ class Member(db.Model):
     def _name_expression(cls) -> sa.ColumnElement[str]:
         return sa.select(Person.name).where(Person.id == cls.person_id).scalar_subquery()
 
+    @hybrid_method
     def member_on(self, day: dt.date) -> bool:
         """Whether they were (or will be) a member of the circle on `day`."""
         return membership_covers(self.joined_on, self.left_on, day)
+
+    @member_on.inplace.expression
+    @classmethod
+    def _member_on_expression(cls, day: Any) -> sa.ColumnElement[bool]:
+        """The same in SQL; `day` a date or a parameter (`sa.bindparam`)."""
+        return sa.and_(cls.joined_on <= day, sa.or_(cls.left_on.is_(None), cls.left_on > day))
 
     def expected_on(self, day: dt.date) -> bool:
         """Whether they were expected at a meeting on `day` (seated and a member then)."""
@@ -171,5 +179,4 @@ class Member(db.Model):
     @active.inplace.expression
     @classmethod
     def _active_expression(cls) -> sa.ColumnElement[bool]:
-        today = clock.today()
-        return sa.and_(cls.joined_on <= today, sa.or_(cls.left_on.is_(None), cls.left_on > today))
+        return cls.member_on(clock.today())

@@ -212,6 +212,12 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     }
 
 
+#: One answer with its round, the round's meeting and the member who answered: built once, as every answer
+#: heard by programs alone runs it (docs/performance.md).
+_ANSWER = (sa.select(Contribution).where(Contribution.id == sa.bindparam("contribution_id"))
+           .options(joinedload(Contribution.round).joinedload(Round.meeting), joinedload(Contribution.member)))
+
+
 def answer_change(contribution_id: int, version: int, read: bool = False) -> dict[str, Any] | None:
     """What one new answer changes, to send instead of the whole state.
 
@@ -230,10 +236,7 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
     if read:
         contribution = db.session.get(Contribution, contribution_id)
     else:
-        contribution = db.session.scalars(
-            sa.select(Contribution).where(Contribution.id == contribution_id)
-            .options(joinedload(Contribution.round).joinedload(Round.meeting), joinedload(Contribution.member))
-        ).one()
+        contribution = db.session.scalars(_ANSWER, {"contribution_id": contribution_id}).one()
     rnd = contribution.round
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None

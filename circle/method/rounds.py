@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from circle.method.election import check_nomination
 from circle.method.refusals import require
@@ -48,9 +49,10 @@ class RoundFacts:
     #: Who answers last, after everyone else: the person proposed, in an election's consent round.
     last: int | None = None
 
-    @property
+    @cached_property
     def waiting(self) -> list[int]:
-        """Seats still to answer, in order."""
+        """Seats still to answer, in order. Worked out once: a ring of N seats asks it of every seat it
+        draws, which made drawing a round grow with N² (docs/performance.md). Not to be changed."""
         return [m for m in self.seats if m not in self.answered]
 
     @property

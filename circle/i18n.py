@@ -4,6 +4,10 @@ choice wins over the browser's."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -16,7 +20,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale, get_translations
 from flask_login import current_user
 
 from circle.extensions import db
@@ -120,8 +124,38 @@ def _time(value: dt.datetime | None, format: str = "short") -> str:
     return "" if value is None else format_time(value, format)
 
 
+#: The translations of the language being drawn in (`drawing_in`), else None.
+_held: ContextVar[Any] = ContextVar("kring.translations", default=None)
+
+
+@contextmanager
+def drawing_in(lang: str) -> Iterator[None]:
+    """Flask-Babel's `force_locale`, with the language's translations looked up once for everything drawn in
+    it: the parts sent to a room ask the templates' `_` hundreds of times, and Flask-Babel finds the
+    translations anew at each call, a fifth of the drawing (docs/performance.md)."""
+    with force_locale(lang):
+        token = _held.set(get_translations())
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+def _translations() -> Any:
+    held = _held.get()
+    return held if held is not None else get_translations()
+
+
 def init_app(app: Flask) -> None:
-    """Add the language switch, the template context and the date filters to the app."""
+    """Add the language switch, the template context and the date filters to the app; the templates'
+    `_` and its kin take the translations `drawing_in` holds, else Flask-Babel's as it installs them."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.register_blueprint(bp)
     app.context_processor(_template_context)
     app.add_template_filter(_date, "date")

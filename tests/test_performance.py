@@ -7,13 +7,16 @@ import gc
 import pytest
 import sqlalchemy as sa
 
-from circle import create_app
+from flask_babel import Domain
+
+from circle import create_app, meetings
 from circle.__main__ import settle
 from circle.extensions import db, socketio
-from circle.method import CONTRIBUTION_MAX
+from circle.method import CONTRIBUTION_MAX, RoundKind, RoundMode
 from circle.models import Meeting
 from tests.conftest import config_for, live_connection
-from tests.scenario import everyone_present, samen_vooruit
+from circle.views import parts
+from tests.scenario import everyone_present, neighbours_present, samen_vooruit
 
 
 def synchronous(tmp_path, **settings) -> int:
@@ -88,3 +91,34 @@ def test_live_events_read_the_form_messages_catalogue_once_per_language(app, mon
     too_long = console.emit("contribute", {"answer": "speak", "text": "x" * (CONTRIBUTION_MAX + 1)}, callback=True)
     assert too_long["message"] == f"Jouw inbreng: Veld mag niet langer zijn dan {CONTRIBUTION_MAX} karakters."
     assert reads == [["nl"]]
+
+
+def test_drawing_a_page_looks_its_translations_up_as_often_whatever_the_size_of_the_circle(app, monkeypatch):
+    """Flask-Babel finds the translations anew at each word it translates; drawing a meeting's parts for the
+    room holds them instead (`i18n.drawing_in`), and the ring's words are translated once a drawing, not
+    once a seat: a circle of 28 costs the lookups of a circle of 8. The words stay in the page's language."""
+    lookups: list[int] = []
+    look_up = Domain.get_translations
+    monkeypatch.setattr(Domain, "get_translations", lambda self: lookups.append(1) or look_up(self))
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+
+    def drawn(lang: str) -> tuple[int, str]:
+        lookups.clear()
+        with app.test_request_context():
+            _, ops = parts.whole(made.meeting_id, "member", lang)
+        return len(lookups), "".join(op["html"] for op in ops)
+
+    small, page = drawn("tr")
+    assert "Kimler burada" in page and page.count(": bekliyor</li>") == 8  # each waiting seat, in Turkish
+    with app.app_context():
+        anna = made.member("Anna")
+        meetings.close_round(anna, made.meeting_id)
+        neighbours_present(made, 20)
+        meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+    large, page = drawn("tr")
+    assert large == small, (small, large)
+    assert page.count(": bekliyor</li>") == 28
+    assert drawn("nl")[1].count(": wacht</li>") == 28

@@ -63,7 +63,7 @@ def test_the_method_is_plain_python(module):
     tree = ast.parse(source.read_text(encoding="utf-8"))
     top = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
-    assert top <= {"__future__", "datetime", "collections", "dataclasses", "enum", "typing", "circle"}, top
+    assert top <= {"__future__", "datetime", "collections", "dataclasses", "enum", "functools", "typing", "circle"}, top
 
 
 @pytest.mark.parametrize("module", sorted(SOURCES))

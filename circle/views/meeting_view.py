@@ -237,7 +237,7 @@ def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) ->
         "Answer": Answer,
         "method": method,
         "first_name": first_name,
-        "seat_words": SEAT_WORDS,
+        "seat_words": {state: str(words) for state, words in SEAT_WORDS.items()},  # translated once, not a seat
         "review": reading.review,
         "election": reading.election,
         "csrf": generate_csrf() if viewer.member is not None else "",

@@ -10,9 +10,9 @@ not with its square. docs/live-page.md describes the messages.
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale
 
 from circle.extensions import db
+from circle.i18n import drawing_in
 from circle.method import Answer, RoundKind
 from circle.models import Contribution
 from circle.views.meeting_view import Reading, Viewer, context, load_meeting, read_meeting
@@ -59,7 +59,7 @@ def whole(meeting_id: int, kind: str, lang: str, reading: Reading | None = None)
     """Every part of a kind's page, as replacements by id, with the meeting version they show."""
     reading = reading or read(meeting_id)
     meeting = reading.meeting
-    with force_locale(lang):
+    with drawing_in(lang):
         ctx = _context(reading, kind)
         return meeting.version, [{"id": f"meeting-{name}", "html": _draw(PARTS[name], ctx)}
                                  for name in KIND_PARTS[kind]]
@@ -78,7 +78,7 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int,
     the election's tally in the proposal shows.
     """
     reading = reading or read(meeting_id)
-    with force_locale(lang):
+    with drawing_in(lang):
         ctx = _context(reading, kind)
         rv = ctx["rv"]
         given = db.session.get(Contribution, contribution_id)

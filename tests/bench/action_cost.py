@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
-from flask_babel import force_locale  # noqa: E402
+from circle.i18n import drawing_in  # noqa: E402
 
 from circle import clock, create_app  # noqa: E402
 from circle.extensions import db  # noqa: E402
@@ -112,7 +112,7 @@ class Room:
                 reading = parts.read(self.meeting_id)
             lines.append(f"  reading the meeting once: {(time.perf_counter() - start) / repeat * 1000:.2f} ms")
             for kind in ("console", "member"):
-                with force_locale("nl"):
+                with drawing_in("nl"):
                     for name in parts.KIND_PARTS[kind]:  # warm up: compile
                         parts._draw(parts.PARTS[name], parts._context(reading, kind))
                     start = time.perf_counter()

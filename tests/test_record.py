@@ -45,6 +45,22 @@ def test_every_action_chains_onto_the_one_before(app, logged):
         assert (circle.log_length, circle.log_head) == (len(log), log[-1].hash)
 
 
+def test_two_entries_in_one_transaction_chain_and_the_circle_held_reads_the_new_head(app, logged):
+    """The head is written as a plain statement, not through the circle object the session may hold:
+    that object reads the new head when asked, and a second entry in the same transaction chains onto
+    the first."""
+    with app.app_context():
+        circle = db.session.get(Circle, logged.circle_id)
+        length = circle.log_length
+        first = record.append(circle.id, None, "note", {"n": 1})
+        assert (circle.log_length, circle.log_head) == (length + 1, first.hash)
+        second = record.append(circle.id, None, "note", {"n": 2})
+        db.session.commit()
+        log = entries(logged.circle_id)
+        assert [e.hash for e in log[-2:]] == [first.hash, second.hash] and log[-1].prev_hash == first.hash
+        assert (circle.log_length, circle.log_head) == (length + 2, second.hash)
+
+
 def _sql(app, statement: str, **params) -> None:
     """Tamper with the database directly, as someone with file access could."""
     with app.app_context():

@@ -93,32 +93,43 @@ def test_live_events_read_the_form_messages_catalogue_once_per_language(app, mon
     assert reads == [["nl"]]
 
 
-def test_drawing_a_page_looks_its_translations_up_as_often_whatever_the_size_of_the_circle(app, monkeypatch):
+def test_drawing_a_page_looks_up_translations_and_addresses_as_often_whatever_the_size_of_the_circle(
+        app, monkeypatch):
     """Flask-Babel finds the translations anew at each word it translates; drawing a meeting's parts for the
-    room holds them instead (`i18n.drawing_in`), and the ring's words are translated once a drawing, not
-    once a seat: a circle of 28 costs the lookups of a circle of 8. The words stay in the page's language."""
-    lookups: list[int] = []
-    look_up = Domain.get_translations
-    monkeypatch.setattr(Domain, "get_translations", lambda self: lookups.append(1) or look_up(self))
+    room holds them instead (`i18n.drawing_in`), the ring's words are translated once a drawing, not once a
+    seat, and where a step's form posts is built once a drawing, not once a person in the list of who is
+    here: a circle of 28 costs the lookups of a circle of 8. The words stay in the page's language."""
+    from circle.views import meeting_view
+
+    lookups: list[str] = []
+    look_up, build = Domain.get_translations, meeting_view.url_for
+    monkeypatch.setattr(Domain, "get_translations", lambda self: lookups.append("words") or look_up(self))
+    monkeypatch.setattr(meeting_view, "url_for", lambda *a, **k: lookups.append("address") or build(*a, **k))
     with app.app_context():
         made = samen_vooruit()
         everyone_present(made)
         meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+    marking = f'action="/c/{made.circle_id}/meetings/{made.meeting_id}/attendance"'
 
-    def drawn(lang: str) -> tuple[int, str]:
+    def drawn(lang: str, kind: str) -> tuple[dict[str, int], str]:
         lookups.clear()
         with app.test_request_context():
-            _, ops = parts.whole(made.meeting_id, "member", lang)
-        return len(lookups), "".join(op["html"] for op in ops)
+            _, ops = parts.whole(made.meeting_id, kind, lang)
+        return {what: lookups.count(what) for what in ("words", "address")}, "".join(op["html"] for op in ops)
 
-    small, page = drawn("tr")
+    small, page = drawn("tr", "member")
     assert "Kimler burada" in page and page.count(": bekliyor</li>") == 8  # each waiting seat, in Turkish
+    small_console, page = drawn("nl", "console")
+    listed = page.count(marking)  # a form for each person in the list of who is here
+    assert listed >= 8 and small_console["address"] > 0
     with app.app_context():
         anna = made.member("Anna")
         meetings.close_round(anna, made.meeting_id)
         neighbours_present(made, 20)
         meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
-    large, page = drawn("tr")
+    large, page = drawn("tr", "member")
     assert large == small, (small, large)
     assert page.count(": bekliyor</li>") == 28
-    assert drawn("nl")[1].count(": wacht</li>") == 28
+    large_console, page = drawn("nl", "console")
+    assert large_console == small_console, (small_console, large_console)
+    assert page.count(marking) == listed + 20 and page.count(": wacht</li>") == 28

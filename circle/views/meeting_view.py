@@ -13,10 +13,12 @@ looks, shows the same directly, so a page without JavaScript works too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import selectinload
@@ -207,10 +209,16 @@ def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) ->
             return False
         return target in method.available(facts, meeting_role(person, meeting), person_id).get(action, ())
 
+    @functools.cache
+    def step_url(name: str) -> str:
+        """Where a step's form posts: looked up once a drawing, as the list of who is here has a form a person."""
+        return url_for(f"meetings.step_{name}", circle_id=meeting.circle_id, meeting_id=meeting.id)
+
     answering = rv is not None and rv.open and facts.status == method.MeetingStatus.OPEN
     return {
         **facilitation(meeting, facts, rv, listed),
         "meeting": meeting,
+        "step_url": step_url,
         "circle": meeting.circle,
         "viewer": viewer,
         "me": viewer.member,

@@ -18,12 +18,16 @@ and a phone: parts are drawn) and with only programs (the JSON state), then
 the time to read the meeting once and to draw each
 part of a console's and a member's page. The clock is the suite's
 (tests/days.py); other work on the machine shows up in the figures.
+`--calls` counts Python's function calls per event instead: the same on every
+run, so a change's effect shows where timings vary by a fifth.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -56,6 +60,8 @@ def ms(seconds: list[float]) -> str:
 class Room:
     """A meeting of `members` people, all present, followed by the given clients in this process."""
 
+    counting = False
+
     def __init__(self, folder: Path, members: int, pages: bool):
         database = folder / "kring.sqlite3"
         databases.create(database)
@@ -76,11 +82,17 @@ class Room:
             return db.session.get(Meeting, self.meeting_id).version
 
     def emit(self, event: str, payload: dict) -> float:
-        """Send one event as the facilitator; the seconds until it was handled (waiting out `too_fast`)."""
+        """Send one event as the facilitator; the seconds until it was handled (waiting out `too_fast`), or
+        with `counting`, the Python function calls it took (cProfile's count: the same on every run)."""
         while True:
+            profile = cProfile.Profile() if self.counting else None
             start = time.perf_counter()
+            if profile:
+                profile.enable()
             ack = self.console.emit(event, payload, callback=True)
-            took = time.perf_counter() - start
+            if profile:
+                profile.disable()
+            took = pstats.Stats(profile).total_calls if profile else time.perf_counter() - start
             if ack.get("error") != "too_fast":
                 break
             time.sleep(ack["retry_after"])
@@ -142,20 +154,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=50, help="people in the circle, all present (at least 8)")
     parser.add_argument("--cycles", type=int, default=10, help="rounds measured (each: start, everyone, close)")
+    parser.add_argument("--calls", action="store_true",
+                        help="count Python function calls per event instead of timing (the same on every run)")
     args = parser.parse_args()
     clock.set_to(NOW)
     print(f"Kring action cost in process: {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {args.members} members present, "
-          f"{args.cycles} rounds (ms: median, p90)")
+          f"{args.cycles} rounds ({'function calls: median' if args.calls else 'ms: median, p90'})")
     for pages in (False, True):
         with tempfile.TemporaryDirectory(prefix="kring-cost-") as folder:
             room = Room(Path(folder), args.members, pages)
+            room.counting = args.calls
             try:
                 times = room.run(args.cycles)
                 label = "a console and a phone (parts drawn)" if pages else "programs only (the JSON state)"
-                print(f"{label:40} start {ms(times['start'])}   answer {ms(times['answer'])}   "
-                      f"close {ms(times['close'])}")
-                if pages:
+                figure = (lambda v: f"{int(statistics.median(v)):8,}") if args.calls else ms
+                print(f"{label:40} start {figure(times['start'])}   answer {figure(times['answer'])}   "
+                      f"close {figure(times['close'])}")
+                if pages and not args.calls:
                     print("\n".join(room.drawing()))
             finally:
                 room.close()

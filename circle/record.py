@@ -54,9 +54,8 @@ _NEW_ENTRY = sa.insert(LogEntry.__table__)
 
 @dataclass(frozen=True)
 class Appended:
-    """An entry just added to a circle's log."""
+    """An entry just added to a circle's log: its place in the chain and its hash."""
 
-    circle_id: int
     seq: int
     hash: str
 
@@ -80,7 +79,7 @@ def append(circle_id: int, actor: Member | None, action: str, data: dict[str, An
     held = db.session.identity_map.get(identity_key(Circle, circle_id))
     if held is not None:
         db.session.expire(held, ["log_length", "log_head"])
-    return Appended(circle_id, seq, digest)
+    return Appended(seq, digest)
 
 
 @dataclass(frozen=True)

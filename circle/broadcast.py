@@ -118,6 +118,8 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
         if change is not None:
             socketio.emit("answer", change, to=program_room(meeting_id))
         else:
+            if reading is not None and not db.session().in_transaction():
+                db.session.expire_all()  # the reading outlived its transaction (`_send_now`): the state reads anew
             socketio.emit("state", meeting_state(meeting_id), to=program_room(meeting_id))
     # What was read for the room is sent: end that reading's transaction, so its database connection goes
     # back to the pool before this green thread yields. Fifty meetings' handlers parked here, each still
@@ -126,17 +128,46 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
     socketio.sleep(0)
 
 
-def _tell_pages(meeting_id: int, readers: set[tuple[str, str]], done: Done | None = None) -> parts.Reading | None:
-    """Each kind of page connected gets its parts, drawn from one reading of the meeting; none, none read."""
-    pages = sorted(reader for reader in readers if reader[0] != "json")
+def _tell_pages(meeting_id: int, readers: dict[tuple[str, str], int],
+                done: Done | None = None) -> parts.Reading | None:
+    """Each kind of page connected gets its parts, drawn from one reading of the meeting; none, none read.
+
+    The kind most connections read is drawn and sent first, and its messages leave before the next kind is
+    drawn (`_send_now`): the members' phones do not wait while the console's page, the largest, is drawn for
+    the one facilitator (docs/performance.md)."""
+    pages = sending_order({reader: count for reader, count in readers.items() if reader[0] != "json"})
     if not pages:
         return None
     with drawing():
         reading = parts.read(meeting_id)
-        for kind, lang in pages:
+        for number, (kind, lang) in enumerate(pages):
+            if number:
+                _send_now()
             socketio.emit("parts", page_update(meeting_id, kind, lang, done, reading),
                           to=page_room(meeting_id, kind, lang))
     return reading
+
+
+def sending_order(readers: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
+    """The (kind, language) pairs to draw, the one most connections read first (the same order every time)."""
+    return sorted(readers, key=lambda reader: (-readers[reader], reader))
+
+
+def _send_now() -> None:
+    """Let the messages queued so far leave, by yielding once to the writers (under eventlet and gevent nothing
+    is sent while a handler draws), before the next kind of page is drawn from the same reading.
+
+    The reading's transaction ends first, so no database connection is held while others run (the pool runs
+    dry with many meetings, see `_tell`); its objects are kept, not expired, as the next kind is drawn from
+    them: what they show was read in one transaction, and drawing reads nothing more
+    (tests/test_performance.py)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # nothing was written: this only ends the reading's transaction
+    finally:
+        session.expire_on_commit = keep
+    socketio.sleep(0)
 
 
 def tell_again(meeting_id: int) -> None:

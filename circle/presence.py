@@ -60,11 +60,14 @@ def _with_person(query: sa.Select) -> sa.Select:
 
 #: A connection whose sign-in was revoked or whose membership ended (`today` a parameter).
 _STALE = sa.or_(Connection.sign_in_version != Person.sign_in_version, ~Member.member_on(sa.bindparam("today")))
-#: What the meeting's connections are sent, and which of them are stale: built once, as it runs before every
-#: message to the room (docs/performance.md).
+#: What the meeting's connections are sent, by how many, and which of them are stale: built once, as it runs
+#: before every message to the room (docs/performance.md). Grouped by the name `stale`, as PostgreSQL does
+#: not see the expression with its own parameters as the same one.
 _READERS = _with_person(
-    sa.select(Connection.kind, Connection.lang, sa.case((_STALE, Connection.sid)).label("stale")).distinct()
-).where(Connection.meeting_id == sa.bindparam("meeting_id"))
+    sa.select(Connection.kind, Connection.lang, sa.case((_STALE, Connection.sid)).label("stale"),
+              sa.func.count().label("count"))
+).where(Connection.meeting_id == sa.bindparam("meeting_id")).group_by(
+    Connection.kind, Connection.lang, sa.literal_column("stale"))
 
 
 def close_stale_following(proposal_id: int) -> int:
@@ -110,14 +113,15 @@ def connected(meeting_id: int) -> list[int]:
     ))
 
 
-def readers(meeting_id: int) -> set[tuple[str, str]]:
-    """What the meeting's connections are sent now, as (kind, language) pairs: what to draw after a change.
+def readers(meeting_id: int) -> dict[tuple[str, str], int]:
+    """What the meeting's connections are sent now, as (kind, language) pairs, each with how many connections
+    read it: what to draw after a change, and in which order (circle/broadcast.py).
 
     Connections whose sign-in was revoked or whose membership ended are closed first and count for nothing:
     one statement finds both, since every message to the room asks it (docs/performance.md)."""
     rows = db.session.execute(_READERS, {"meeting_id": meeting_id, "today": clock.today()}).all()
     _close([row.stale for row in rows if row.stale is not None])
-    return {(row.kind, row.lang) for row in rows if row.stale is None}
+    return {(row.kind, row.lang): row.count for row in rows if row.stale is None}
 
 
 def forget_server(prefix: str) -> int:

@@ -68,6 +68,47 @@ def test_telling_the_room_gives_its_database_connection_back_before_it_lets_othe
     assert at_yield == [(False, 0), (False, 0)]
 
 
+def test_the_kind_of_page_most_read_leaves_first_and_before_the_next_kind_is_drawn(app, monkeypatch):
+    """Under eventlet nothing is sent while a handler draws, and the members' phones waited while the console's
+    page, the largest, was drawn for the one facilitator. The kind most connections read is drawn and sent
+    first, and the handler yields to the writers before it draws the next, holding no database connection;
+    that drawing reads nothing more, so every kind shows the one reading, and programs still get the state."""
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+    console = live_connection(app, made, "Anna", view="console")
+    phones = [live_connection(app, made, name, view="phone") for name in ("Joost", "Aylin")]
+    program = live_connection(app, made, "Kees")
+    happened: list[tuple] = []
+    emit = socketio.emit
+    monkeypatch.setattr(socketio, "emit", lambda event, data, **kwargs: (
+        happened.append(("emit", event, kwargs["to"])), emit(event, data, **kwargs))[1])
+    monkeypatch.setattr(socketio, "sleep", lambda seconds=0: happened.append(
+        ("yield", db.session().in_transaction(), db.engine.pool.checkedout())))
+
+    def statement(*args):
+        happened.append(("statement",))
+
+    with app.app_context():
+        version = db.session.get(Meeting, made.meeting_id).version
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        assert console.emit("start_round", {"kind": "opening", "mode": "open", "based_on": version},
+                            callback=True)["ok"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    room = f"meeting:{made.meeting_id}"
+    members, consoles = happened.index(("emit", "parts", f"{room}:member:nl")), \
+        happened.index(("emit", "parts", f"{room}:console:nl"))
+    assert happened[members + 1:consoles] == [("yield", False, 0)]
+    assert happened[-2:] == [("emit", "state", f"{room}:json"), ("yield", False, 0)]
+    states = [message["args"][0] for message in program.get_received() if message["name"] == "state"]
+    assert states[-1]["version"] == version + 1 and states[-1]["round"]["status"] == "open"
+    for page in (console, *phones):
+        assert page.get_received()[-1]["args"][0]["version"] == version + 1
+
+
 def test_live_events_read_the_form_messages_catalogue_once_per_language(app, monkeypatch):
     """Every Socket.IO event is a request of its own, and Flask-WTF read WTForms' catalogue from disk for
     each: an answer waited on a file read. The catalogue is read once per language; the messages stay

@@ -34,6 +34,38 @@ _MEMBERSHIPS = (
 )
 
 
+# And those of every step's checks (`meeting_facts`, `proposal_facts`), for the same reason.
+_CONSENT_COMPLETE = sa.select(sa.func.max(Round.proposal_version)).where(
+    Round.proposal_id == sa.bindparam("proposal_id"),
+    Round.kind == RoundKind.CONSENT,
+    Round.status == RoundStatus.CLOSED,
+    sa.or_(Round.ended.is_(None), Round.ended == method.RoundEnd.COMPLETE, Round.silence_as_consent.is_(True)),
+)
+_ROUNDS_OPEN_ON = sa.select(sa.func.count(Round.id)).where(
+    Round.proposal_id == sa.bindparam("proposal_id"), Round.status == RoundStatus.OPEN)
+_STANDING = sa.select(sa.func.count(Objection.id)).where(
+    Objection.proposal_id == sa.bindparam("proposal_id"), Objection.status == ObjectionStatus.STANDING)
+_NOMINATIONS_HELD = sa.select(sa.func.count(Round.id)).where(
+    Round.proposal_id == sa.bindparam("proposal_id"), Round.kind == RoundKind.NOMINATION,
+    Round.status == RoundStatus.CLOSED)
+_LATEST_ROUND_ON = (sa.select(Round).where(Round.proposal_id == sa.bindparam("proposal_id"))
+                    .order_by(Round.id.desc()).limit(1))
+_ON_AGENDA = sa.select(sa.func.count(AgendaItem.id)).where(
+    AgendaItem.proposal_id == sa.bindparam("proposal_id"), AgendaItem.outcome.is_(None))
+_ROUNDS_HELD = sa.select(sa.func.count(Round.id)).where(Round.meeting_id == sa.bindparam("meeting_id"))
+_PROPOSAL_ROUNDS_HELD = sa.select(sa.func.count(Round.id)).where(
+    Round.meeting_id == sa.bindparam("meeting_id"), Round.proposal_id.is_not(None))
+_HIDING = (sa.select(Round).where(Round.circle_id == sa.bindparam("circle_id"), Round.status == RoundStatus.OPEN,
+                                  Round.reveal.is_(True))
+           .options(selectinload(Round.seats), selectinload(Round.contributions)))
+_MARKED = sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == sa.bindparam("meeting_id"))
+_AGENDA = (sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
+           .where(AgendaItem.meeting_id == sa.bindparam("meeting_id")).order_by(AgendaItem.position, AgendaItem.id))
+_OBJECTIONS = sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id")).order_by(Objection.id)
+_READY = sa.select(ReadyMark.member_id).where(ReadyMark.meeting_id == sa.bindparam("meeting_id"),
+                                              ReadyMark.check == sa.bindparam("check"))
+
+
 def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None) -> method.RoundFacts:
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
@@ -94,24 +126,12 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
     in a meeting, or between meetings with every answer in, or with silence
     counted as consent (method `closing`).
     """
-    complete = db.session.scalar(
-        sa.select(sa.func.max(Round.proposal_version)).where(
-            Round.proposal_id == proposal.id,
-            Round.kind == RoundKind.CONSENT,
-            Round.status == RoundStatus.CLOSED,
-            sa.or_(Round.ended.is_(None), Round.ended == method.RoundEnd.COMPLETE,
-                   Round.silence_as_consent.is_(True)),
-        )
-    )
-    round_open = round_open or bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
-        Round.proposal_id == proposal.id, Round.status == RoundStatus.OPEN)))
+    about = {"proposal_id": proposal.id}
+    complete = db.session.scalar(_CONSENT_COMPLETE, about)
+    round_open = round_open or bool(db.session.scalar(_ROUNDS_OPEN_ON, about))
     election = proposal.kind == method.ProposalKind.ELECTION
     waits = proposal.phase == method.back_to_meeting(election) and waits_for_meeting(proposal)
-    standing = db.session.scalar(
-        sa.select(sa.func.count(Objection.id)).where(
-            Objection.proposal_id == proposal.id, Objection.status == ObjectionStatus.STANDING
-        )
-    )
+    standing = db.session.scalar(_STANDING, about)
     return method.ProposalFacts(
         phase=proposal.phase,
         version=proposal.current_version,
@@ -147,23 +167,19 @@ def nomination(rnd: Round, member_id: int, answer: method.Answer, named: int | N
 
 def rounds_held(meeting: Meeting) -> int:
     """How many rounds the meeting has had: counted, not each read (a long meeting has many)."""
-    return db.session.scalar(sa.select(sa.func.count(Round.id)).where(Round.meeting_id == meeting.id))
+    return db.session.scalar(_ROUNDS_HELD, {"meeting_id": meeting.id})
 
 
 def nominations_held(proposal: Proposal) -> bool:
     """An election whose nomination round has closed: the facilitator may propose a person."""
-    return bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
-        Round.proposal_id == proposal.id, Round.kind == RoundKind.NOMINATION,
-        Round.status == RoundStatus.CLOSED)))
+    return bool(db.session.scalar(_NOMINATIONS_HELD, {"proposal_id": proposal.id}))
 
 
 def waits_for_meeting(proposal: Proposal) -> bool:
     """Its latest round was a consent round between meetings that ended without the answers it needed,
     and it is on no agenda yet: it waits for the next meeting (method `closing`)."""
-    latest = db.session.scalar(sa.select(Round).where(Round.proposal_id == proposal.id)
-                               .order_by(Round.id.desc()).limit(1))
-    on_agenda = db.session.scalar(sa.select(sa.func.count(AgendaItem.id)).where(
-        AgendaItem.proposal_id == proposal.id, AgendaItem.outcome.is_(None)))
+    latest = db.session.scalar(_LATEST_ROUND_ON, {"proposal_id": proposal.id})
+    on_agenda = db.session.scalar(_ON_AGENDA, {"proposal_id": proposal.id})
     return (latest is not None and latest.meeting_id is None and latest.kind == RoundKind.CONSENT
             and latest.status == RoundStatus.CLOSED and latest.ended != method.RoundEnd.COMPLETE
             and not latest.silence_as_consent and not on_agenda)
@@ -187,11 +203,7 @@ def hidden_contributions(rnd: Round | None, facts: method.RoundFacts | None = No
 def hidden_now(circle_id: int) -> set[int]:
     """Every answer in the circle that may not be seen yet: those of its open simultaneous-reveal rounds still
     waiting for answers, in a meeting or between meetings (an objection raised there stays out of sight too)."""
-    rounds = db.session.scalars(
-        sa.select(Round).where(Round.circle_id == circle_id, Round.status == RoundStatus.OPEN,
-                               Round.reveal.is_(True))
-        .options(selectinload(Round.seats), selectinload(Round.contributions)))
-    return hidden_contribution_ids(rounds)
+    return hidden_contribution_ids(db.session.scalars(_HIDING, {"circle_id": circle_id}))
 
 
 def hidden_contribution_ids(rounds: list[Round]) -> set[int]:
@@ -220,9 +232,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         people = memberships(meeting)
         marked = {m.id: m.present for m in people if m.present is not None}
     else:
-        marked = dict(db.session.execute(
-            sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == meeting.id)
-        ).all())
+        marked = dict(db.session.execute(_MARKED, {"meeting_id": meeting.id}).all())
     listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
                        or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
@@ -232,10 +242,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     if round_only:
         return method.MeetingFacts(status=meeting.status, listed=listed, seated=seated, present=present,
                                    round=rf, now=clock.now())
-    items = db.session.execute(
-        sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
-        .where(AgendaItem.meeting_id == meeting.id).order_by(AgendaItem.position, AgendaItem.id)
-    ).all()
+    items = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
     waiting = [pid for pid, outcome in items if outcome is None]
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
@@ -246,8 +253,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         hidden = hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)
         objections = tuple(
             method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
-            for o in db.session.scalars(sa.select(Objection).where(Objection.proposal_id == proposal.id)
-                                        .order_by(Objection.id))
+            for o in db.session.scalars(_OBJECTIONS, {"proposal_id": proposal.id})
             if o.contribution_id not in hidden
         )
     return method.MeetingFacts(
@@ -269,8 +275,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         now=clock.now(),
         ready_open=meeting.ready_open,
         ready=ready_now(meeting),
-        proposal_rounds_held=bool(db.session.scalar(sa.select(sa.func.count(Round.id)).where(
-            Round.meeting_id == meeting.id, Round.proposal_id.is_not(None)))),
+        proposal_rounds_held=bool(db.session.scalar(_PROPOSAL_ROUNDS_HELD, {"meeting_id": meeting.id})),
     )
 
 
@@ -297,8 +302,7 @@ def ready_now(meeting: Meeting) -> frozenset[int]:
     """Who said "ready" in the meeting's open ready check (nobody while none is open)."""
     if not meeting.ready_open:
         return frozenset()
-    return frozenset(db.session.scalars(sa.select(ReadyMark.member_id).where(
-        ReadyMark.meeting_id == meeting.id, ReadyMark.check == meeting.ready_check)))
+    return frozenset(db.session.scalars(_READY, {"meeting_id": meeting.id, "check": meeting.ready_check}))
 
 
 def actor_role(member: Member) -> method.Role | None:

@@ -32,18 +32,17 @@ from circle.models import (
 )
 
 
+_PRESENT_SEATED = (
+    sa.select(Member).join(Attendance, Attendance.member_id == Member.id)
+    .where(Attendance.meeting_id == sa.bindparam("meeting_id"), Attendance.present.is_(True),
+           Member.role.in_(method.SEATED_ROLES))
+    .order_by(Member.position, Member.id)
+)
+
+
 def present_seated(meeting: Meeting) -> list[Member]:
     """Members present now who sit in the circle, in the circle's order."""
-    return [m for m in db.session.scalars(
-        sa.select(Member)
-        .join(Attendance, Attendance.member_id == Member.id)
-        .where(
-            Attendance.meeting_id == meeting.id,
-            Attendance.present.is_(True),
-            Member.role.in_(method.SEATED_ROLES),
-        )
-        .order_by(Member.position, Member.id)
-    ) if m.member_on(meeting.date)]
+    return [m for m in db.session.scalars(_PRESENT_SEATED, {"meeting_id": meeting.id}) if m.member_on(meeting.date)]
 
 
 def member_of_circle(circle_id: int, member_id: int) -> Member:

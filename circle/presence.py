@@ -105,12 +105,14 @@ def close_person(person_id: int) -> int:
     return len(sids)
 
 
+_CONNECTED = (sa.select(Connection.member_id).where(Connection.meeting_id == sa.bindparam("meeting_id"))
+              .distinct().order_by(Connection.member_id))
+
+
 def connected(meeting_id: int) -> list[int]:
-    """The members with at least one live connection to the meeting, by id."""
-    return list(db.session.scalars(
-        sa.select(Connection.member_id).where(Connection.meeting_id == meeting_id)
-        .distinct().order_by(Connection.member_id)
-    ))
+    """The members with at least one live connection to the meeting, by id (a statement built once: every
+    `state` asks it)."""
+    return list(db.session.scalars(_CONNECTED, {"meeting_id": meeting_id}))
 
 
 def readers(meeting_id: int) -> dict[tuple[str, str], int]:

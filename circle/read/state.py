@@ -33,6 +33,22 @@ from circle.models import (
 )
 
 
+# The statements of every `state`, built once with their values as parameters (docs/performance.md).
+_MEETING = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id")).options(joinedload(Meeting.circle))
+_MARKED = sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
+    Attendance.meeting_id == sa.bindparam("meeting_id"))
+_AGENDA = (sa.select(AgendaItem).where(AgendaItem.meeting_id == sa.bindparam("meeting_id"))
+           .order_by(AgendaItem.position)
+           .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions)))
+_FOCUS = sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
+_FOCUS_LISTED = _FOCUS.options(selectinload(Proposal.objections).selectinload(Objection.contribution))
+_FOCUS_ALONE = _FOCUS.options(selectinload(Proposal.versions),
+                              selectinload(Proposal.objections).selectinload(Objection.contribution))
+_LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
+                 .order_by(Round.number.desc()).limit(1)
+                 .options(selectinload(Round.seats), selectinload(Round.contributions)))
+
+
 def _date(value) -> str | None:
     return value.isoformat() if value else None
 
@@ -45,10 +61,7 @@ def latest_round(meeting: Meeting) -> Round | None:
     `meeting.circle.members`, which the state and the pages read anyway, not read again, nor each built a
     second time, for the round (docs/performance.md)."""
     meeting.circle.members  # in the session while the caller holds the meeting (SQLAlchemy holds objects weakly)
-    return db.session.scalar(
-        sa.select(Round).where(Round.meeting_id == meeting.id).order_by(Round.number.desc()).limit(1)
-        .options(selectinload(Round.seats), selectinload(Round.contributions))
-    )
+    return db.session.scalar(_LATEST_ROUND, {"meeting_id": meeting.id})
 
 
 def seat_state(seat: SeatView) -> dict[str, Any]:
@@ -145,38 +158,19 @@ def election_state(proposal: Proposal) -> dict[str, Any] | None:
 
 def meeting_state(meeting_id: int) -> dict[str, Any]:
     """Everything a phone, the console or the projector needs to draw the meeting now."""
-    meeting = db.session.scalars(  # with its circle: one statement, whose members come next
-        sa.select(Meeting).where(Meeting.id == meeting_id).options(joinedload(Meeting.circle))).one()
-    marked = {
-        row.member_id: row
-        for row in db.session.execute(
-            sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
-                Attendance.meeting_id == meeting.id
-            )
-        )
-    }
+    here = {"meeting_id": meeting_id}
+    meeting = db.session.scalars(_MEETING, here).one()  # with its circle: one statement, whose members come next
+    marked = {row.member_id: row for row in db.session.execute(_MARKED, here)}
     present = {member_id: row.late for member_id, row in marked.items() if row.present}
     members = meeting.people(set(marked))
-    agenda = db.session.scalars(
-        sa.select(AgendaItem)
-        .where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position)
-        .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions))
-    ).all()
+    agenda = db.session.scalars(_AGENDA, here).all()
     proposal = None
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
     if focus is not None:
         # Its versions came with the agenda, where it stands there (as it mostly does): only its objections
         # are read, not its versions a second time (docs/performance.md).
         listed = any(item.proposal_id == focus for item in agenda)
-        proposal = db.session.scalar(
-            sa.select(Proposal)
-            .where(Proposal.id == focus)
-            .options(
-                *([] if listed else [selectinload(Proposal.versions)]),
-                selectinload(Proposal.objections).selectinload(Objection.contribution),
-            )
-        )
+        proposal = db.session.scalar(_FOCUS_LISTED if listed else _FOCUS_ALONE, {"proposal_id": focus})
     rnd = latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
     hidden = rnd.id if rv is not None and rv.hidden else None

@@ -158,6 +158,12 @@ class Reading:
     election: ElectionView | None
 
 
+#: The focus proposal's objections with the answers they were raised in: built once, as every change
+#: the room is told reads them (docs/performance.md).
+_OBJECTIONS = (sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id"))
+               .order_by(Objection.id).options(selectinload(Objection.contribution)))
+
+
 def read_meeting(meeting: Meeting) -> Reading:
     """Everything the meeting's templates draw that does not depend on who reads it.
 
@@ -173,9 +179,8 @@ def read_meeting(meeting: Meeting) -> Reading:
     hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too
     objections = []
     if focus is not None:
-        objections = [o for o in db.session.scalars(
-            sa.select(Objection).where(Objection.proposal_id == focus.id).order_by(Objection.id)
-            .options(selectinload(Objection.contribution))) if o.contribution_id not in hidden]
+        objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id})
+                      if o.contribution_id not in hidden]
     return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
                    focus, rv, objections, ring(rv) if rv is not None else [],
                    review_notes(meeting, focus) if focus is not None else None,

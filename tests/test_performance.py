@@ -109,6 +109,42 @@ def test_the_kind_of_page_most_read_leaves_first_and_before_the_next_kind_is_dra
         assert page.get_received()[-1]["args"][0]["version"] == version + 1
 
 
+#: The statements a step may build anew, with programs following: those SQLAlchemy builds itself (an object
+#: looked up by its key, one read again after the commit); Kring's own are built once.
+STEP_BUILDS = 4
+
+
+def test_a_step_and_the_state_it_sends_build_their_statements_once(app, monkeypatch):
+    """Building a statement (its columns, joins and conditions in Python) cost a step more than SQLite took to
+    run it: a step's checks, its write and the programs' `state` run statements built once, with their values
+    as parameters (docs/performance.md, "A step's statements built once too")."""
+    from sqlalchemy.sql.selectable import Select
+
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+    facilitator = live_connection(app, made, "Anna")
+    built: list[int] = []
+    init = Select.__init__
+
+    def building(self, *args, **kwargs):
+        built.append(1)
+        init(self, *args, **kwargs)
+
+    for step in ("start_round", "close_round"):
+        with app.app_context():
+            version = db.session.get(Meeting, made.meeting_id).version
+        monkeypatch.setattr(Select, "__init__", building)
+        ack = facilitator.emit(step, {"kind": "opening", "mode": "open", "based_on": version}
+                               if step == "start_round" else {"based_on": version}, callback=True)
+        monkeypatch.setattr(Select, "__init__", init)
+        assert ack["ok"], ack
+        assert facilitator.get_received()[-1]["args"][0]["version"] == version + 1
+        print(f"{step}: {len(built)} statements built")
+        assert len(built) <= STEP_BUILDS
+        built.clear()
+
+
 def test_live_events_read_the_form_messages_catalogue_once_per_language(app, monkeypatch):
     """Every Socket.IO event is a request of its own, and Flask-WTF read WTForms' catalogue from disk for
     each: an answer waited on a file read. The catalogue is read once per language; the messages stay

@@ -101,9 +101,9 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
     """Tell the meeting's room what `done` changed; without it, the meeting as it stands.
 
     Once its messages are queued it lets the other green threads run once
-    (`socketio.sleep(0)`): under eventlet neither SQLite nor drawing yields, so
-    when many answer at once the writers would get their turn only after every
-    answer was stored and drawn. Measured with tests/bench/live_latency.py, the
+    (`socketio.sleep(0)`; also between two kinds of page, `_send_now`): under
+    eventlet neither SQLite nor drawing yields, so when many answer at once the
+    writers would get their turn only after every answer was stored and drawn. Measured with tests/bench/live_latency.py, the
     yield here brought everyone's answers to everyone sooner; a yield before
     reading and drawing made the first answer arrive later, since it put this
     answer behind all the others waiting to be handled (docs/performance.md).

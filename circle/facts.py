@@ -58,10 +58,13 @@ _PROPOSAL_ROUNDS_HELD = sa.select(sa.func.count(Round.id)).where(
 _HIDING = (sa.select(Round).where(Round.circle_id == sa.bindparam("circle_id"), Round.status == RoundStatus.OPEN,
                                   Round.reveal.is_(True))
            .options(selectinload(Round.seats), selectinload(Round.contributions)))
-_MARKED = sa.select(Attendance.member_id, Attendance.present).where(Attendance.meeting_id == sa.bindparam("meeting_id"))
+#: Who is marked at a meeting (`meeting_id`), present or away, and whether late: the checks and the `state` ask it.
+MARKED = sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
+    Attendance.meeting_id == sa.bindparam("meeting_id"))
 _AGENDA = (sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
            .where(AgendaItem.meeting_id == sa.bindparam("meeting_id")).order_by(AgendaItem.position, AgendaItem.id))
-_OBJECTIONS = sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id")).order_by(Objection.id)
+#: A proposal's objections (`proposal_id`) in the order raised: the checks ask it, the pages with their answers.
+OBJECTIONS = sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id")).order_by(Objection.id)
 _READY = sa.select(ReadyMark.member_id).where(ReadyMark.meeting_id == sa.bindparam("meeting_id"),
                                               ReadyMark.check == sa.bindparam("check"))
 
@@ -232,7 +235,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         people = memberships(meeting)
         marked = {m.id: m.present for m in people if m.present is not None}
     else:
-        marked = dict(db.session.execute(_MARKED, {"meeting_id": meeting.id}).all())
+        marked = {row.member_id: row.present for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
     listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
                        or m.id in marked)
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
@@ -253,7 +256,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         hidden = hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)
         objections = tuple(
             method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
-            for o in db.session.scalars(_OBJECTIONS, {"proposal_id": proposal.id})
+            for o in db.session.scalars(OBJECTIONS, {"proposal_id": proposal.id})
             if o.contribution_id not in hidden
         )
     return method.MeetingFacts(

@@ -81,8 +81,12 @@ def test_the_kind_of_page_most_read_leaves_first_and_before_the_next_kind_is_dra
     program = live_connection(app, made, "Kees")
     happened: list[tuple] = []
     emit = socketio.emit
-    monkeypatch.setattr(socketio, "emit", lambda event, data, **kwargs: (
-        happened.append(("emit", event, kwargs["to"])), emit(event, data, **kwargs))[1])
+
+    def emitting(event, data, **kwargs):
+        happened.append(("emit", event, kwargs["to"]))
+        return emit(event, data, **kwargs)
+
+    monkeypatch.setattr(socketio, "emit", emitting)
     monkeypatch.setattr(socketio, "sleep", lambda seconds=0: happened.append(
         ("yield", db.session().in_transaction(), db.engine.pool.checkedout())))
 

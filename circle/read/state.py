@@ -18,13 +18,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id, hidden_now, round_facts, seats_of
+from circle.facts import MARKED, focus_id, hidden_now, round_facts, seats_of
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
 from circle.read.rounds import RoundView, SeatView, round_view, seat_view
 from circle.models import (
     AgendaItem,
-    Attendance,
     Contribution,
     Meeting,
     Objection,
@@ -35,8 +34,6 @@ from circle.models import (
 
 # The statements of every `state`, built once with their values as parameters (docs/performance.md).
 _MEETING = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id")).options(joinedload(Meeting.circle))
-_MARKED = sa.select(Attendance.member_id, Attendance.present, Attendance.late).where(
-    Attendance.meeting_id == sa.bindparam("meeting_id"))
 _AGENDA = (sa.select(AgendaItem).where(AgendaItem.meeting_id == sa.bindparam("meeting_id"))
            .order_by(AgendaItem.position)
            .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions)))
@@ -160,7 +157,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     """Everything a phone, the console or the projector needs to draw the meeting now."""
     here = {"meeting_id": meeting_id}
     meeting = db.session.scalars(_MEETING, here).one()  # with its circle: one statement, whose members come next
-    marked = {row.member_id: row for row in db.session.execute(_MARKED, here)}
+    marked = {row.member_id: row for row in db.session.execute(MARKED, here)}
     present = {member_id: row.late for member_id, row in marked.items() if row.present}
     members = meeting.people(set(marked))
     agenda = db.session.scalars(_AGENDA, here).all()

@@ -17,7 +17,6 @@ import functools
 import math
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -25,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import clock, method, steps
 from circle.extensions import db
-from circle.facts import hidden_now, meeting_facts, meeting_role, open_round
+from circle.facts import OBJECTIONS, hidden_now, meeting_facts, meeting_role, open_round
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Meeting, Member, Objection, Proposal
 from circle.read.elections import ElectionView, election_view
@@ -160,8 +159,7 @@ class Reading:
 
 #: The focus proposal's objections with the answers they were raised in: built once, as every change
 #: the room is told reads them (docs/performance.md).
-_OBJECTIONS = (sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id"))
-               .order_by(Objection.id).options(selectinload(Objection.contribution)))
+_OBJECTIONS = OBJECTIONS.options(selectinload(Objection.contribution))
 
 
 def read_meeting(meeting: Meeting) -> Reading:

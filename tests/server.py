@@ -472,7 +472,8 @@ class Phone:
         ws.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
-        """Hang up for good: no reconnection."""
+        """Hang up for good: no reconnection, not even one the client is about to begin."""
+        self.sio.reconnection = False
         self.sio.shutdown()
 
 

@@ -14,8 +14,8 @@ from circle import clock, method
 from circle.extensions import db
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
-    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Proposal, ProposalVersion, ReadyMark, Round,
-    RoundStatus, Seat,
+    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion, ReadyMark,
+    Round, RoundStatus, Seat,
 )
 
 
@@ -26,8 +26,9 @@ _SEATS = (sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == sa.b
 _ANSWERS = sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == sa.bindparam("round_id"))
 _OPEN_ROUND = sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"), Round.status == RoundStatus.OPEN)
 _MEMBERSHIPS = (
-    sa.select(Member.id, Member.role, Member.joined_on, Member.left_on,
-              Member.member_on(sa.bindparam("today")).label("active"), Attendance.present)
+    sa.select(Member.id, Person.name, Member.role, Member.joined_on, Member.left_on,
+              Member.member_on(sa.bindparam("today")).label("active"), Attendance.present, Attendance.late)
+    .join(Person, Person.id == Member.person_id)
     .outerjoin(Attendance, sa.and_(Attendance.member_id == Member.id,
                                    Attendance.meeting_id == sa.bindparam("meeting_id")))
     .where(Member.circle_id == sa.bindparam("circle_id")).order_by(Member.position)
@@ -69,18 +70,19 @@ _READY = sa.select(ReadyMark.member_id).where(ReadyMark.meeting_id == sa.bindpar
                                               ReadyMark.check == sa.bindparam("check"))
 
 
-def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None) -> method.RoundFacts:
+def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
+                answers: list[tuple[int, int]] | None = None) -> method.RoundFacts:
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
     plain rows: one answer's check and its message need only who sits where and who answered, not a seat
-    and an answer object for every member (docs/performance.md). `seats`: `seats_of(rnd)`, where the
-    caller read them already."""
+    and an answer object for every member (docs/performance.md). `seats`: `seats_of(rnd)`, and `answers`:
+    the round's answers as (id, member) rows, where the caller read them already."""
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
         seats=tuple(member_id for member_id, _ in (seats_of(rnd) if seats is None else seats)),
-        answered=frozenset(member_id for _, member_id in answers_of(rnd)),
+        answered=frozenset(member_id for _, member_id in (answers_of(rnd) if answers is None else answers)),
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,
         last=nominee_of(rnd),
@@ -283,10 +285,11 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
 
 
 def memberships(meeting: Meeting) -> list[sa.Row]:
-    """The meeting's circle's memberships as rows (`id`, `role`, `joined_on`, `left_on`, `active`, and
-    `present`: marked present or away at the meeting, None where unmarked): what the rules ask of them, in
-    one statement, without a member and a person object built for each (docs/performance.md). Only members
-    of the circle are ever marked (circle/meetings.py, circle/guests.py)."""
+    """The meeting's circle's memberships as rows, in the circle's order (`id`, `name`, `role`, `joined_on`,
+    `left_on`, `active`, and `present` and `late`: marked present or away at the meeting, and late, None
+    where unmarked): what the rules and the meeting state ask of them, in one statement, without a member
+    and a person object built for each (docs/performance.md). Only members of the circle are ever marked
+    (circle/meetings.py, circle/guests.py)."""
     return db.session.execute(_MEMBERSHIPS, {"meeting_id": meeting.id, "circle_id": meeting.circle_id,
                                              "today": clock.today()}).all()
 
@@ -298,7 +301,9 @@ def steerer_ids(meeting: Meeting, people: list[Member] | list[sa.Row] | None = N
         return frozenset({meeting.steered_by_id})
     if people is None:
         people = meeting.circle.members  # read once per session: the facts, the state and the pages use them too
-    return frozenset(m.id for m in people if m.active and m.role == method.Role.FACILITATOR)
+    today = clock.today()  # once, not once a member (`Member.active` asks the clock each time)
+    return frozenset(m.id for m in people
+                     if m.role == method.Role.FACILITATOR and method.membership_covers(m.joined_on, m.left_on, today))
 
 
 def ready_now(meeting: Meeting) -> frozenset[int]:

@@ -24,6 +24,7 @@ from circle.models import (
     Meeting,
     Member,
     Objection,
+    Person,
     Proposal,
     Round,
     RoundStatus,
@@ -33,16 +34,19 @@ from circle.models import (
 
 
 _PRESENT_SEATED = (
-    sa.select(Member).join(Attendance, Attendance.member_id == Member.id)
+    sa.select(Member.id, Person.name, Member.joined_on, Member.left_on)
+    .join(Person, Person.id == Member.person_id).join(Attendance, Attendance.member_id == Member.id)
     .where(Attendance.meeting_id == sa.bindparam("meeting_id"), Attendance.present.is_(True),
            Member.role.in_(method.SEATED_ROLES))
     .order_by(Member.position, Member.id)
 )
 
 
-def present_seated(meeting: Meeting) -> list[Member]:
-    """Members present now who sit in the circle, in the circle's order."""
-    return [m for m in db.session.scalars(_PRESENT_SEATED, {"meeting_id": meeting.id}) if m.member_on(meeting.date)]
+def present_seated(meeting: Meeting) -> list[sa.Row]:
+    """Members present now who sit in the circle, in the circle's order, as rows (`id`, `name`): a new
+    round seats them and its log entry names them, nothing a member object would add (docs/performance.md)."""
+    return [m for m in db.session.execute(_PRESENT_SEATED, {"meeting_id": meeting.id})
+            if method.membership_covers(m.joined_on, m.left_on, meeting.date)]
 
 
 def member_of_circle(circle_id: int, member_id: int) -> Member:

@@ -52,7 +52,8 @@ def round_between_state(rv: RoundView) -> dict[str, Any]:
     """A round between meetings: as a meeting's round, with its deadline and how it ended."""
     rnd = rv.round
     return {
-        **round_state(rv),
+        **round_state(rnd, rv.facts, [(s.member.id, s.late) for s in rv.seats],
+                      {c.member_id: c for c in rv.contributions}),
         "deadline": moment(rnd.deadline),
         "closed_at": moment(rnd.closed_at),
         "ended": rnd.ended.value if rnd.ended else None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
+
 from circle import clock, method
 from circle.facts import ready_now, steerer_ids
 from circle.models import Meeting, Member, Round
@@ -20,11 +22,12 @@ def moment(value: dt.datetime | None) -> str | None:
     return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
-def steering_state(meeting: Meeting) -> dict[str, Any]:
-    """Who steers (whom it was handed to, if anyone) and the speaking time: they change with a version."""
+def steering_state(meeting: Meeting, people: list[sa.Row]) -> dict[str, Any]:
+    """Who steers (whom it was handed to, if anyone) and the speaking time: they change with a version.
+    `people`: the circle's memberships (`facts.memberships`)."""
     return {
         "steered_by": meeting.steered_by_id,
-        "steerers": sorted(steerer_ids(meeting)),
+        "steerers": sorted(steerer_ids(meeting, people)),
         "turn_seconds": meeting.turn_seconds,
     }
 

@@ -18,10 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import MARKED, focus_id, hidden_now, round_facts, seats_of
+from circle.facts import focus_id, hidden_now, memberships, round_facts, seats_of
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
-from circle.read.rounds import RoundView, SeatView, round_view, seat_view
 from circle.models import (
     AgendaItem,
     Contribution,
@@ -41,49 +40,44 @@ _FOCUS = sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
 _FOCUS_LISTED = _FOCUS.options(selectinload(Proposal.objections).selectinload(Objection.contribution))
 _FOCUS_ALONE = _FOCUS.options(selectinload(Proposal.versions),
                               selectinload(Proposal.objections).selectinload(Objection.contribution))
-_LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
-                 .order_by(Round.number.desc()).limit(1)
-                 .options(selectinload(Round.seats), selectinload(Round.contributions)))
+#: The meeting's open round, or else the one that closed last.
+LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
+                .order_by(Round.number.desc()).limit(1))
+#: A round's answers as rows: what its seats in the state say of them.
+_GIVEN = sa.select(Contribution.id, Contribution.member_id, Contribution.answer, Contribution.text,
+                   Contribution.position, Contribution.recorded_by_id, Contribution.nominee_id).where(
+    Contribution.round_id == sa.bindparam("round_id"))
 
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def latest_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round, or else the one that closed last, with its seats and its answers, each read
-    by one query whatever the ring's size.
-
-    Whoever sits in it, and whoever recorded an answer, is a member of the circle: they are found among
-    `meeting.circle.members`, which the state and the pages read anyway, not read again, nor each built a
-    second time, for the round (docs/performance.md)."""
-    meeting.circle.members  # in the session while the caller holds the meeting (SQLAlchemy holds objects weakly)
-    return db.session.scalar(_LATEST_ROUND, {"meeting_id": meeting.id})
-
-
-def seat_state(seat: SeatView) -> dict[str, Any]:
-    """One seat of the ring: who, whether they answered, and (when visible) what."""
-    out: dict[str, Any] = {
-        "member": seat.member.id,
-        "late": seat.late,
-        "answered": seat.answered,
-    }
-    c = seat.contribution
+def seat_state(member_id: int, late: bool, answered: bool, contribution: Contribution | sa.Row | None
+               ) -> dict[str, Any]:
+    """One seat of the ring: who, whether they answered, and (`contribution`: where it may be seen) what."""
+    out: dict[str, Any] = {"member": member_id, "late": late, "answered": answered}
+    c = contribution
     if c is not None:
         out.update(
             answer=c.answer.value,
             text=c.text,
             position=c.position,
-            recorded_by=c.recorded_by_id if c.on_behalf else None,
+            recorded_by=c.recorded_by_id if c.recorded_by_id != c.member_id else None,
         )
         if c.nominee_id is not None:
             out["nominee"] = c.nominee_id
     return out
 
 
-def round_state(rv: RoundView) -> dict[str, Any]:
-    """A round as the ring shows it: the order, the current speaker, the answers."""
-    rnd = rv.round
+def round_state(rnd: Round, facts: method.RoundFacts, seats: list[tuple[int, bool]],
+                given: dict[int, Contribution | sa.Row]) -> dict[str, Any]:
+    """A round as the ring shows it: the order, the current speaker, the answers.
+
+    `seats`: who sits, in speaking order, each with whether they came late; `given`: the answers by who gave
+    them, as objects or rows. Whether they may be seen is the method's (`facts.visible`, the same rule as
+    `round_view`'s): while they may not, a seat says only that it answered."""
+    shown = given if facts.visible else {}
     return {
         "id": rnd.id,
         "number": rnd.number,
@@ -93,10 +87,11 @@ def round_state(rv: RoundView) -> dict[str, Any]:
         "status": rnd.status.value,
         "proposal": rnd.proposal_id,
         "version": rnd.proposal_version,
-        "current": rv.current.id if rv.current else None,
-        "complete": rv.facts.complete,
-        "visible": rv.visible,
-        "seats": [seat_state(s) for s in rv.seats],
+        "current": facts.speaking_now,
+        "complete": facts.complete,
+        "visible": facts.visible,
+        "seats": [seat_state(member_id, late, member_id in facts.answered, shown.get(member_id))
+                  for member_id, late in seats],
     }
 
 
@@ -154,12 +149,16 @@ def election_state(proposal: Proposal) -> dict[str, Any] | None:
 
 
 def meeting_state(meeting_id: int) -> dict[str, Any]:
-    """Everything a phone, the console or the projector needs to draw the meeting now."""
+    """Everything a phone, the console or the projector needs to draw the meeting now.
+
+    Its members and its latest round's seats and answers are read as rows, not as objects: the state sends
+    their ids and words, nothing a member, seat or answer object would add (docs/performance.md)."""
     here = {"meeting_id": meeting_id}
     meeting = db.session.scalars(_MEETING, here).one()  # with its circle: one statement, whose members come next
-    marked = {row.member_id: row for row in db.session.execute(MARKED, here)}
-    present = {member_id: row.late for member_id, row in marked.items() if row.present}
-    members = meeting.people(set(marked))
+    people = memberships(meeting)
+    marked = {m.id for m in people if m.present is not None}
+    present = {m.id for m in people if m.present}
+    members = [m for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date) or m.id in marked]
     agenda = db.session.scalars(_AGENDA, here).all()
     proposal = None
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
@@ -168,9 +167,13 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
         # are read, not its versions a second time (docs/performance.md).
         listed = any(item.proposal_id == focus for item in agenda)
         proposal = db.session.scalar(_FOCUS_LISTED if listed else _FOCUS_ALONE, {"proposal_id": focus})
-    rnd = latest_round(meeting)
-    rv = round_view(rnd) if rnd is not None else None
-    hidden = rnd.id if rv is not None and rv.hidden else None
+    rnd = db.session.scalar(LATEST_ROUND, here)
+    hidden = None
+    if rnd is not None:
+        seats = seats_of(rnd)
+        given = {c.member_id: c for c in db.session.execute(_GIVEN, {"round_id": rnd.id})}
+        facts = round_facts(rnd, seats, [(c.id, member_id) for member_id, c in given.items()])
+        hidden = None if facts.visible else rnd.id
     return {
         "version": meeting.version,
         "meeting": {
@@ -179,12 +182,12 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             "title": meeting.title,
             "date": _date(meeting.date),
             "status": meeting.status.value,
-            "quorum": meeting.quorum,
-            **steering_state(meeting),
+            "quorum": method.quorum_on(people, meeting.date, meeting.circle.quorum),
+            **steering_state(meeting, people),
         },
         "members": [
             {"id": m.id, "name": m.name, "role": m.role.value, "present": m.id in present,
-             "late": bool(present.get(m.id)), "marked": m.id in marked}
+             "late": bool(m.present and m.late), "marked": m.id in marked}
             for m in members
         ],
         "agenda": [
@@ -194,8 +197,8 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             for item in agenda
         ],
         "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
-        "round": {**round_state(rv), **turn_state(rnd, rv.current and rv.current.id, meeting.turn_seconds)}
-        if rv is not None else None,
+        "round": {**round_state(rnd, facts, seats, given), **turn_state(rnd, facts.speaking_now, meeting.turn_seconds)}
+        if rnd is not None else None,
         "ready": ready_state(meeting, [m for m in members if m.id in present and m.role in method.SEATED_ROLES]),
         "now": server_now(),
         "connected": presence.connected(meeting.id),
@@ -206,7 +209,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
 #: One answer with its round, the round's meeting and the member who answered: built once, as every answer
 #: heard by programs alone runs it (docs/performance.md).
 _ANSWER = (sa.select(Contribution).where(Contribution.id == sa.bindparam("contribution_id"))
-           .options(joinedload(Contribution.round).joinedload(Round.meeting), joinedload(Contribution.member)))
+           .options(joinedload(Contribution.round).joinedload(Round.meeting)))
 
 
 def answer_change(contribution_id: int, version: int, read: bool = False) -> dict[str, Any] | None:
@@ -238,12 +241,11 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
     if rnd.reveal and facts.complete:
         return None
     late = dict(seats)[contribution.member_id]
-    seat = seat_view(facts, contribution.member, late, contribution)
     current = facts.speaking_now
     return {
         "version": version,
         "round": rnd.id,
-        "seat": seat_state(seat),
+        "seat": seat_state(contribution.member_id, late, True, contribution if facts.visible else None),
         "current": current,
         "complete": facts.complete,
         **turn_state(rnd, current, rnd.meeting.turn_seconds),

@@ -26,10 +26,10 @@ from circle import clock, method, steps
 from circle.extensions import db
 from circle.facts import OBJECTIONS, hidden_now, meeting_facts, meeting_role, open_round
 from circle.method import Action, Answer, Role
-from circle.models import AgendaItem, Meeting, Member, Objection, Proposal
+from circle.models import AgendaItem, Meeting, Member, Objection, Proposal, Round
 from circle.read.elections import ElectionView, election_view
 from circle.read.rounds import RoundView, SeatView, round_view
-from circle.read.state import latest_round
+from circle.read.state import LATEST_ROUND
 from circle.read.reviews import ReviewNotes, review_notes
 
 #: The kinds of reader the room is drawn for, and the role each stands for.
@@ -126,6 +126,20 @@ def ring(rv: RoundView) -> list[PlacedSeat]:
             r=dot + 5 if seat.state == "current" else dot,
         ))
     return placed
+
+
+#: The latest round with its seats and its answers, each read by one query whatever the ring's size.
+_LATEST_ROUND = LATEST_ROUND.options(selectinload(Round.seats), selectinload(Round.contributions))
+
+
+def latest_round(meeting: Meeting) -> Round | None:
+    """The meeting's open round, or else the one that closed last, with its seats and its answers.
+
+    Whoever sits in it, and whoever recorded an answer, is a member of the circle: they are found among
+    `meeting.circle.members`, which the pages read anyway, not read again, nor each built a second time,
+    for the round (docs/performance.md)."""
+    meeting.circle.members  # in the session while the caller holds the meeting (SQLAlchemy holds objects weakly)
+    return db.session.scalar(_LATEST_ROUND, {"meeting_id": meeting.id})
 
 
 def load_meeting(meeting_id: int) -> Meeting | None:

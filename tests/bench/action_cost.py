@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
@@ -39,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from circle.i18n import drawing_in  # noqa: E402
 
 from circle import clock, create_app  # noqa: E402
@@ -142,6 +144,66 @@ class Room:
                 lines.append(f"  {kind}, every part {total:.1f} ms: " + ", ".join(cells))
         return lines
 
+    def floor(self, repeat: int = 50) -> str:
+        """The least a facilitator's step can cost on this stack: a lower bound for the figures above.
+
+        One transaction on the meeting's database raises the version, reads the facts a step is checked on
+        (the memberships with their attendance, the open round), appends a log entry to the hash chain and
+        commits; then eight reads give the rows a state is built from (the meeting, its members, who is
+        marked, the agenda, the latest round, its seats and answers, who is connected) and the state a
+        program is sent is written as JSON. Every statement is plain SQLAlchemy Core, returning rows: no
+        ORM objects, no rules checked, no round written, nothing built from the rows. docs/performance.md
+        compares it with the bare server's step.
+        """
+        from circle import actions, facts, record
+        from circle.models import AgendaItem, Connection, Contribution, Member, Person, Round, Seat
+        from circle.read.state import meeting_state
+
+        m = Meeting.__table__
+        reads = [
+            sa.select(m).where(m.c.id == sa.bindparam("meeting")),
+            sa.select(Member.__table__, Person.__table__.c.name, Person.__table__.c.language)
+            .join(Person.__table__).where(Member.__table__.c.circle_id == sa.bindparam("circle")),
+            facts.MARKED,
+            sa.select(AgendaItem.__table__).where(AgendaItem.__table__.c.meeting_id == sa.bindparam("meeting")),
+            sa.select(Round.__table__).where(Round.__table__.c.meeting_id == sa.bindparam("meeting"))
+            .order_by(Round.__table__.c.id.desc()).limit(1),
+            sa.select(Seat.__table__).where(Seat.__table__.c.round_id == sa.bindparam("round")),
+            sa.select(Contribution.__table__).where(Contribution.__table__.c.round_id == sa.bindparam("round")),
+            sa.select(Connection.__table__.c.member_id).where(Connection.__table__.c.meeting_id
+                                                              == sa.bindparam("meeting")),
+        ]
+        with self.app.app_context():
+            state = meeting_state(self.meeting_id)
+            circle_id = db.session.get(Meeting, self.meeting_id).circle_id
+            latest = db.session.scalar(sa.select(sa.func.max(Round.id)).where(Round.meeting_id == self.meeting_id))
+            engine = db.engine
+        values = {"meeting": self.meeting_id, "meeting_id": self.meeting_id, "circle": circle_id,
+                  "circle_id": circle_id, "round": latest, "today": NOW.date()}
+        taken = []
+        for _ in range(repeat + 1):
+            start = time.perf_counter()
+            with engine.begin() as connection:
+                connection.execute(actions._RAISE_VERSION, values)
+                connection.execute(facts._MEMBERSHIPS, values).all()
+                connection.execute(facts._OPEN_ROUND, values).all()
+                length, head = connection.execute(record._HEAD_LOCKED, values).one()
+                at = NOW.isoformat() + "Z"
+                data = {"meeting": self.meeting_id, "round": 1, "kind": "opening", "mode": "open"}
+                digest = record.entry_hash(seq=length + 1, circle=values["circle"], at=at, actor=None,
+                                           action="start_round", data=data, prev=head or "")
+                connection.execute(record._NEW_ENTRY, {
+                    "circle_id": values["circle"], "seq": length + 1, "at": at, "actor_id": None,
+                    "action": "start_round", "data": record.canonical(data), "prev_hash": head or "",
+                    "hash": digest})
+                connection.execute(record._NEW_HEAD, {**values, "seq": length + 1, "head": digest})
+            with engine.connect() as connection:
+                rows = [connection.execute(statement, values).all() for statement in reads]
+            json.dumps(state)
+            taken.append(time.perf_counter() - start)
+        assert len(rows[1]) == len(self.seated) and len(rows[5]) == len(self.seated), "a whole meeting was read"
+        return f"  the floor of a step (Core rows only, see `floor`): {ms(taken[1:])}"
+
     def close(self) -> None:
         for sock in [self.console, *self.others_clients]:
             sock.disconnect()
@@ -173,6 +235,8 @@ def main() -> None:
                       f"close {figure(times['close'])}")
                 if pages and not args.calls:
                     print("\n".join(room.drawing()))
+                if not pages and not args.calls:
+                    print(room.floor())
             finally:
                 room.close()
 

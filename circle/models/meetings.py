@@ -80,10 +80,6 @@ class Meeting(db.Model):
         of the circle on the meeting's date (docs/quorum.md)."""
         return quorum_on(self.circle.members, self.date, self.circle.quorum)
 
-    def people(self, marked: set[int] | frozenset[int] = frozenset()) -> list[Member]:
-        """Who belongs on this meeting's list: members on its date, and anyone marked there (`marked`)."""
-        return [m for m in self.circle.members if m.member_on(self.date) or m.id in marked]
-
 
 class Attendance(db.Model):
     """Whether a member is present at a meeting now; each change is in the log."""

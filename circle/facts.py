@@ -238,8 +238,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         marked = {m.id: m.present for m in people if m.present is not None}
     else:
         marked = {row.member_id: row.present for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
-    listed = frozenset(m.id for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date)
-                       or m.id in marked)
+    listed = frozenset(m.id for m in people if on_the_list(m, meeting, marked))
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
     present = frozenset(m for m, here in marked.items() if here)
     rnd = open_round(meeting, whole=False) if rnd is UNREAD else rnd
@@ -282,6 +281,11 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         ready=ready_now(meeting),
         proposal_rounds_held=bool(db.session.scalar(_PROPOSAL_ROUNDS_HELD, {"meeting_id": meeting.id})),
     )
+
+
+def on_the_list(member: Member | sa.Row, meeting: Meeting, marked: set[int] | dict[int, bool]) -> bool:
+    """Whether someone belongs on a meeting's list: a member on its date, or anyone marked there."""
+    return method.membership_covers(member.joined_on, member.left_on, meeting.date) or member.id in marked
 
 
 def memberships(meeting: Meeting) -> list[sa.Row]:

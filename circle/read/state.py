@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id, hidden_now, memberships, round_facts, seats_of
+from circle.facts import focus_id, hidden_now, memberships, on_the_list, round_facts, seats_of
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
 from circle.models import (
@@ -158,7 +158,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     people = memberships(meeting)
     marked = {m.id for m in people if m.present is not None}
     present = {m.id for m in people if m.present}
-    members = [m for m in people if method.membership_covers(m.joined_on, m.left_on, meeting.date) or m.id in marked]
+    members = [m for m in people if on_the_list(m, meeting, marked)]
     agenda = db.session.scalars(_AGENDA, here).all()
     proposal = None
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])

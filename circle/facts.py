@@ -24,6 +24,14 @@ from circle.models import (
 _SEATS = (sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == sa.bindparam("round_id"))
           .order_by(Seat.position))
 _ANSWERS = sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == sa.bindparam("round_id"))
+#: Who sits in a round, in speaking order, with the id of their answer where they gave one. Every answer is
+#: given from a seat (method `check_turn`) and one a seat (the unique round and member), so the seats
+#: joined with the answers hold them all: one statement where the two above take two.
+SEATS_ANSWERED = (
+    sa.select(Seat.member_id, Seat.added_late, Contribution.id)
+    .outerjoin(Contribution, sa.and_(Contribution.round_id == Seat.round_id, Contribution.member_id == Seat.member_id))
+    .where(Seat.round_id == sa.bindparam("round_id")).order_by(Seat.position)
+)
 _OPEN_ROUND = sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"), Round.status == RoundStatus.OPEN)
 _MEMBERSHIPS = (
     sa.select(Member.id, Person.name, Member.role, Member.joined_on, Member.left_on,
@@ -46,6 +54,9 @@ _ROUNDS_OPEN_ON = sa.select(sa.func.count(Round.id)).where(
     Round.proposal_id == sa.bindparam("proposal_id"), Round.status == RoundStatus.OPEN)
 _STANDING = sa.select(sa.func.count(Objection.id)).where(
     Objection.proposal_id == sa.bindparam("proposal_id"), Objection.status == ObjectionStatus.STANDING)
+#: The three counts `proposal_facts` asks of a proposal's rounds and objections, in one statement.
+_PROPOSAL_STANDS = sa.select(_CONSENT_COMPLETE.scalar_subquery(), _ROUNDS_OPEN_ON.scalar_subquery(),
+                             _STANDING.scalar_subquery())
 _NOMINATIONS_HELD = sa.select(sa.func.count(Round.id)).where(
     Round.proposal_id == sa.bindparam("proposal_id"), Round.kind == RoundKind.NOMINATION,
     Round.status == RoundStatus.CLOSED)
@@ -75,9 +86,11 @@ def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
-    plain rows: one answer's check and its message need only who sits where and who answered, not a seat
+    plain rows, in one statement (`seats_and_answers`): one answer's check and its message need only who sits where and who answered, not a seat
     and an answer object for every member (docs/performance.md). `seats`: `seats_of(rnd)`, and `answers`:
     the round's answers as (id, member) rows, where the caller read them already."""
+    if seats is None and answers is None:
+        seats, answers = seats_and_answers(rnd)
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
@@ -95,6 +108,17 @@ def seats_of(rnd: Round) -> list[tuple[int, bool]]:
     if "seats" not in sa.inspect(rnd).unloaded:
         return [(s.member_id, s.added_late) for s in rnd.seats]
     return [(member_id, late) for member_id, late in db.session.execute(_SEATS, {"round_id": rnd.id})]
+
+
+def seats_and_answers(rnd: Round) -> tuple[list[tuple[int, bool]], list[tuple[int, int]]]:
+    """`seats_of` and `answers_of` together: from the round where both are loaded, else in one statement
+    (`SEATS_ANSWERED`)."""
+    state = sa.inspect(rnd)
+    if "seats" not in state.unloaded or "contributions" not in state.unloaded:
+        return seats_of(rnd), answers_of(rnd)
+    rows = db.session.execute(SEATS_ANSWERED, {"round_id": rnd.id}).all()
+    return ([(member_id, late) for member_id, late, _ in rows],
+            [(answer_id, member_id) for member_id, _, answer_id in rows if answer_id is not None])
 
 
 def answers_of(rnd: Round) -> list[tuple[int, int]]:
@@ -131,12 +155,10 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
     in a meeting, or between meetings with every answer in, or with silence
     counted as consent (method `closing`).
     """
-    about = {"proposal_id": proposal.id}
-    complete = db.session.scalar(_CONSENT_COMPLETE, about)
-    round_open = round_open or bool(db.session.scalar(_ROUNDS_OPEN_ON, about))
+    complete, rounds_open, standing = db.session.execute(_PROPOSAL_STANDS, {"proposal_id": proposal.id}).one()
+    round_open = round_open or bool(rounds_open)
     election = proposal.kind == method.ProposalKind.ELECTION
     waits = proposal.phase == method.back_to_meeting(election) and waits_for_meeting(proposal)
-    standing = db.session.scalar(_STANDING, about)
     return method.ProposalFacts(
         phase=proposal.phase,
         version=proposal.current_version,

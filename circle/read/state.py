@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id, hidden_now, memberships, on_the_list, round_facts, seats_of
+from circle.facts import focus_id, hidden_now, memberships, on_the_list, round_facts, seats_and_answers
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
 from circle.models import (
@@ -28,6 +28,7 @@ from circle.models import (
     Objection,
     Proposal,
     Round,
+    Seat,
 )
 
 
@@ -43,10 +44,14 @@ _FOCUS_ALONE = _FOCUS.options(selectinload(Proposal.versions),
 #: The meeting's open round, or else the one that closed last.
 LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
                 .order_by(Round.number.desc()).limit(1))
-#: A round's answers as rows: what its seats in the state say of them.
-_GIVEN = sa.select(Contribution.id, Contribution.member_id, Contribution.answer, Contribution.text,
-                   Contribution.position, Contribution.recorded_by_id, Contribution.nominee_id).where(
-    Contribution.round_id == sa.bindparam("round_id"))
+#: A round's seats in speaking order, each with its answer where one was given, as rows: what its seats in
+#: the state say (every answer is given from a seat, see `facts.SEATS_ANSWERED`).
+_SEATS_GIVEN = (
+    sa.select(Seat.member_id, Seat.added_late, Contribution.id, Contribution.answer, Contribution.text,
+              Contribution.position, Contribution.recorded_by_id, Contribution.nominee_id)
+    .outerjoin(Contribution, sa.and_(Contribution.round_id == Seat.round_id, Contribution.member_id == Seat.member_id))
+    .where(Seat.round_id == sa.bindparam("round_id")).order_by(Seat.position)
+)
 
 
 def _date(value) -> str | None:
@@ -170,8 +175,9 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     rnd = db.session.scalar(LATEST_ROUND, here)
     hidden = None
     if rnd is not None:
-        seats = seats_of(rnd)
-        given = {c.member_id: c for c in db.session.execute(_GIVEN, {"round_id": rnd.id})}
+        rows = db.session.execute(_SEATS_GIVEN, {"round_id": rnd.id}).all()
+        seats = [(row.member_id, row.added_late) for row in rows]
+        given = {row.member_id: row for row in rows if row.id is not None}
         facts = round_facts(rnd, seats, [(c.id, member_id) for member_id, c in given.items()])
         hidden = None if facts.visible else rnd.id
     return {
@@ -236,8 +242,8 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change
         return None
-    seats = seats_of(rnd)
-    facts = round_facts(rnd, seats)
+    seats, answers = seats_and_answers(rnd)
+    facts = round_facts(rnd, seats, answers)
     if rnd.reveal and facts.complete:
         return None
     late = dict(seats)[contribution.member_id]

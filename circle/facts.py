@@ -276,12 +276,11 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         proposal = None
     objections: tuple[method.ObjectionFacts, ...] = ()
     if proposal is not None:
-        hidden = hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)
-        objections = tuple(
-            method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
-            for o in db.session.scalars(OBJECTIONS, {"proposal_id": proposal.id})
-            if o.contribution_id not in hidden
-        )
+        raised = db.session.scalars(OBJECTIONS, {"proposal_id": proposal.id}).all()
+        # Which answers are still hidden is asked only of a proposal with objections (most have none).
+        hidden = (hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)) if raised else set()
+        objections = tuple(method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
+                           for o in raised if o.contribution_id not in hidden)
     return method.MeetingFacts(
         status=meeting.status,
         listed=listed,

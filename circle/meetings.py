@@ -207,10 +207,10 @@ def start_round(
         db.session.add(rnd)
         db.session.flush()
         # One INSERT for every seat (executemany), not one each with its id read back: 50 seats cost
-        # one statement (docs/performance.md). _turn_passes reads them back, as rows.
+        # one statement (docs/performance.md). Who sits is known, and nobody has answered yet.
         db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
                                              for i, m in enumerate(order, start=1)])
-        _turn_passes(rnd, None)
+        _turn_passes(rnd, None, after=round_facts(rnd, [(m, False) for m in order], []))  # nothing read back
         names = {m.id: m.name for m in present}
         done = log(
             meeting.circle_id, actor, Action.START_ROUND,

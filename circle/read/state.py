@@ -27,6 +27,7 @@ from circle.models import (
     Meeting,
     Objection,
     Proposal,
+    ProposalVersion,
     Round,
     Seat,
 )
@@ -34,13 +35,18 @@ from circle.models import (
 
 # The statements of every `state`, built once with their values as parameters (docs/performance.md).
 _MEETING = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id")).options(joinedload(Meeting.circle))
-_AGENDA = (sa.select(AgendaItem).where(AgendaItem.meeting_id == sa.bindparam("meeting_id"))
-           .order_by(AgendaItem.position)
-           .options(selectinload(AgendaItem.proposal).selectinload(Proposal.versions)))
-_FOCUS = sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
-_FOCUS_LISTED = _FOCUS.options(selectinload(Proposal.objections).selectinload(Objection.contribution))
-_FOCUS_ALONE = _FOCUS.options(selectinload(Proposal.versions),
-                              selectinload(Proposal.objections).selectinload(Objection.contribution))
+#: The agenda as rows: each proposal with its phase and the title of its current version, in one statement
+#: where objects took three (the items, their proposals, the proposals' versions).
+_AGENDA = (
+    sa.select(AgendaItem.proposal_id, AgendaItem.outcome, Proposal.phase, ProposalVersion.title)
+    .join(Proposal, Proposal.id == AgendaItem.proposal_id)
+    .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
+                                   ProposalVersion.number == Proposal.current_version))
+    .where(AgendaItem.meeting_id == sa.bindparam("meeting_id")).order_by(AgendaItem.position)
+)
+_FOCUS = (sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
+          .options(selectinload(Proposal.versions),
+                   selectinload(Proposal.objections).selectinload(Objection.contribution)))
 #: The meeting's open round, or else the one that closed last.
 LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
                 .order_by(Round.number.desc()).limit(1))
@@ -107,7 +113,8 @@ def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[
     for answers) stay out, with their makers and reasons, until it completes.
     """
     latest = proposal.latest
-    hidden = hidden_now(proposal.circle_id)  # also a round between meetings about it (docs/between-meetings.md)
+    # Also a round between meetings about it may hide some (docs/between-meetings.md); none raised, none hidden.
+    hidden = hidden_now(proposal.circle_id) if proposal.objections else set()
     return {
         "id": proposal.id,
         "phase": proposal.phase.value,
@@ -164,14 +171,9 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     marked = {m.id for m in people if m.present is not None}
     present = {m.id for m in people if m.present}
     members = [m for m in people if on_the_list(m, meeting, marked)]
-    agenda = db.session.scalars(_AGENDA, here).all()
-    proposal = None
+    agenda = db.session.execute(_AGENDA, here).all()
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
-    if focus is not None:
-        # Its versions came with the agenda, where it stands there (as it mostly does): only its objections
-        # are read, not its versions a second time (docs/performance.md).
-        listed = any(item.proposal_id == focus for item in agenda)
-        proposal = db.session.scalar(_FOCUS_LISTED if listed else _FOCUS_ALONE, {"proposal_id": focus})
+    proposal = db.session.scalar(_FOCUS, {"proposal_id": focus}) if focus is not None else None
     rnd = db.session.scalar(LATEST_ROUND, here)
     hidden = None
     if rnd is not None:
@@ -197,8 +199,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             for m in members
         ],
         "agenda": [
-            {"proposal": item.proposal_id, "title": item.proposal.latest.title,
-             "phase": item.proposal.phase.value,
+            {"proposal": item.proposal_id, "title": item.title, "phase": item.phase.value,
              "outcome": item.outcome.value if item.outcome else None}
             for item in agenda
         ],

@@ -187,12 +187,12 @@ def read_meeting(meeting: Meeting) -> Reading:
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
     rnd = rnd or latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
-    hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
-    hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too
     objections = []
-    if focus is not None:
-        objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id})
-                      if o.contribution_id not in hidden]
+    raised = db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}).all() if focus is not None else []
+    if raised:  # which answers are hidden is asked only where objections were raised (most proposals have none)
+        hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
+        hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too
+        objections = [o for o in raised if o.contribution_id not in hidden]
     return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
                    focus, rv, objections, ring(rv) if rv is not None else [],
                    review_notes(meeting, focus) if focus is not None else None,

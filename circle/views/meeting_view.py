@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from circle import clock, method, steps
 from circle.extensions import db
-from circle.facts import OBJECTIONS, hidden_now, meeting_facts, meeting_role, open_round
+from circle.facts import OBJECTIONS, meeting_facts, meeting_role, open_round
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Meeting, Member, Objection, Proposal, Round
 from circle.read.elections import ElectionView, election_view
@@ -187,12 +187,11 @@ def read_meeting(meeting: Meeting) -> Reading:
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
     rnd = rnd or latest_round(meeting)
     rv = round_view(rnd) if rnd is not None else None
-    objections = []
-    raised = db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}).all() if focus is not None else []
-    if raised:  # which answers are hidden is asked only where objections were raised (most proposals have none)
-        hidden = {c.id for c in rnd.contributions} if rv is not None and rv.hidden else set()
-        hidden |= hidden_now(meeting.circle_id)  # a round between meetings about the proposal may hide some too
-        objections = [o for o in raised if o.contribution_id not in hidden]
+    # The objections that may be seen are those the facts were checked on (the same rule hides the rest):
+    # read with their answers where there are any, not read again where there are none.
+    shown = {o.id for o in facts.objections}
+    objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}) if o.id in shown] \
+        if shown and focus is not None else []
     return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
                    focus, rv, objections, ring(rv) if rv is not None else [],
                    review_notes(meeting, focus) if focus is not None else None,

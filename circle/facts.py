@@ -86,9 +86,10 @@ def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
 
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
-    plain rows, in one statement (`seats_and_answers`): one answer's check and its message need only who sits where and who answered, not a seat
-    and an answer object for every member (docs/performance.md). `seats`: `seats_of(rnd)`, and `answers`:
-    the round's answers as (id, member) rows, where the caller read them already."""
+    plain rows, in one statement (`seats_and_answers`): one answer's check and its message need only who
+    sits where and who answered, not a seat and an answer object for every member (docs/performance.md).
+    `seats`: `seats_of(rnd)`, and `answers`: the round's answers as (id, member) rows, where the caller read
+    them already."""
     if seats is None and answers is None:
         seats, answers = seats_and_answers(rnd)
     return method.RoundFacts(

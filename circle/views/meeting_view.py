@@ -190,8 +190,9 @@ def read_meeting(meeting: Meeting) -> Reading:
     # The objections that may be seen are those the facts were checked on (the same rule hides the rest):
     # read with their answers where there are any, not read again where there are none.
     shown = {o.id for o in facts.objections}
-    objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}) if o.id in shown] \
-        if shown and focus is not None else []
+    objections = []
+    if shown and focus is not None:
+        objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}) if o.id in shown]
     return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
                    focus, rv, objections, ring(rv) if rv is not None else [],
                    review_notes(meeting, focus) if focus is not None else None,

@@ -88,15 +88,14 @@ def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
     plain rows, in one statement (`seats_and_answers`): one answer's check and its message need only who
     sits where and who answered, not a seat and an answer object for every member (docs/performance.md).
-    `seats`: `seats_of(rnd)`, and `answers`: the round's answers as (id, member) rows, where the caller read
-    them already."""
-    if seats is None and answers is None:
+    `seats` and `answers`: what `seats_and_answers(rnd)` gives, where the caller has them already."""
+    if seats is None or answers is None:
         seats, answers = seats_and_answers(rnd)
     return method.RoundFacts(
         kind=rnd.kind,
         mode=rnd.mode,
-        seats=tuple(member_id for member_id, _ in (seats_of(rnd) if seats is None else seats)),
-        answered=frozenset(member_id for _, member_id in (answers_of(rnd) if answers is None else answers)),
+        seats=tuple(member_id for member_id, _ in seats),
+        answered=frozenset(member_id for _, member_id in answers),
         open=rnd.status == RoundStatus.OPEN,
         reveal=rnd.reveal,
         last=nominee_of(rnd),

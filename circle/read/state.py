@@ -18,7 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
-from circle.facts import focus_id, hidden_now, memberships, on_the_list, round_facts, seats_and_answers
+from circle.facts import (
+    SEATS_ANSWERED, focus_id, hidden_now, memberships, on_the_list, round_facts, seats_and_answers,
+)
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
 from circle.models import (
@@ -29,7 +31,6 @@ from circle.models import (
     Proposal,
     ProposalVersion,
     Round,
-    Seat,
 )
 
 
@@ -51,13 +52,9 @@ _FOCUS = (sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
 LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
                 .order_by(Round.number.desc()).limit(1))
 #: A round's seats in speaking order, each with its answer where one was given, as rows: what its seats in
-#: the state say (every answer is given from a seat, see `facts.SEATS_ANSWERED`).
-_SEATS_GIVEN = (
-    sa.select(Seat.member_id, Seat.added_late, Contribution.id, Contribution.answer, Contribution.text,
-              Contribution.position, Contribution.recorded_by_id, Contribution.nominee_id)
-    .outerjoin(Contribution, sa.and_(Contribution.round_id == Seat.round_id, Contribution.member_id == Seat.member_id))
-    .where(Seat.round_id == sa.bindparam("round_id")).order_by(Seat.position)
-)
+#: the state say: `facts.SEATS_ANSWERED` with the answers' words.
+_SEATS_GIVEN = SEATS_ANSWERED.add_columns(Contribution.answer, Contribution.text, Contribution.position,
+                                          Contribution.recorded_by_id, Contribution.nominee_id)
 
 
 def _date(value) -> str | None:

@@ -116,7 +116,12 @@ def seats_and_answers(rnd: Round) -> tuple[list[tuple[int, bool]], list[tuple[in
     state = sa.inspect(rnd)
     if "seats" not in state.unloaded or "contributions" not in state.unloaded:
         return seats_of(rnd), answers_of(rnd)
-    rows = db.session.execute(SEATS_ANSWERED, {"round_id": rnd.id}).all()
+    return ring_of(rnd.id)
+
+
+def ring_of(round_id: int) -> tuple[list[tuple[int, bool]], list[tuple[int, int]]]:
+    """A round's seats and answers as `seats_and_answers` gives them, read as rows in one statement."""
+    rows = db.session.execute(SEATS_ANSWERED, {"round_id": round_id}).all()
     return ([(member_id, late) for member_id, late, _ in rows],
             [(answer_id, member_id) for member_id, _, answer_id in rows if answer_id is not None])
 

@@ -275,8 +275,10 @@ def disconnect(reason: Any = None) -> None:
 def tell_presence(meeting_id: int) -> None:
     """Tell the room who is connected now, and whether whoever steers is (not meeting state: the version
     stays)."""
+    meeting = db.session.get(Meeting, meeting_id)
     socketio.emit("presence", {"connected": presence.connected(meeting_id),
-                               **away_state(db.session.get(Meeting, meeting_id))}, to=room(meeting_id))
+                               **away_state(meeting.steerer_away_since, meeting.circle.takeover_minutes)},
+                  to=room(meeting_id))
 
 
 @socketio.on("state")

@@ -86,7 +86,7 @@ def between_state(proposal_id: int) -> dict[str, Any]:
         people.setdefault(seat.member.id, seat.member)
     return {
         "version": circle.log_length,
-        "proposal": proposal_state(proposal, rv.round.id if rv is not None and rv.hidden else None),
+        "proposal": proposal_state(proposal.id, rv.round.id if rv is not None and rv.hidden else None),
         "round": round_between_state(rv) if rv is not None else None,
         "members": [{"id": m.id, "name": m.name, "role": m.role.value, "active": m.active}
                     for m in people.values()],

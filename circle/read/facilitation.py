@@ -22,7 +22,7 @@ def moment(value: dt.datetime | None) -> str | None:
     return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
-def steering_state(meeting: Meeting, people: list[sa.Row]) -> dict[str, Any]:
+def steering_state(meeting: Meeting | sa.Row, people: list[sa.Row]) -> dict[str, Any]:
     """Who steers (whom it was handed to, if anyone) and the speaking time: they change with a version.
     `people`: the circle's memberships (`facts.memberships`)."""
     return {
@@ -32,14 +32,15 @@ def steering_state(meeting: Meeting, people: list[sa.Row]) -> dict[str, Any]:
     }
 
 
-def away_state(meeting: Meeting) -> dict[str, Any]:
-    """Since when whoever steers is not connected, and from when the secretary may take over: these change
-    without a version, as connections come and go (like `connected`; sent with `presence` too)."""
-    takeover = method.takeover_from(meeting.steerer_away_since, meeting.circle.takeover_minutes)
-    return {"steerer_away_since": moment(meeting.steerer_away_since), "takeover_from": moment(takeover)}
+def away_state(away_since: dt.datetime | None, takeover_minutes: int) -> dict[str, Any]:
+    """Since when whoever steers is not connected, and from when the secretary may take over (after the
+    circle's `takeover_minutes`): these change without a version, as connections come and go (like
+    `connected`; sent with `presence` too)."""
+    takeover = method.takeover_from(away_since, takeover_minutes)
+    return {"steerer_away_since": moment(away_since), "takeover_from": moment(takeover)}
 
 
-def ready_state(meeting: Meeting, present_seated: list[Member]) -> dict[str, Any]:
+def ready_state(meeting: Meeting | sa.Row, present_seated: list[Member] | list[sa.Row]) -> dict[str, Any]:
     """The meeting's latest ready check: its number, whether it is open, who is ready and who not yet."""
     ready = ready_now(meeting)
     return {
@@ -50,7 +51,7 @@ def ready_state(meeting: Meeting, present_seated: list[Member]) -> dict[str, Any
     }
 
 
-def turn_state(rnd: Round, current: int | None, seconds: int | None) -> dict[str, Any]:
+def turn_state(rnd: Round | sa.Row, current: int | None, seconds: int | None) -> dict[str, Any]:
     """When the current speaker's turn began and when their speaking time is up (null: no timer or nobody)."""
     started = rnd.turn_started_at if current is not None else None
     return {"turn_started_at": moment(started), "turn_ends_at": moment(method.turn_ends(started, seconds))}

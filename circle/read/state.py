@@ -14,17 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from circle import method, presence
 from circle.extensions import db
 from circle.facts import (
-    SEATS_ANSWERED, focus_id, hidden_now, memberships, on_the_list, round_facts, seats_and_answers,
+    SEATS_ANSWERED, focus_id, hidden_now, memberships, on_the_list, ring_of, round_facts, seats_and_answers,
 )
 from circle.read.facilitation import away_state, ready_state, server_now, steering_state, turn_state
 from circle.read.elections import election_view
 from circle.models import (
     AgendaItem,
+    Circle,
     Contribution,
     Meeting,
     Objection,
@@ -35,7 +35,10 @@ from circle.models import (
 
 
 # The statements of every `state`, built once with their values as parameters (docs/performance.md).
-_MEETING = sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id")).options(joinedload(Meeting.circle))
+#: The meeting as a row, with what its state asks of its circle (its quorum and takeover minutes): no meeting
+#: or circle object is built, as each costs more Python than the row's statement (docs/performance.md).
+_MEETING = (sa.select(Meeting.__table__, Circle.quorum.label("circle_quorum"), Circle.takeover_minutes)
+            .join(Circle, Circle.id == Meeting.circle_id).where(Meeting.id == sa.bindparam("meeting_id")))
 #: The agenda as rows: each proposal with its phase and the title of its current version, in one statement
 #: where objects took three (the items, their proposals, the proposals' versions).
 _AGENDA = (
@@ -45,12 +48,32 @@ _AGENDA = (
                                    ProposalVersion.number == Proposal.current_version))
     .where(AgendaItem.meeting_id == sa.bindparam("meeting_id")).order_by(AgendaItem.position)
 )
-_FOCUS = (sa.select(Proposal).where(Proposal.id == sa.bindparam("proposal_id"))
-          .options(selectinload(Proposal.versions),
-                   selectinload(Proposal.objections).selectinload(Objection.contribution)))
+#: A proposal at its current version, as one row, with whether any objection was ever raised to it: where the
+#: proposal, all its versions and its objections with their answers were objects, read in three statements.
+_PROPOSAL = (
+    sa.select(Proposal.id, Proposal.circle_id, Proposal.kind, Proposal.phase, Proposal.proposer_id,
+              ProposalVersion.number, ProposalVersion.title, ProposalVersion.text, ProposalVersion.note,
+              ProposalVersion.background, ProposalVersion.review_date, ProposalVersion.success_criteria,
+              ProposalVersion.carried_out_by,
+              sa.exists().where(Objection.proposal_id == Proposal.id).label("objected"))
+    .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
+                                   ProposalVersion.number == Proposal.current_version))
+    .where(Proposal.id == sa.bindparam("proposal_id"))
+)
+#: A proposal's objections in the order raised, each with the words and the round of the answer that raised it.
+_RAISED = (
+    sa.select(Objection.id, Objection.member_id, Objection.version, Objection.workable, Objection.tested,
+              Objection.status, Objection.met_by_version, Objection.contribution_id, Contribution.round_id,
+              Contribution.text.label("reason"))
+    .join(Contribution, Contribution.id == Objection.contribution_id)
+    .where(Objection.proposal_id == sa.bindparam("proposal_id")).order_by(Objection.id)
+)
 #: The meeting's open round, or else the one that closed last.
 LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
                 .order_by(Round.number.desc()).limit(1))
+#: The same, as a row: what the state sends of it are its columns.
+_LATEST_ROUND_ROW = (sa.select(Round.__table__).where(Round.meeting_id == sa.bindparam("meeting_id"))
+                     .order_by(Round.number.desc()).limit(1))
 #: A round's seats in speaking order, each with its answer where one was given, as rows: what its seats in
 #: the state say: `facts.SEATS_ANSWERED` with the answers' words.
 _SEATS_GIVEN = SEATS_ANSWERED.add_columns(Contribution.answer, Contribution.text, Contribution.position,
@@ -103,42 +126,46 @@ def round_state(rnd: Round, facts: method.RoundFacts, seats: list[tuple[int, boo
     }
 
 
-def proposal_state(proposal: Proposal, hidden_round: int | None = None) -> dict[str, Any]:
-    """The proposal under discussion, at its current version.
+def proposal_state(proposal_id: int, hidden_round: int | None = None) -> dict[str, Any]:
+    """The proposal under discussion, at its current version, read as rows (docs/performance.md).
 
     Objections raised in `hidden_round` (a simultaneous reveal still waiting
     for answers) stay out, with their makers and reasons, until it completes.
     """
-    latest = proposal.latest
+    here = {"proposal_id": proposal_id}
+    rows = db.session.connection()
+    proposal = rows.execute(_PROPOSAL, here).one()
+    raised = rows.execute(_RAISED, here).all() if proposal.objected else []
     # Also a round between meetings about it may hide some (docs/between-meetings.md); none raised, none hidden.
-    hidden = hidden_now(proposal.circle_id) if proposal.objections else set()
+    hidden = hidden_now(proposal.circle_id) if raised else set()
     return {
         "id": proposal.id,
         "phase": proposal.phase.value,
-        "version": latest.number,
+        "version": proposal.number,
         "proposer": proposal.proposer_id,
-        "title": latest.title,
-        "text": latest.text,
-        "note": latest.note,
-        "background": latest.background,
-        "review_date": _date(latest.review_date),
-        "success_criteria": latest.success_criteria,
-        "carried_out_by": latest.carried_out_by,
+        "title": proposal.title,
+        "text": proposal.text,
+        "note": proposal.note,
+        "background": proposal.background,
+        "review_date": _date(proposal.review_date),
+        "success_criteria": proposal.success_criteria,
+        "carried_out_by": proposal.carried_out_by,
         "objections": [
             {
                 "id": o.id,
                 "member": o.member_id,
                 "version": o.version,
-                "reason": o.contribution.text,
+                "reason": o.reason,
                 "workable": o.workable,
                 "tested": o.tested,
                 "status": o.status.value,
                 "met_by_version": o.met_by_version,
             }
-            for o in proposal.objections
-            if o.contribution.round_id != hidden_round and o.contribution_id not in hidden
+            for o in raised
+            if o.round_id != hidden_round and o.contribution_id not in hidden
         ],
-        "election": election_state(proposal),
+        "election": (election_state(db.session.get(Proposal, proposal_id))
+                     if proposal.kind == method.ProposalKind.ELECTION else None),
     }
 
 
@@ -163,20 +190,20 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     Its members and its latest round's seats and answers are read as rows, not as objects: the state sends
     their ids and words, nothing a member, seat or answer object would add (docs/performance.md)."""
     here = {"meeting_id": meeting_id}
-    meeting = db.session.scalars(_MEETING, here).one()  # with its circle: one statement, whose members come next
+    rows = db.session.connection()  # rows through the session's own transaction, without the ORM's layer
+    meeting = rows.execute(_MEETING, here).one()
     people = memberships(meeting)
     marked = {m.id for m in people if m.present is not None}
     present = {m.id for m in people if m.present}
     members = [m for m in people if on_the_list(m, meeting, marked)]
     agenda = db.session.execute(_AGENDA, here).all()
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
-    proposal = db.session.scalar(_FOCUS, {"proposal_id": focus}) if focus is not None else None
-    rnd = db.session.scalar(LATEST_ROUND, here)
+    rnd = rows.execute(_LATEST_ROUND_ROW, here).one_or_none()
     hidden = None
     if rnd is not None:
-        rows = db.session.execute(_SEATS_GIVEN, {"round_id": rnd.id}).all()
-        seats = [(row.member_id, row.added_late) for row in rows]
-        given = {row.member_id: row for row in rows if row.id is not None}
+        ring = rows.execute(_SEATS_GIVEN, {"round_id": rnd.id}).all()
+        seats = [(row.member_id, row.added_late) for row in ring]
+        given = {row.member_id: row for row in ring if row.id is not None}
         facts = round_facts(rnd, seats, [(c.id, member_id) for member_id, c in given.items()])
         hidden = None if facts.visible else rnd.id
     return {
@@ -187,7 +214,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
             "title": meeting.title,
             "date": _date(meeting.date),
             "status": meeting.status.value,
-            "quorum": method.quorum_on(people, meeting.date, meeting.circle.quorum),
+            "quorum": method.quorum_on(people, meeting.date, meeting.circle_quorum),
             **steering_state(meeting, people),
         },
         "members": [
@@ -200,20 +227,26 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
              "outcome": item.outcome.value if item.outcome else None}
             for item in agenda
         ],
-        "proposal": proposal_state(proposal, hidden) if proposal is not None else None,
+        "proposal": proposal_state(focus, hidden) if focus is not None else None,
         "round": {**round_state(rnd, facts, seats, given), **turn_state(rnd, facts.speaking_now, meeting.turn_seconds)}
         if rnd is not None else None,
         "ready": ready_state(meeting, [m for m in members if m.id in present and m.role in method.SEATED_ROLES]),
         "now": server_now(),
         "connected": presence.connected(meeting.id),
-        **away_state(meeting),
+        **away_state(meeting.steerer_away_since, meeting.takeover_minutes),
     }
 
 
-#: One answer with its round, the round's meeting and the member who answered: built once, as every answer
-#: heard by programs alone runs it (docs/performance.md).
-_ANSWER = (sa.select(Contribution).where(Contribution.id == sa.bindparam("contribution_id"))
-           .options(joinedload(Contribution.round).joinedload(Round.meeting)))
+#: One answer with what its message tells of its round and the round's meeting, as one row: built once, as
+#: every answer heard by programs alone runs it (docs/performance.md).
+_ANSWER = (
+    sa.select(Contribution.member_id, Contribution.answer, Contribution.text, Contribution.position,
+              Contribution.recorded_by_id, Contribution.nominee_id, Contribution.round_id, Round.kind, Round.mode,
+              Round.status, Round.reveal, Round.proposal_id, Round.proposal_version, Round.turn_started_at,
+              Meeting.turn_seconds)
+    .join(Round, Round.id == Contribution.round_id).join(Meeting, Meeting.id == Round.meeting_id)
+    .where(Contribution.id == sa.bindparam("contribution_id"))
+)
 
 
 def answer_change(contribution_id: int, version: int, read: bool = False) -> dict[str, Any] | None:
@@ -227,20 +260,23 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
     the proposal's list of objections must show too.
 
     `read`: the pages' reading of the meeting is held in the session (circle/broadcast.py), the answer, its
-    member, its round with its seats and answers, and the meeting in it. Without it the answer, its member,
-    round and meeting are read in one statement, and who sits and who answered as rows: no seat or answer
-    object per member is built for one answer (docs/performance.md).
+    round with its seats and answers, and the meeting in it. Without it the answer with its round and meeting
+    is one row, and who sits and who answered are rows: no object is built for one answer
+    (docs/performance.md).
     """
     if read:
         contribution = db.session.get(Contribution, contribution_id)
+        rnd = contribution.round
+        turn_seconds = rnd.meeting.turn_seconds
+        seats, answers = seats_and_answers(rnd)
     else:
-        contribution = db.session.scalars(_ANSWER, {"contribution_id": contribution_id}).one()
-    rnd = contribution.round
+        contribution = rnd = db.session.connection().execute(_ANSWER, {"contribution_id": contribution_id}).one()
+        turn_seconds = contribution.turn_seconds
+        seats, answers = ring_of(contribution.round_id)
     if contribution.answer == method.Answer.OBJECTION and not rnd.reveal:
         return None
     if rnd.kind == method.RoundKind.CHANGE_NOMINATION:  # the nominations now (`proposal.election.tally`) change
         return None
-    seats, answers = seats_and_answers(rnd)
     facts = round_facts(rnd, seats, answers)
     if rnd.reveal and facts.complete:
         return None
@@ -248,9 +284,9 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
     current = facts.speaking_now
     return {
         "version": version,
-        "round": rnd.id,
+        "round": contribution.round_id,
         "seat": seat_state(contribution.member_id, late, True, contribution if facts.visible else None),
         "current": current,
         "complete": facts.complete,
-        **turn_state(rnd, current, rnd.meeting.turn_seconds),
+        **turn_state(rnd, current, turn_seconds),
     }

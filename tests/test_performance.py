@@ -12,7 +12,7 @@ from flask_babel import Domain
 from circle import create_app, meetings
 from circle.__main__ import settle
 from circle.extensions import db, socketio
-from circle.method import CONTRIBUTION_MAX, RoundKind, RoundMode
+from circle.method import CONTRIBUTION_MAX, Answer, RoundKind, RoundMode
 from circle.models import Meeting
 from tests.conftest import config_for, live_connection
 from circle.views import parts
@@ -214,3 +214,41 @@ def test_drawing_a_page_looks_up_translations_and_addresses_as_often_whatever_th
     large_console, page = drawn("nl", "console")
     assert large_console == small_console, (small_console, large_console)
     assert page.count(marking) == listed + 20 and page.count(": wacht</li>") == 28
+
+
+def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_size_of_the_circle(
+        app, monkeypatch):
+    """Each seat of the ring, its line for a screen reader and each answer in what was said were a template
+    included once apiece, and an include copies the whole context each time: with fifty members that was
+    a third of drawing the round. One macro now draws all of them (templates/meetings/parts/seats.html and
+    said.html), so a member's page in a circle of 28, every one of them answered, loads the templates of a
+    circle of 8 (docs/performance.md)."""
+    environment = type(app.jinja_env)
+    loads: list[str] = []
+    load = environment.get_template
+    monkeypatch.setattr(environment, "get_template", lambda self, name, *a, **k: loads.append(name) or load(
+        self, name, *a, **k))
+
+    def drawn_after_everyone_answered(made, seated: list[int]) -> tuple[int, str]:
+        with app.app_context():
+            anna = made.member("Anna")
+            meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+            for member_id in seated:
+                meetings.contribute(anna, made.meeting_id, member_id, Answer.SPEAK, "Ja.")
+        loads.clear()
+        with app.test_request_context():
+            _, ops = parts.whole(made.meeting_id, "member", "nl")
+        return len(loads), "".join(op["html"] for op in ops)
+
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+    small, page = drawn_after_everyone_answered(made, list(made.member_ids.values()))
+    assert page.count('class="seat speak"') == 8 and page.count('<li class="answer-speak"') == 8
+    with app.app_context():
+        meetings.close_round(made.member("Anna"), made.meeting_id)
+        grown = neighbours_present(made, 20)
+    large, page = drawn_after_everyone_answered(made, [*made.member_ids.values(), *grown])
+    assert page.count('class="seat speak"') == 28 and page.count('<li class="answer-speak"') == 28
+    assert page.count(": gesproken</li>") == 28
+    assert large == small, (small, large)

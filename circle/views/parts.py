@@ -50,6 +50,11 @@ def _draw(template: str, ctx: dict, **more) -> str:
     return current_app.jinja_env.get_template(template).render({**ctx, **more}).strip()
 
 
+def _macros(template: str, ctx: dict):
+    """A template's macros, seeing the kind's context, as `{% import ... with context %}` gives them."""
+    return current_app.jinja_env.get_template(template).make_module(ctx)
+
+
 def read(meeting_id: int) -> Reading:
     """The meeting as every kind's parts draw it, read once for all of them (docs/performance.md)."""
     return read_meeting(load_meeting(meeting_id))
@@ -91,17 +96,17 @@ def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int,
         changed = {given.member_id} | ({rv.current.id} if rv.current else set())
         changed |= {rv.facts.last} if rv.facts.last else set()  # an election's nominee: their turn may have come
         ops = []
+        seating = _macros("meetings/parts/seats.html", ctx)
         for placed in ctx["ring"]:
             if placed.member.id in changed:
-                ops.append({"id": f"seat-{placed.member.id}",
-                            "html": _draw("meetings/parts/seat.html", ctx, s=placed)})
+                ops.append({"id": f"seat-{placed.member.id}", "html": str(seating.seats([placed])).strip()})
                 ops.append({"id": f"seat-text-{placed.member.id}",
-                            "html": _draw("meetings/parts/seat_text.html", ctx, s=placed)})
+                            "html": str(seating.seat_lines([placed])).strip()})
         for name in ("speaker", "progress", "centre"):
             ops.append({"id": _IDS[name], "html": _draw(f"meetings/parts/{name}.html", ctx)})
         if rv.visible:
-            ops.append({"append": "contributions-list",
-                        "html": _draw("meetings/parts/contribution.html", ctx, c=given)})
+            said = _macros("meetings/parts/said.html", ctx)
+            ops.append({"append": "contributions-list", "html": str(said.lines([given])).strip()})
         if kind in ("console", "recorder"):
             ops.append({"id": "meeting-answer", "html": _draw(PARTS["answer"], ctx)})
         if kind == "console":

@@ -72,8 +72,7 @@ _RAISED = (
 LATEST_ROUND = (sa.select(Round).where(Round.meeting_id == sa.bindparam("meeting_id"))
                 .order_by(Round.number.desc()).limit(1))
 #: The same, as a row: what the state sends of it are its columns.
-_LATEST_ROUND_ROW = (sa.select(Round.__table__).where(Round.meeting_id == sa.bindparam("meeting_id"))
-                     .order_by(Round.number.desc()).limit(1))
+_LATEST_ROUND_ROW = LATEST_ROUND.with_only_columns(*Round.__table__.columns)
 #: A round's seats in speaking order, each with its answer where one was given, as rows: what its seats in
 #: the state say: `facts.SEATS_ANSWERED` with the answers' words.
 _SEATS_GIVEN = SEATS_ANSWERED.add_columns(Contribution.answer, Contribution.text, Contribution.position,
@@ -196,7 +195,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     marked = {m.id for m in people if m.present is not None}
     present = {m.id for m in people if m.present}
     members = [m for m in people if on_the_list(m, meeting, marked)]
-    agenda = db.session.execute(_AGENDA, here).all()
+    agenda = rows.execute(_AGENDA, here).all()
     focus = focus_id(meeting, [item.proposal_id for item in agenda if item.outcome is None])
     rnd = rows.execute(_LATEST_ROUND_ROW, here).one_or_none()
     hidden = None

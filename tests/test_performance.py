@@ -16,7 +16,7 @@ from circle.method import CONTRIBUTION_MAX, Answer, RoundKind, RoundMode
 from circle.models import Meeting
 from tests.conftest import config_for, live_connection
 from circle.views import parts
-from tests.scenario import everyone_present, neighbours_present, samen_vooruit
+from tests.scenario import everyone_present, neighbours_present, run_round, samen_vooruit
 
 
 def synchronous(tmp_path, **settings) -> int:
@@ -252,3 +252,56 @@ def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_
     assert page.count('class="seat speak"') == 28 and page.count('<li class="answer-speak"') == 28
     assert page.count(": gesproken</li>") == 28
     assert large == small, (small, large)
+
+
+def test_the_parts_every_kind_is_drawn_alike_are_drawn_once_for_all_kinds_a_change_is_sent_to(app, monkeypatch):
+    """Whether the meeting is open, what was said and what became of the proposal look the same on every
+    kind of page: drawn once a language for all the kinds a change is sent to (parts.ALIKE), the console is
+    not kept waiting while the answers it shares with the phones are drawn again (docs/performance.md). Each
+    kind drawing them alone, from its own reading, gives what the shared drawing gives, whatever the state."""
+    from circle import proposals
+
+    drawing = parts._draw
+    drawn: list[str] = []
+    monkeypatch.setattr(parts, "_draw", lambda template, ctx, **more: drawn.append(template) or drawing(
+        template, ctx, **more))
+    kinds = list(parts.KIND_PARTS)
+
+    def each_alike(made) -> None:
+        with app.test_request_context():
+            for lang in ("nl", "en"):
+                drawn.clear()
+                reading = parts.read(made.meeting_id)
+                shared = {kind: dict((op["id"], op["html"]) for op in parts.whole(made.meeting_id, kind, lang,
+                                                                                   reading)[1])
+                          for kind in kinds}
+                for name in parts.ALIKE:
+                    assert drawn.count(parts.PARTS[name]) == 1, name
+                for kind in kinds:
+                    alone = dict((op["id"], op["html"]) for op in parts.whole(made.meeting_id, kind, lang)[1])
+                    for name in parts.ALIKE:
+                        assert alone[f"meeting-{name}"] == shared[kind][f"meeting-{name}"], (kind, name)
+
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+        run_round(made, RoundKind.PICTURE_FORMING)
+        run_round(made, RoundKind.OPINION_FORMING)
+    each_alike(made)  # what was said
+    with app.app_context():
+        anna = made.member("Anna")
+        meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+                             proposal_id=made.proposal_id, reveal=True)
+        seated = list(made.member_ids.values())
+        meetings.contribute(anna, made.meeting_id, seated[0], Answer.CONSENT, "")
+    each_alike(made)  # the answers hidden until everyone has answered
+    with app.app_context():
+        anna = made.member("Anna")
+        for member_id in seated[1:]:
+            meetings.contribute(anna, made.meeting_id, member_id, Answer.CONSENT, "")
+        meetings.close_round(anna, made.meeting_id)
+        proposals.adopt(anna, made.meeting_id, made.proposal_id)
+    each_alike(made)  # decided
+    with app.test_request_context():
+        page = dict((op["id"], op["html"]) for op in parts.whole(made.meeting_id, "member", "nl")[1])
+    assert "outcome-adopted" in page["meeting-outcome"]

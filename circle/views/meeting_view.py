@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -169,6 +169,8 @@ class Reading:
     ring: list[PlacedSeat]
     review: ReviewNotes | None
     election: ElectionView | None
+    #: The parts every kind of reader is drawn alike, by language, drawn once for all (circle/views/parts.py).
+    drawn: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 #: The focus proposal's objections with the answers they were raised in: built once, as every change

@@ -30,6 +30,9 @@ PARTS = {
     "attendance": "meetings/parts/attendance.html",
     "agenda": "meetings/parts/agenda.html",
 }
+#: The parts that do not depend on the kind of reader: drawn once a language for every kind a change is sent
+#: to, not once a kind (docs/performance.md; tests/test_performance.py checks each kind would draw them alike).
+ALIKE = ("status", "outcome", "contributions")
 KIND_PARTS = {
     "console": list(PARTS),
     "recorder": [p for p in PARTS if p != "steer"],
@@ -66,8 +69,15 @@ def whole(meeting_id: int, kind: str, lang: str, reading: Reading | None = None)
     meeting = reading.meeting
     with drawing_in(lang):
         ctx = _context(reading, kind)
-        return meeting.version, [{"id": f"meeting-{name}", "html": _draw(PARTS[name], ctx)}
-                                 for name in KIND_PARTS[kind]]
+
+        def drawn(name: str) -> str:
+            if name not in ALIKE:
+                return _draw(PARTS[name], ctx)
+            if (name, lang) not in reading.drawn:
+                reading.drawn[name, lang] = _draw(PARTS[name], ctx)
+            return reading.drawn[name, lang]
+
+        return meeting.version, [{"id": f"meeting-{name}", "html": drawn(name)} for name in KIND_PARTS[kind]]
 
 
 def one_answer(meeting_id: int, kind: str, lang: str, contribution_id: int,

@@ -44,6 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 from circle.i18n import drawing_in  # noqa: E402
 
 from circle import clock, create_app  # noqa: E402
+from circle.__main__ import settle  # noqa: E402
 from circle.extensions import db  # noqa: E402
 from circle.models import Meeting  # noqa: E402
 from circle.views import parts  # noqa: E402
@@ -78,6 +79,7 @@ class Room:
         self.meeting_id = made.meeting_id
         self.console = live_connection(self.app, made, "Anna", **({"view": "console"} if pages else {}))
         self.others_clients = [live_connection(self.app, made, "Joost", **({"view": "phone"} if pages else {}))]
+        settle(self.app)  # as the server does once started: what start-up made is not walked by every collection
 
     def version(self) -> int:
         with self.app.app_context():

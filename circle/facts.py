@@ -248,14 +248,19 @@ UNREAD = object()
 
 
 def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD,
-                  people: list[Member] | None = None, round_only: bool = False) -> method.MeetingFacts:
+                  people: list[Member] | None = None, round_only: bool = False,
+                  marked: dict[int, bool] | None = None,
+                  ring: tuple[list[tuple[int, bool]], list[tuple[int, int]]] | None = None) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
     `proposal_id` names the proposal a step is about; without it, the
     meeting's own focus (`focus_id`). `rnd`: the open round (`open_round`), when
     the caller read it already to write to it or draw it: it is not read twice
     (docs/performance.md). `people`: the circle's members, where the caller
-    loaded them to draw them; else they are read as rows (`memberships`). A
+    loaded them to draw them; else they are read as rows (`memberships`), and
+    with them who is marked present or away. `marked`: who is marked
+    (`MARKED`, present or not), where the caller with `people` read that too;
+    `ring`: the open round's seats and answers (`ring_of`), where it has them. A
     handful of queries, whatever the size of the circle's record.
     `round_only`: only the method's ROUND_FACTS, for a step in ROUND_STEPS; the
     others keep their defaults, which its rule does not read.
@@ -263,13 +268,13 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     if people is None:
         people = memberships(meeting)
         marked = {m.id: m.present for m in people if m.present is not None}
-    else:
+    elif marked is None:
         marked = {row.member_id: row.present for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
     listed = frozenset(m.id for m in people if on_the_list(m, meeting, marked))
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
     present = frozenset(m for m, here in marked.items() if here)
     rnd = open_round(meeting, whole=False) if rnd is UNREAD else rnd
-    rf = round_facts(rnd) if rnd is not None else None
+    rf = round_facts(rnd, *(ring or (None, None))) if rnd is not None else None
     if round_only:
         return method.MeetingFacts(status=meeting.status, listed=listed, seated=seated, present=present,
                                    round=rf, now=clock.now())

@@ -32,6 +32,7 @@ from werkzeug.routing import BuildError
 from circle import create_app, meetings, record
 from circle.extensions import db
 from circle.read.state import meeting_state
+from circle.views import parts
 from circle.method import Answer, Phase, RoundKind, RoundMode
 from circle.models import (
     Attendance,
@@ -205,7 +206,7 @@ def test_the_same_arguments_build_the_same_record(app):
 #: phones and a program connected (docs/performance.md): reading the meeting again for each kind
 #: of reader, a query per seat, or reading the open round twice (for the checks and the write, for the
 #: facts and the ring, for the pages and the programs) goes over.
-LIVE_BUDGET = {"start_round": 45, "contribute": 28, "close_round": 44, "parts": 18}
+LIVE_BUDGET = {"start_round": 42, "contribute": 28, "close_round": 41, "parts": 17}
 
 
 def live_counts(app, extra_members: int) -> dict[str, list[str]]:
@@ -380,3 +381,36 @@ def test_the_meeting_state_is_read_as_rows_and_builds_no_object(app):
     assert sorted((s["member"], s["text"], s["recorded_by"]) for s in seats if s["answered"]) == sorted([
         (made.member_ids["Kees"], "Ja.", made.member_ids["Anna"]),
         (made.member_ids["Aylin"], "Ja.", made.member_ids["Anna"])])
+
+
+@pytest.mark.parametrize("round_open", [True, False], ids=["open round", "closed round"])
+def test_the_pages_reading_builds_no_seat_or_attendance_object(app, round_open):
+    """What the pages are drawn from after every change: the round's seats and who is marked are read as
+    rows, each once for the method's facts and the drawing alike, and a seat finds its member among the
+    circle's, already loaded. A seat and an attendance object for each of twenty-eight members cost more
+    Python than the statements that read them (docs/performance.md). The ring and the list of who is here
+    are drawn from them all the same."""
+    with app.app_context():
+        made = open_round_of_28("Kees", "Aylin")
+        if not round_open:
+            meetings.close_round(made.member("Anna"), made.meeting_id)
+        db.session.expire_all()
+        loaded: list[str] = []
+
+        def on_load(target, context):
+            loaded.append(type(target).__name__)
+
+        models = [mapper.class_ for mapper in db.Model.registry.mappers]
+        for model in models:
+            sa.event.listen(model, "load", on_load)
+        try:
+            with app.test_request_context():
+                reading = parts.read(made.meeting_id)
+                page = "".join(op["html"] for op in parts.whole(made.meeting_id, "member", "nl", reading)[1])
+        finally:
+            for model in models:
+                sa.event.remove(model, "load", on_load)
+    assert "Seat" not in loaded and "Attendance" not in loaded, sorted(set(loaded))
+    assert loaded.count("Member") == 28 and loaded.count("Contribution") == 2
+    assert len(reading.rv.seats) == 28 and len(reading.attendance) == 28
+    assert page.count('class="seat ') == 28 and page.count('<li class="present"') == 28

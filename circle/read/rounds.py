@@ -101,14 +101,24 @@ def seat_view(facts: method.RoundFacts, member: Member, late: bool, contribution
     return SeatView(member, late, state, contribution if facts.visible else None)
 
 
-def round_view(rnd: Round) -> RoundView:
-    """A round as anyone may see it now. Its seats (with their members) and answers are read once."""
-    facts = round_facts(rnd)
+def round_view(rnd: Round, people: dict[int, Member] | None = None,
+               ring: tuple[list[tuple[int, bool]], list[tuple[int, int]]] | None = None) -> RoundView:
+    """A round as anyone may see it now. Its seats (with their members) and answers are read once.
+
+    `people` and `ring`: the circle's members by id and the round's seats and answers as rows
+    (`facts.ring_of`), where the caller has both: the seats find their members there, and no seat object is
+    built for each (the live meeting's pages, docs/performance.md)."""
+    if people is not None and ring is not None:
+        facts = round_facts(rnd, *ring)
+        placed = [(people.get(member_id) or db.session.get(Member, member_id), late) for member_id, late in ring[0]]
+    else:
+        facts = round_facts(rnd)
+        placed = [(seat.member, seat.added_late) for seat in rnd.seats]
     visible = facts.visible
     given = {c.member_id: c for c in rnd.contributions}
     current = facts.speaking_now
-    by_id: dict[int, Member] = {s.member_id: s.member for s in rnd.seats}
-    seats = [seat_view(facts, seat.member, seat.added_late, given.get(seat.member_id)) for seat in rnd.seats]
+    by_id: dict[int, Member] = {member.id: member for member, _ in placed}
+    seats = [seat_view(facts, member, late, given.get(member.id)) for member, late in placed]
     return RoundView(
         round=rnd,
         facts=facts,

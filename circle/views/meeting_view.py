@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from circle import clock, method, steps
 from circle.extensions import db
-from circle.facts import OBJECTIONS, meeting_facts, meeting_role, open_round
+from circle.facts import MARKED, OBJECTIONS, meeting_facts, meeting_role, open_round, ring_of
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Meeting, Member, Objection, Proposal, Round
 from circle.read.elections import ElectionView, election_view
@@ -128,12 +129,13 @@ def ring(rv: RoundView) -> list[PlacedSeat]:
     return placed
 
 
-#: The latest round with its seats and its answers, each read by one query whatever the ring's size.
-_LATEST_ROUND = LATEST_ROUND.options(selectinload(Round.seats), selectinload(Round.contributions))
+#: The latest round with its answers, read by one query whatever the ring's size.
+_LATEST_ROUND = LATEST_ROUND.options(selectinload(Round.contributions))
 
 
 def latest_round(meeting: Meeting) -> Round | None:
-    """The meeting's open round, or else the one that closed last, with its seats and its answers.
+    """The meeting's open round, or else the one that closed last, with its answers (its seats are read as
+    rows: `facts.ring_of`).
 
     Whoever sits in it, and whoever recorded an answer, is a member of the circle: they are found among
     `meeting.circle.members`, which the pages read anyway, not read again, nor each built a second time,
@@ -143,10 +145,9 @@ def latest_round(meeting: Meeting) -> Round | None:
 
 
 def load_meeting(meeting_id: int) -> Meeting | None:
-    """The meeting with its agenda, attendance and rounds, loaded at once."""
+    """The meeting with its agenda, loaded at once (who is marked is read as rows, by `read_meeting`)."""
     return db.session.get(Meeting, meeting_id, options=[
         selectinload(Meeting.agenda).selectinload(AgendaItem.proposal).selectinload(Proposal.versions),
-        selectinload(Meeting.attendance),
     ])
 
 
@@ -169,6 +170,9 @@ class Reading:
     ring: list[PlacedSeat]
     review: ReviewNotes | None
     election: ElectionView | None
+    #: Who is marked present or away, by member id, as rows (`present`, `late`): read once, for the facts and
+    #: the list of who is here, without an attendance object built for each (docs/performance.md).
+    attendance: dict[int, sa.Row]
     #: The parts every kind of reader is drawn alike, by language, drawn once for all (circle/views/parts.py).
     drawn: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -181,24 +185,31 @@ _OBJECTIONS = OBJECTIONS.options(selectinload(Objection.contribution))
 def read_meeting(meeting: Meeting) -> Reading:
     """Everything the meeting's templates draw that does not depend on who reads it.
 
-    An open round is the latest one: it is read once, for the facts and for the ring, whose seats find
-    their members among the circle's, already loaded (docs/performance.md)."""
-    rnd = open_round(meeting)
+    An open round is the latest one: it is read once, for the facts and for the ring. Its seats and who
+    answered are read as rows (`ring_of`), once for both, and the seats find their members among the
+    circle's, already loaded; who is marked is read as rows once too (docs/performance.md)."""
+    rnd = open_round(meeting, whole=False)
     members = meeting.circle.members
-    facts = meeting_facts(meeting, rnd=rnd, people=members)
+    attendance = {row.member_id: row for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
+    seated = ring_of(rnd.id) if rnd is not None else None
+    facts = meeting_facts(meeting, rnd=rnd, people=members, ring=seated,
+                          marked={member_id: row.present for member_id, row in attendance.items()})
     focus = db.session.get(Proposal, facts.proposal_id) if facts.proposal_id is not None else None
-    rnd = rnd or latest_round(meeting)
-    rv = round_view(rnd) if rnd is not None else None
+    if rnd is None:
+        rnd = latest_round(meeting)
+        seated = ring_of(rnd.id) if rnd is not None else None
+    people = {m.id: m for m in members}
+    rv = round_view(rnd, people, seated) if rnd is not None else None
     # The objections that may be seen are those the facts were checked on (the same rule hides the rest):
     # read with their answers where there are any, not read again where there are none.
     shown = {o.id for o in facts.objections}
     objections = []
     if shown and focus is not None:
         objections = [o for o in db.session.scalars(_OBJECTIONS, {"proposal_id": focus.id}) if o.id in shown]
-    return Reading(meeting, facts, {m.id: m for m in members}, [m for m in members if m.id in facts.listed],
+    return Reading(meeting, facts, people, [m for m in members if m.id in facts.listed],
                    focus, rv, objections, ring(rv) if rv is not None else [],
                    review_notes(meeting, focus) if focus is not None else None,
-                   election_view(focus) if focus is not None else None)
+                   election_view(focus) if focus is not None else None, attendance)
 
 
 def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) -> dict:
@@ -210,7 +221,7 @@ def context(meeting: Meeting, viewer: Viewer, reading: Reading | None = None) ->
     objections = reading.objections
     role = viewer.role
     offers = method.available(facts, role, None)  # what the kind may do, whoever holds it
-    attendance = {a.member_id: a for a in meeting.attendance}
+    attendance = reading.attendance
     present = [m for m in listed if m.id in facts.present_seated]
     item = next((i for i in meeting.agenda if focus is not None and i.proposal_id == focus.id), None)
 

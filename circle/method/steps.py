@@ -20,7 +20,7 @@ from circle.method import facilitation
 from circle.method import meeting as meetings
 from circle.method import proposal as proposals
 from circle.method import rounds
-from circle.method.permissions import check_role
+from circle.method.permissions import check_role, may
 from circle.method.proposal import ProposalFacts
 from circle.method.refusals import RuleBroken, require
 from circle.method.rounds import RoundFacts
@@ -325,11 +325,16 @@ def available(facts: MeetingFacts, role: Role | None, member: int | None) -> Off
 
 
 def offers_of(steps: dict[Action, StepRule], check, facts, role: Role | None, member: int | None) -> Offers:
-    """Every candidate target of every step in `steps` that `check` lets pass: what the controls offer."""
+    """Every candidate target of every step in `steps` that `check` lets pass: what the controls offer.
+
+    A step the role may not take at all is not tried on each of its targets (every `check` refuses it by
+    the role first): a member's page is drawn without trying fifty people's attendance (docs/performance.md)."""
     offers: Offers = {}
     if role is None:
         return offers
     for action, rule in steps.items():
+        if not may(role, action):
+            continue
         found = []
         for target in rule.targets(facts):
             try:

@@ -81,6 +81,11 @@ _READY = sa.select(ReadyMark.member_id).where(ReadyMark.meeting_id == sa.bindpar
                                               ReadyMark.check == sa.bindparam("check"))
 
 
+#: A round's seats, each (member id, added late), in speaking order, and its answers, each (answer id, member id):
+#: what `seats_and_answers` and `ring_of` give.
+Ring = tuple[list[tuple[int, bool]], list[tuple[int, int]]]
+
+
 def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
                 answers: list[tuple[int, int]] | None = None) -> method.RoundFacts:
     """A round as the method sees it: its order, who answered, whether it is open, who answers last.
@@ -110,7 +115,7 @@ def seats_of(rnd: Round) -> list[tuple[int, bool]]:
     return [(member_id, late) for member_id, late in db.session.execute(_SEATS, {"round_id": rnd.id})]
 
 
-def seats_and_answers(rnd: Round) -> tuple[list[tuple[int, bool]], list[tuple[int, int]]]:
+def seats_and_answers(rnd: Round) -> Ring:
     """`seats_of` and `answers_of` together: from the round where both are loaded, else in one statement
     (`SEATS_ANSWERED`)."""
     state = sa.inspect(rnd)
@@ -119,7 +124,7 @@ def seats_and_answers(rnd: Round) -> tuple[list[tuple[int, bool]], list[tuple[in
     return ring_of(rnd.id)
 
 
-def ring_of(round_id: int) -> tuple[list[tuple[int, bool]], list[tuple[int, int]]]:
+def ring_of(round_id: int) -> Ring:
     """A round's seats and answers as `seats_and_answers` gives them, read as rows in one statement."""
     rows = db.session.execute(SEATS_ANSWERED, {"round_id": round_id}).all()
     return ([(member_id, late) for member_id, late, _ in rows],
@@ -250,7 +255,7 @@ UNREAD = object()
 def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round | None | object = UNREAD,
                   people: list[Member] | None = None, round_only: bool = False,
                   marked: dict[int, bool] | None = None,
-                  ring: tuple[list[tuple[int, bool]], list[tuple[int, int]]] | None = None) -> method.MeetingFacts:
+                  ring: Ring | None = None) -> method.MeetingFacts:
     """Everything the method asks about a meeting now.
 
     `proposal_id` names the proposal a step is about; without it, the

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from circle import method
 from circle.extensions import db
-from circle.facts import round_facts
+from circle.facts import Ring, round_facts
 from circle.method import Answer
 from circle.models import Contribution, LogEntry, Member, Round, RoundStatus, Seat
 
@@ -102,7 +102,7 @@ def seat_view(facts: method.RoundFacts, member: Member, late: bool, contribution
 
 
 def round_view(rnd: Round, people: dict[int, Member] | None = None,
-               ring: tuple[list[tuple[int, bool]], list[tuple[int, int]]] | None = None) -> RoundView:
+               ring: Ring | None = None) -> RoundView:
     """A round as anyone may see it now. Its seats (with their members) and answers are read once.
 
     `people` and `ring`: the circle's members by id and the round's seats and answers as rows

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from circle import clock, method
-from circle.extensions import db
+from circle.extensions import db, rows
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
     AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion, ReadyMark,
@@ -112,7 +112,7 @@ def seats_of(rnd: Round) -> list[tuple[int, bool]]:
     its seats are loaded, else read as rows."""
     if "seats" not in sa.inspect(rnd).unloaded:
         return [(s.member_id, s.added_late) for s in rnd.seats]
-    return [(member_id, late) for member_id, late in db.session.execute(_SEATS, {"round_id": rnd.id})]
+    return [(member_id, late) for member_id, late in rows(_SEATS, {"round_id": rnd.id})]
 
 
 def seats_and_answers(rnd: Round) -> Ring:
@@ -126,9 +126,9 @@ def seats_and_answers(rnd: Round) -> Ring:
 
 def ring_of(round_id: int) -> Ring:
     """A round's seats and answers as `seats_and_answers` gives them, read as rows in one statement."""
-    rows = db.session.execute(SEATS_ANSWERED, {"round_id": round_id}).all()
-    return ([(member_id, late) for member_id, late, _ in rows],
-            [(answer_id, member_id) for member_id, _, answer_id in rows if answer_id is not None])
+    ring = rows(SEATS_ANSWERED, {"round_id": round_id}).all()
+    return ([(member_id, late) for member_id, late, _ in ring],
+            [(answer_id, member_id) for member_id, _, answer_id in ring if answer_id is not None])
 
 
 def answers_of(rnd: Round) -> list[tuple[int, int]]:
@@ -136,7 +136,7 @@ def answers_of(rnd: Round) -> list[tuple[int, int]]:
     as rows."""
     if "contributions" not in sa.inspect(rnd).unloaded:
         return [(c.id, c.member_id) for c in rnd.contributions]
-    return [(answer_id, member_id) for answer_id, member_id in db.session.execute(_ANSWERS, {"round_id": rnd.id})]
+    return [(answer_id, member_id) for answer_id, member_id in rows(_ANSWERS, {"round_id": rnd.id})]
 
 
 def nominee_of(rnd: Round) -> int | None:
@@ -146,8 +146,8 @@ def nominee_of(rnd: Round) -> int | None:
     proposal = db.session.get(Proposal, rnd.proposal_id)  # mostly already in the session
     if proposal.kind != method.ProposalKind.ELECTION:
         return None
-    return db.session.scalar(sa.select(ProposalVersion.nominee_id).where(
-        ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version))
+    return rows(sa.select(ProposalVersion.nominee_id).where(
+        ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == rnd.proposal_version)).scalar()
 
 
 def open_round(meeting: Meeting, whole: bool = True) -> Round | None:
@@ -165,7 +165,7 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
     in a meeting, or between meetings with every answer in, or with silence
     counted as consent (method `closing`).
     """
-    complete, rounds_open, standing = db.session.execute(_PROPOSAL_STANDS, {"proposal_id": proposal.id}).one()
+    complete, rounds_open, standing = rows(_PROPOSAL_STANDS, {"proposal_id": proposal.id}).one()
     round_open = round_open or bool(rounds_open)
     election = proposal.kind == method.ProposalKind.ELECTION
     waits = proposal.phase == method.back_to_meeting(election) and waits_for_meeting(proposal)
@@ -204,19 +204,19 @@ def nomination(rnd: Round, member_id: int, answer: method.Answer, named: int | N
 
 def rounds_held(meeting: Meeting) -> int:
     """How many rounds the meeting has had: counted, not each read (a long meeting has many)."""
-    return db.session.scalar(_ROUNDS_HELD, {"meeting_id": meeting.id})
+    return rows(_ROUNDS_HELD, {"meeting_id": meeting.id}).scalar()
 
 
 def nominations_held(proposal: Proposal) -> bool:
     """An election whose nomination round has closed: the facilitator may propose a person."""
-    return bool(db.session.scalar(_NOMINATIONS_HELD, {"proposal_id": proposal.id}))
+    return bool(rows(_NOMINATIONS_HELD, {"proposal_id": proposal.id}).scalar())
 
 
 def waits_for_meeting(proposal: Proposal) -> bool:
     """Its latest round was a consent round between meetings that ended without the answers it needed,
     and it is on no agenda yet: it waits for the next meeting (method `closing`)."""
     latest = db.session.scalar(_LATEST_ROUND_ON, {"proposal_id": proposal.id})
-    on_agenda = db.session.scalar(_ON_AGENDA, {"proposal_id": proposal.id})
+    on_agenda = rows(_ON_AGENDA, {"proposal_id": proposal.id}).scalar()
     return (latest is not None and latest.meeting_id is None and latest.kind == RoundKind.CONSENT
             and latest.status == RoundStatus.CLOSED and latest.ended != method.RoundEnd.COMPLETE
             and not latest.silence_as_consent and not on_agenda)
@@ -274,7 +274,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         people = memberships(meeting)
         marked = {m.id: m.present for m in people if m.present is not None}
     elif marked is None:
-        marked = {row.member_id: row.present for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
+        marked = {row.member_id: row.present for row in rows(MARKED, {"meeting_id": meeting.id})}
     listed = frozenset(m.id for m in people if on_the_list(m, meeting, marked))
     seated = frozenset(m.id for m in people if m.id in listed and m.role in method.SEATED_ROLES)
     present = frozenset(m for m, here in marked.items() if here)
@@ -283,7 +283,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     if round_only:
         return method.MeetingFacts(status=meeting.status, listed=listed, seated=seated, present=present,
                                    round=rf, now=clock.now())
-    items = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
+    items = rows(_AGENDA, {"meeting_id": meeting.id}).all()
     waiting = [pid for pid, outcome in items if outcome is None]
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
     proposal = db.session.get(Proposal, target) if target is not None else None
@@ -315,7 +315,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         now=clock.now(),
         ready_open=meeting.ready_open,
         ready=ready_now(meeting),
-        proposal_rounds_held=bool(db.session.scalar(_PROPOSAL_ROUNDS_HELD, {"meeting_id": meeting.id})),
+        proposal_rounds_held=bool(rows(_PROPOSAL_ROUNDS_HELD, {"meeting_id": meeting.id}).scalar()),
     )
 
 
@@ -330,8 +330,8 @@ def memberships(meeting: Meeting) -> list[sa.Row]:
     where unmarked): what the rules and the meeting state ask of them, in one statement, without a member
     and a person object built for each (docs/performance.md). Only members of the circle are ever marked
     (circle/meetings.py, circle/guests.py)."""
-    return db.session.execute(_MEMBERSHIPS, {"meeting_id": meeting.id, "circle_id": meeting.circle_id,
-                                             "today": clock.today()}).all()
+    return rows(_MEMBERSHIPS, {"meeting_id": meeting.id, "circle_id": meeting.circle_id,
+                               "today": clock.today()}).all()
 
 
 def steerer_ids(meeting: Meeting, people: list[Member] | list[sa.Row] | None = None) -> frozenset[int]:
@@ -350,7 +350,7 @@ def ready_now(meeting: Meeting) -> frozenset[int]:
     """Who said "ready" in the meeting's open ready check (nobody while none is open)."""
     if not meeting.ready_open:
         return frozenset()
-    return frozenset(db.session.scalars(_READY, {"meeting_id": meeting.id, "check": meeting.ready_check}))
+    return frozenset(rows(_READY, {"meeting_id": meeting.id, "check": meeting.ready_check}).scalars())
 
 
 def actor_role(member: Member) -> method.Role | None:

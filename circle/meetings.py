@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from circle import clock, method, notices, presence
 from circle.actions import Done, allowed, check_step, lock_meeting, log, person, unchanged, unit_of_work
-from circle.extensions import db
+from circle.extensions import db, rows
 from circle.facts import nomination, open_round, round_facts, rounds_held
 from circle.method import Action, Answer, ObjectionStatus, RoundKind, RoundMode, require
 from circle.models import (
@@ -42,10 +42,15 @@ _PRESENT_SEATED = (
 )
 
 
+#: A new round's seats, one row each, in one INSERT (executemany) through the connection: as an ORM statement
+#: it cost an extra millisecond at fifty seats (docs/performance.md).
+_NEW_SEATS = sa.insert(Seat.__table__)
+
+
 def present_seated(meeting: Meeting) -> list[sa.Row]:
     """Members present now who sit in the circle, in the circle's order, as rows (`id`, `name`): a new
     round seats them and its log entry names them, nothing a member object would add (docs/performance.md)."""
-    return [m for m in db.session.execute(_PRESENT_SEATED, {"meeting_id": meeting.id})
+    return [m for m in rows(_PRESENT_SEATED, {"meeting_id": meeting.id})
             if method.membership_covers(m.joined_on, m.left_on, meeting.date)]
 
 
@@ -208,8 +213,7 @@ def start_round(
         db.session.flush()
         # One INSERT for every seat (executemany), not one each with its id read back: 50 seats cost
         # one statement (docs/performance.md). Who sits is known, and nobody has answered yet.
-        db.session.execute(sa.insert(Seat), [{"round_id": rnd.id, "member_id": m, "position": i}
-                                             for i, m in enumerate(order, start=1)])
+        rows(_NEW_SEATS, [{"round_id": rnd.id, "member_id": m, "position": i} for i, m in enumerate(order, start=1)])
         _turn_passes(rnd, None, after=round_facts(rnd, [(m, False) for m in order], []))  # nothing read back
         names = {m.id: m.name for m in present}
         done = log(

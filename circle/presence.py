@@ -28,7 +28,7 @@ import socket
 import sqlalchemy as sa
 
 from circle import clock
-from circle.extensions import db, socketio
+from circle.extensions import db, rows, socketio
 from circle.facts import steerer_ids
 from circle.method import MeetingStatus
 from circle.models import Connection, Meeting, Member, Person
@@ -112,7 +112,7 @@ _CONNECTED = (sa.select(Connection.member_id).where(Connection.meeting_id == sa.
 def connected(meeting_id: int) -> list[int]:
     """The members with at least one live connection to the meeting, by id (a statement built once: every
     `state` asks it)."""
-    return list(db.session.scalars(_CONNECTED, {"meeting_id": meeting_id}))
+    return list(rows(_CONNECTED, {"meeting_id": meeting_id}).scalars())
 
 
 def readers(meeting_id: int) -> dict[tuple[str, str], int]:
@@ -121,9 +121,9 @@ def readers(meeting_id: int) -> dict[tuple[str, str], int]:
 
     Connections whose sign-in was revoked or whose membership ended are closed first and count for nothing:
     one statement finds both, since every message to the room asks it (docs/performance.md)."""
-    rows = db.session.execute(_READERS, {"meeting_id": meeting_id, "today": clock.today()}).all()
-    _close([row.stale for row in rows if row.stale is not None])
-    return {(row.kind, row.lang): row.count for row in rows if row.stale is None}
+    found = rows(_READERS, {"meeting_id": meeting_id, "today": clock.today()}).all()
+    _close([row.stale for row in found if row.stale is not None])
+    return {(row.kind, row.lang): row.count for row in found if row.stale is None}
 
 
 def forget_server(prefix: str) -> int:

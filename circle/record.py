@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
-from circle.extensions import db
+from circle.extensions import db, rows
 from circle.method import N_
 from circle.models import Circle, LogEntry, Member, utcnow
 
@@ -66,16 +66,15 @@ def append(circle_id: int, actor: Member | None, action: str, data: dict[str, An
     The circle row is locked so two writers can never fork the chain. A circle object the session holds
     forgets its head, so it reads the new one when asked.
     """
-    length, head = db.session.execute(_HEAD_LOCKED, {"circle": circle_id}).one()
+    length, head = rows(_HEAD_LOCKED, {"circle": circle_id}).one()
     seq = length + 1
     prev = head or ""
     at = utcnow().isoformat() + "Z"
     actor_id = actor.id if actor is not None else None
     digest = entry_hash(seq=seq, circle=circle_id, at=at, actor=actor_id, action=action, data=data, prev=prev)
-    db.session.execute(_NEW_ENTRY, {"circle_id": circle_id, "seq": seq, "at": at, "actor_id": actor_id,
-                                    "action": action, "data": canonical(data), "prev_hash": prev,
-                                    "hash": digest})
-    db.session.execute(_NEW_HEAD, {"circle": circle_id, "seq": seq, "head": digest})
+    rows(_NEW_ENTRY, {"circle_id": circle_id, "seq": seq, "at": at, "actor_id": actor_id, "action": action,
+                      "data": canonical(data), "prev_hash": prev, "hash": digest})
+    rows(_NEW_HEAD, {"circle": circle_id, "seq": seq, "head": digest})
     held = db.session.identity_map.get(identity_key(Circle, circle_id))
     if held is not None:
         db.session.expire(held, ["log_length", "log_head"])

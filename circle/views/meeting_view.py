@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from circle import clock, method, steps
-from circle.extensions import db
+from circle.extensions import db, rows
 from circle.facts import MARKED, OBJECTIONS, meeting_facts, meeting_role, open_round, ring_of
 from circle.method import Action, Answer, Role
 from circle.models import AgendaItem, Meeting, Member, Objection, Proposal, Round
@@ -190,7 +190,7 @@ def read_meeting(meeting: Meeting) -> Reading:
     circle's, already loaded; who is marked is read as rows once too (docs/performance.md)."""
     rnd = open_round(meeting, whole=False)
     members = meeting.circle.members
-    attendance = {row.member_id: row for row in db.session.execute(MARKED, {"meeting_id": meeting.id})}
+    attendance = {row.member_id: row for row in rows(MARKED, {"meeting_id": meeting.id})}
     seated = ring_of(rnd.id) if rnd is not None else None
     facts = meeting_facts(meeting, rnd=rnd, people=members, ring=seated,
                           marked={member_id: row.present for member_id, row in attendance.items()})

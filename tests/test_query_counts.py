@@ -414,3 +414,42 @@ def test_the_pages_reading_builds_no_seat_or_attendance_object(app, round_open):
     assert loaded.count("Member") == 28 and loaded.count("Contribution") == 2
     assert len(reading.rv.seats) == 28 and len(reading.attendance) == 28
     assert page.count('class="seat ') == 28 and page.count('<li class="present"') == 28
+
+
+def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(app):
+    """What a step and an answer run for the checks, the write, the log entry and the message, beyond loading
+    the objects they change, is statements of columns, counts and plain writes: they run on the session's
+    connection (`extensions.rows`), where the ORM's execution layer cost each half again and raising the
+    meeting's version seven times over (docs/performance.md)."""
+    with app.app_context():
+        made = open_round_of_28("Kees", "Aylin")
+        engine = db.engine
+    anna, joost = live_connection(app, made, "Anna"), live_connection(app, made, "Joost")
+    through_orm: list[str] = []
+    statements: list[str] = []
+
+    def orm(state):
+        described = state.statement.column_descriptions if state.is_select else []
+        if not state.is_select or not all(d["entity"] is not None and d["type"] is d["entity"] for d in described):
+            through_orm.append(f"{type(state.statement).__name__} {[d['name'] for d in described]}")
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def version():
+        with app.app_context():
+            return db.session.get(Meeting, made.meeting_id).version
+
+    steps = [(joost, "contribute", {"answer": "speak", "text": "Goed dat we er zijn."}),
+             (anna, "close_round", None), (anna, "start_round", {"kind": "opening", "mode": "open"})]
+    sa.event.listen(sa.orm.Session, "do_orm_execute", orm)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for sock, name, payload in steps:
+            ack = sock.emit(name, payload or {"based_on": version()}, callback=True)
+            assert ack["ok"], (name, ack)
+    finally:
+        sa.event.remove(sa.orm.Session, "do_orm_execute", orm)
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert through_orm == []
+    assert len(statements) > 30  # the steps ran their statements, on the connection

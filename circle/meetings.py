@@ -42,9 +42,14 @@ _PRESENT_SEATED = (
 )
 
 
-#: A new round's seats, one row each, in one INSERT (executemany) through the connection: as an ORM statement
-#: it cost an extra millisecond at fifty seats (docs/performance.md).
+#: A new round, and its seats, one row each, in one INSERT (executemany), through the connection: as objects
+#: flushed by the unit of work, or an ORM statement, they cost a start more than the statements
+#: (docs/performance.md).
+_NEW_ROUND = sa.insert(Round.__table__)
 _NEW_SEATS = sa.insert(Seat.__table__)
+#: An answer, as one plain INSERT: no object is built for it, nor flushed by the unit of work, which cost an
+#: answer more than the statement (docs/performance.md). The answer is read back only where it is drawn.
+_NEW_CONTRIBUTION = sa.insert(Contribution.__table__)
 
 
 def present_seated(meeting: Meeting) -> list[sa.Row]:
@@ -198,32 +203,35 @@ def start_round(
         order = method.seat_order([m.id for m in present], starter_id, clockwise)
         if kind == RoundKind.CONSENT and facts.proposal.nominee is not None:
             order = list(method.last_at_end(tuple(order), facts.proposal.nominee))  # the nominee answers last
-        rnd = Round(
-            circle_id=meeting.circle_id,
-            meeting_id=meeting.id,
-            number=rounds_held(meeting) + 1,
-            proposal_id=proposal.id if proposal else None,
-            proposal_version=proposal.current_version if proposal else None,
-            kind=kind,
-            mode=mode,
-            reveal=reveal,
-            started_by_id=actor.id,
-        )
-        db.session.add(rnd)
-        db.session.flush()
-        # One INSERT for every seat (executemany), not one each with its id read back: 50 seats cost
-        # one statement (docs/performance.md). Who sits is known, and nobody has answered yet.
-        rows(_NEW_SEATS, [{"round_id": rnd.id, "member_id": m, "position": i} for i, m in enumerate(order, start=1)])
-        _turn_passes(rnd, None, after=round_facts(rnd, [(m, False) for m in order], []))  # nothing read back
+        # Who sits is known and nobody has answered yet, so the new round's facts are known without reading
+        # it back; it is written as plain INSERTs, its seats in one (executemany), with no round or seat
+        # object built and flushed (docs/performance.md).
+        last = facts.proposal.nominee if kind == RoundKind.CONSENT and facts.proposal is not None else None
+        after = method.RoundFacts(kind=kind, mode=mode, seats=tuple(order), answered=frozenset(), open=True,
+                                  reveal=reveal, last=last)
+        values = {
+            "circle_id": meeting.circle_id,
+            "meeting_id": meeting.id,
+            "number": rounds_held(meeting) + 1,
+            "proposal_id": proposal.id if proposal else None,
+            "proposal_version": proposal.current_version if proposal else None,
+            "kind": kind,
+            "mode": mode,
+            "reveal": reveal,
+            "started_by_id": actor.id,
+            "turn_started_at": clock.now() if after.current_speaker is not None else None,  # `_turn_passes`
+        }
+        round_id = rows(_NEW_ROUND, values).inserted_primary_key[0]
+        rows(_NEW_SEATS, [{"round_id": round_id, "member_id": m, "position": i} for i, m in enumerate(order, start=1)])
         names = {m.id: m.name for m in present}
         done = log(
             meeting.circle_id, actor, Action.START_ROUND,
             {
-                "round": rnd.id, "number": rnd.number, "kind": kind.value, "mode": mode.value,
-                "reveal": reveal, "proposal": rnd.proposal_id, "version": rnd.proposal_version,
+                "round": round_id, "number": values["number"], "kind": kind.value, "mode": mode.value,
+                "reveal": reveal, "proposal": values["proposal_id"], "version": values["proposal_version"],
                 "seats": [{"id": m, "name": names[m]} for m in order],
             },
-            meeting, subject=rnd.id,
+            meeting, subject=round_id,
         )
     return done
 
@@ -338,36 +346,35 @@ def contribute(
         nominee = nomination(rnd, member.id, answer, nominee_id)  # in a change round, naming nobody keeps it
         method.check_contribution(facts.round, member.id, answer, text, reason=text, nominee=nominee,
                                   candidates=facts.seated)
-        contribution = Contribution(
-            round_id=rnd.id,
-            position=len(facts.round.answered) + 1,  # one answer each (method `check_contribution`)
-            member_id=member.id,
-            recorded_by_id=actor.id,
-            answer=answer,
-            text=text,
-            nominee_id=nominee,
-            client_id=client_id or None,
-        )
-        db.session.add(contribution)
+        contribution_id = rows(_NEW_CONTRIBUTION, {
+            "round_id": rnd.id,
+            "position": len(facts.round.answered) + 1,  # one answer each (method `check_contribution`)
+            "member_id": member.id,
+            "recorded_by_id": actor.id,
+            "answer": answer,
+            "text": text,
+            "nominee_id": nominee,
+            "client_id": client_id or None,
+        }).inserted_primary_key[0]
         _turn_passes(rnd, facts.round.current_speaker,
                      after=dataclasses.replace(facts.round, answered=facts.round.answered | {member.id}))
         data = {
-            "round": rnd.id, "contribution": contribution.id, "member": person(member),
+            "round": rnd.id, "contribution": contribution_id, "member": person(member),
             "answer": answer.value, "text": text,
         }
         if actor.id != member.id:
             data["recorded_by"] = person(actor)
-        if contribution.nominee_id is not None:
-            data["nominee"] = person(db.session.get(Member, contribution.nominee_id))
+        if nominee is not None:
+            data["nominee"] = person(db.session.get(Member, nominee))
         if answer == Answer.OBJECTION:
             db.session.add(
                 Objection(
-                    proposal_id=rnd.proposal_id, contribution_id=contribution.id,
+                    proposal_id=rnd.proposal_id, contribution_id=contribution_id,
                     member_id=member.id, version=rnd.proposal_version, workable=workable,
                 )
             )
             data["workable"] = workable
-        done = log(meeting.circle_id, actor, Action.CONTRIBUTE, data, meeting, subject=contribution.id)
+        done = log(meeting.circle_id, actor, Action.CONTRIBUTE, data, meeting, subject=contribution_id)
     return done
 
 

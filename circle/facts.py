@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from circle import clock, method
 from circle.extensions import db, rows
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
-    AgendaItem, Attendance, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion, ReadyMark,
+    AgendaItem, Attendance, Circle, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion, ReadyMark,
     Round, RoundStatus, Seat,
 )
 
@@ -75,8 +76,20 @@ MARKED = sa.select(Attendance.member_id, Attendance.present, Attendance.late).wh
     Attendance.meeting_id == sa.bindparam("meeting_id"))
 _AGENDA = (sa.select(AgendaItem.proposal_id, AgendaItem.outcome)
            .where(AgendaItem.meeting_id == sa.bindparam("meeting_id")).order_by(AgendaItem.position, AgendaItem.id))
-#: A proposal's objections (`proposal_id`) in the order raised: the checks ask it, the pages with their answers.
+#: A proposal's objections (`proposal_id`) in the order raised, as objects: the pages draw them with their answers.
 OBJECTIONS = sa.select(Objection).where(Objection.proposal_id == sa.bindparam("proposal_id")).order_by(Objection.id)
+#: The same as rows, with what the checks ask of each.
+_RAISED = OBJECTIONS.with_only_columns(Objection.id, Objection.member_id, Objection.status, Objection.tested,
+                                       Objection.contribution_id)
+#: The proposal a step is about, as a row with what its checks ask (`proposal_facts`), its current version's
+#: nominee included: no proposal object is loaded for a step that does not change it (docs/performance.md).
+_ABOUT = (sa.select(Proposal.id, Proposal.circle_id, Proposal.kind, Proposal.phase, Proposal.current_version,
+                    Proposal.proposer_id, ProposalVersion.nominee_id)
+          .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
+                                         ProposalVersion.number == Proposal.current_version))
+          .where(Proposal.id == sa.bindparam("proposal_id")))
+#: What the checks ask of the meeting's circle, where it is not loaded already.
+_CIRCLE_TERMS = sa.select(Circle.quorum, Circle.takeover_minutes).where(Circle.id == sa.bindparam("circle_id"))
 _READY = sa.select(ReadyMark.member_id).where(ReadyMark.meeting_id == sa.bindparam("meeting_id"),
                                               ReadyMark.check == sa.bindparam("check"))
 
@@ -156,14 +169,14 @@ def open_round(meeting: Meeting, whole: bool = True) -> Round | None:
     return db.session.scalar(query, {"meeting_id": meeting.id})
 
 
-def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts:
+def proposal_facts(proposal: Proposal | sa.Row, round_open: bool) -> method.ProposalFacts:
     """A proposal as the method sees it (a few queries, whatever the size of the record).
 
     `round_open`: a round is open where the step is taken (the meeting's); a
     round open about the proposal anywhere, a meeting's or one between
     meetings, counts too. A consent round counts as complete when it closed
     in a meeting, or between meetings with every answer in, or with silence
-    counted as consent (method `closing`).
+    counted as consent (method `closing`). `proposal`: the object, or a row of `_ABOUT`.
     """
     complete, rounds_open, standing = rows(_PROPOSAL_STANDS, {"proposal_id": proposal.id}).one()
     round_open = round_open or bool(rounds_open)
@@ -178,7 +191,8 @@ def proposal_facts(proposal: Proposal, round_open: bool) -> method.ProposalFacts
         waits_for_meeting=waits,
         topic=proposal.kind == method.ProposalKind.TOPIC,
         election=election,
-        nominee=proposal.latest.nominee_id if election else None,
+        nominee=(proposal.nominee_id if isinstance(proposal, sa.Row) else proposal.latest.nominee_id)
+        if election else None,
         nominations_held=election and nominations_held(proposal),
     )
 
@@ -286,22 +300,23 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     items = rows(_AGENDA, {"meeting_id": meeting.id}).all()
     waiting = [pid for pid, outcome in items if outcome is None]
     target = proposal_id if proposal_id is not None else focus_id(meeting, waiting)
-    proposal = db.session.get(Proposal, target) if target is not None else None
+    proposal = about(target) if target is not None else None
     if proposal is not None and proposal.circle_id != meeting.circle_id:
         proposal = None
     objections: tuple[method.ObjectionFacts, ...] = ()
     if proposal is not None:
-        raised = db.session.scalars(OBJECTIONS, {"proposal_id": proposal.id}).all()
+        raised = rows(_RAISED, {"proposal_id": proposal.id}).all()
         # Which answers are still hidden is asked only of a proposal with objections (most have none).
         hidden = (hidden_contributions(rnd, rf) | hidden_now(meeting.circle_id)) if raised else set()
         objections = tuple(method.ObjectionFacts(o.id, o.member_id, o.status, o.tested)
                            for o in raised if o.contribution_id not in hidden)
+    quorum, takeover_minutes = circle_terms(meeting)
     return method.MeetingFacts(
         status=meeting.status,
         listed=listed,
         seated=seated,
         present=present,
-        quorum=method.quorum_on(people, meeting.date, meeting.circle.quorum),
+        quorum=method.quorum_on(people, meeting.date, quorum),
         round=rf,
         proposal_id=proposal.id if proposal is not None else target,
         proposal=proposal_facts(proposal, rnd is not None) if proposal is not None else None,
@@ -311,12 +326,29 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
         waiting=tuple(waiting),
         steerers=steerer_ids(meeting, people),
         steerer_away_since=meeting.steerer_away_since,
-        takeover_minutes=meeting.circle.takeover_minutes,
+        takeover_minutes=takeover_minutes,
         now=clock.now(),
         ready_open=meeting.ready_open,
         ready=ready_now(meeting),
         proposal_rounds_held=bool(rows(_PROPOSAL_ROUNDS_HELD, {"meeting_id": meeting.id}).scalar()),
     )
+
+
+def about(proposal_id: int) -> Proposal | sa.Row | None:
+    """The proposal a step is about: the object where the session holds it loaded (a page read the agenda
+    with its proposals), else a row of `_ABOUT` with what the checks ask of it."""
+    held = db.session.identity_map.get(identity_key(Proposal, proposal_id))
+    if held is not None and "current_version" not in sa.inspect(held).unloaded:
+        return held
+    return rows(_ABOUT, {"proposal_id": proposal_id}).one_or_none()
+
+
+def circle_terms(meeting: Meeting) -> tuple[int | None, int]:
+    """The meeting's circle's quorum and takeover minutes: from the circle where the session holds it (a page
+    drew its members), else as one row, not a circle object loaded for two numbers."""
+    if "circle" not in sa.inspect(meeting).unloaded:
+        return meeting.circle.quorum, meeting.circle.takeover_minutes
+    return tuple(rows(_CIRCLE_TERMS, {"circle_id": meeting.circle_id}).one())
 
 
 def on_the_list(member: Member | sa.Row, meeting: Meeting, marked: set[int] | dict[int, bool]) -> bool:

@@ -421,8 +421,8 @@ def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(
     """What a step and an answer run for the checks, the write, the log entry and the message, beyond loading
     the objects they change, is statements of columns, counts and plain writes: they run on the session's
     connection (`extensions.rows`), where the ORM's execution layer cost each half again and raising the
-    meeting's version seven times over. A new answer, round and seats are such plain writes too: no object
-    is built for them and flushed by the unit of work (docs/performance.md)."""
+    meeting's version seven times over. A new answer, round and seats, and a round closing, are such plain
+    writes too: no object is built or changed for them and flushed by the unit of work (docs/performance.md)."""
     with app.app_context():
         made = open_round_of_28("Kees", "Aylin")
         engine = db.engine
@@ -433,6 +433,9 @@ def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(
 
     def pending(session, instance):
         added.append(type(instance).__name__)
+
+    def flushing(session, context, instances):
+        added.extend(f"changed {type(instance).__name__}" for instance in session.dirty)
 
     def orm(state):
         described = state.statement.column_descriptions if state.is_select else []
@@ -450,6 +453,7 @@ def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(
              (anna, "close_round", None), (anna, "start_round", {"kind": "opening", "mode": "open"})]
     sa.event.listen(sa.orm.Session, "do_orm_execute", orm)
     sa.event.listen(sa.orm.Session, "transient_to_pending", pending)
+    sa.event.listen(sa.orm.Session, "before_flush", flushing)
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
         for sock, name, payload in steps:
@@ -458,12 +462,14 @@ def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(
     finally:
         sa.event.remove(sa.orm.Session, "do_orm_execute", orm)
         sa.event.remove(sa.orm.Session, "transient_to_pending", pending)
+        sa.event.remove(sa.orm.Session, "before_flush", flushing)
         sa.event.remove(engine, "before_cursor_execute", seen)
     assert through_orm == []
     assert added == []
     with app.app_context():
-        started = db.session.scalar(sa.select(Round).where(Round.meeting_id == made.meeting_id)
-                                    .order_by(Round.number.desc()).limit(1))
+        closed, started = db.session.scalars(sa.select(Round).where(Round.meeting_id == made.meeting_id)
+                                             .order_by(Round.number))
+        assert closed.status == RoundStatus.CLOSED and closed.closed_at is not None
         assert started.status == RoundStatus.OPEN and len(started.seats) == 28 and started.started_at is not None
         answer = db.session.scalar(sa.select(Contribution).where(Contribution.member_id == made.member_ids["Joost"])
                                    .order_by(Contribution.id.desc()).limit(1))

@@ -207,7 +207,7 @@ def test_the_same_arguments_build_the_same_record(app):
 #: phones and a program connected (docs/performance.md): reading the meeting again for each kind
 #: of reader, a query per seat, or reading the open round twice (for the checks and the write, for the
 #: facts and the ring, for the pages and the programs) goes over.
-LIVE_BUDGET = {"start_round": 42, "contribute": 28, "close_round": 41, "parts": 17}
+LIVE_BUDGET = {"start_round": 39, "contribute": 25, "close_round": 38, "parts": 14}
 
 
 def live_counts(app, extra_members: int) -> dict[str, list[str]]:

@@ -21,7 +21,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from circle import clock, method, steps
 from circle.extensions import db, rows
@@ -144,11 +144,15 @@ def latest_round(meeting: Meeting) -> Round | None:
     return db.session.scalar(_LATEST_ROUND, {"meeting_id": meeting.id})
 
 
+#: The meeting with its agenda's items, their proposals and the proposals' versions, joined in one statement. An
+#: agenda holds a few proposals of a few versions each, so the joined rows are few; three further statements
+#: (`selectinload`, one a level) cost three times as much for a one-item agenda (docs/performance.md).
+_WITH_AGENDA = [joinedload(Meeting.agenda).joinedload(AgendaItem.proposal).joinedload(Proposal.versions)]
+
+
 def load_meeting(meeting_id: int) -> Meeting | None:
     """The meeting with its agenda, loaded at once (who is marked is read as rows, by `read_meeting`)."""
-    return db.session.get(Meeting, meeting_id, options=[
-        selectinload(Meeting.agenda).selectinload(AgendaItem.proposal).selectinload(Proposal.versions),
-    ])
+    return db.session.get(Meeting, meeting_id, options=_WITH_AGENDA)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from circle import clock, method
 from circle.extensions import db, rows
 from circle.method import ObjectionStatus, RoundKind
 from circle.models import (
-    AgendaItem, Attendance, Circle, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion, ReadyMark,
-    Round, RoundStatus, Seat,
+    AgendaItem, Attendance, Circle, Contribution, Meeting, Member, Objection, Person, Proposal, ProposalVersion,
+    ReadyMark, Round, RoundStatus, Seat,
 )
 
 

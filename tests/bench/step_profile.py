@@ -4,10 +4,10 @@
 
 live_latency.py times a step from the outside; action_cost.py times its parts
 in process, where nothing else runs. This one looks inside the real server
-while phones follow it: Kring on eventlet (`--mode`) with a facilitator and
-`--members` members connected as programs (`--clients pages`: as pages), the
-same circle and clients as live_latency.py, starts and closes `--cycles`
-rounds, and py-spy samples the server process meanwhile (`--rate` times a
+while phones follow it: Kring on eventlet (`--mode gevent`: on gevent) with a
+facilitator and `--members` members connected as programs (`--clients pages`:
+as pages), the same circle and clients as live_latency.py, starts and closes
+`--cycles` rounds, and py-spy samples the server process meanwhile (`--rate` times a
 second, without pausing it). The samples taken while an event was handled
 (a stack through Flask-SocketIO's `_handle_event`) are each given to the
 most specific part of the step they were in: Flask-SocketIO with the pace
@@ -166,7 +166,8 @@ def profile(args: argparse.Namespace, spy: str, tmp: Path) -> tuple[bench.Result
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=50, help="members besides the facilitator, all connected")
-    parser.add_argument("--mode", default="eventlet", choices=bench.MODES, help="the server kind")
+    # Under threading each event runs on a thread of its own, and py-spy caught few of them (a tenth of a step).
+    parser.add_argument("--mode", default="eventlet", choices=("eventlet", "gevent"), help="the server kind")
     parser.add_argument("--clients", default="programs", choices=bench.CLIENTS, help="how the phones follow")
     parser.add_argument("--cycles", type=int, default=60, help="start/close cycles sampled (two steps each)")
     parser.add_argument("--rate", type=int, default=1000, help="py-spy's samples per second")

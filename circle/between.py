@@ -19,8 +19,9 @@ from sqlalchemy.orm import selectinload
 from circle import clock, method, notices
 from circle.actions import Done, allowed, log, person, unit_of_work
 from circle.extensions import db
-from circle.facts import actor_role, nomination, proposal_facts
-from circle.meetings import _same_answer, member_of_circle
+from circle.facts import actor_role, proposal_facts
+from circle.meetings import member_of_circle
+from circle.rounds import checked_answer, same_answer
 from circle.method import (
     Action,
     Answer,
@@ -192,7 +193,7 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
         earlier = client_id and db.session.scalar(sa.select(Contribution).where(
             Contribution.recorded_by_id == actor.id, Contribution.client_id == client_id))
         if earlier:
-            same = _same_answer(earlier, member_id, answer, text.strip(), workable.strip(), nominee_id)
+            same = same_answer(earlier, member_id, answer, text.strip(), workable.strip(), nominee_id)
             db.session.rollback()
             require(same, "client_id_reused")
             return Done(str(Action.CONTRIBUTE_BETWEEN), subject=earlier.id, duplicate=True, proposal_id=proposal_id)
@@ -200,12 +201,7 @@ def contribute_between(actor: Member, round_id: int, member_id: int, answer: Ans
         method.check_deadline(rnd.deadline, clock.now())  # late, whether or not the round was closed yet
         facts = check_step(actor, proposal, Action.CONTRIBUTE_BETWEEN, member.id, round_id=round_id)
         rnd = open_round_between(proposal.id)
-        text, workable = text.strip(), workable.strip()
-        method.check_text(text, method.CONTRIBUTION_MAX)
-        method.check_text(workable, method.CONTRIBUTION_MAX)
-        nominee = nomination(rnd, member.id, answer, nominee_id)  # in a change round, naming nobody keeps it
-        method.check_contribution(facts.round, member.id, answer, text, reason=text, nominee=nominee,
-                                  candidates=facts.seated)
+        text, workable, nominee = checked_answer(facts, rnd, member.id, answer, text, workable, nominee_id)
         contribution = Contribution(round_id=rnd.id, position=len(rnd.contributions) + 1, member_id=member.id,
                                     recorded_by_id=actor.id, answer=answer, text=text, nominee_id=nominee,
                                     client_id=client_id or None)

@@ -32,8 +32,8 @@ from circle.actions import Done, log, unit_of_work
 from circle.between import _lock_proposal
 from circle.extensions import db
 from circle.facts import proposal_facts
-from circle.meetings import _conclude_consent
 from circle.proposals import give_elected_role
+from circle.rounds import conclude_consent
 from circle.method import Action, MeetingStatus, Phase, RoundEnd, RoundKind
 from circle.models import AgendaItem, Circle, Meeting, Member, Round, RoundStatus
 
@@ -129,7 +129,7 @@ def finish(rnd: Round, ended: RoundEnd, closed_at: dt.datetime, actor: Member | 
     placed = None  # a meeting whose agenda changed: its followers are told too
     if rnd.kind == RoundKind.CONSENT:
         before = proposal_facts(proposal, False)
-        concluded = _conclude_consent(rnd)  # objections met by their makers' consent, as in a meeting
+        concluded = conclude_consent(rnd)  # objections met by their makers' consent, as in a meeting
         result = method.closing(rnd.kind, before, ended, len(given), len(seats), concluded["standing"],
                                 rnd.silence_counts, method.quorum_needed(len(seats), circle.quorum))
         proposal.phase = result.phase

@@ -14,7 +14,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from circle import clock, meetings, proposals
+from circle import clock, meetings, proposals, rounds
 from circle.agenda import put_forward_topic
 from circle.extensions import db
 from circle.method import Answer, RoundKind, RoundMode, TaskStatus
@@ -86,11 +86,11 @@ def hold_rounds(steerer: Member, meeting: int, proposal: int, there: list[Member
     for minute, kind, say in ((35, RoundKind.PICTURE_FORMING, said[0]), (50, RoundKind.OPINION_FORMING, said[1]),
                               (65, RoundKind.CONSENT, "")):
         with clock.played_at(opened + dt.timedelta(minutes=minute)):
-            meetings.start_round(steerer, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
+            rounds.start_round(steerer, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
             for m in there:
                 answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
-                meetings.contribute(m, meeting, m.id, answer, say)
-            meetings.close_round(steerer, meeting)
+                rounds.contribute(m, meeting, m.id, answer, say)
+            rounds.close_round(steerer, meeting)
 
 
 def put_forward_today(circle: Circle) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from circle import elections, facilitation, forms, meetings, proposals
+from circle import elections, facilitation, forms, meetings, proposals, rounds
 from circle.actions import Done
 from circle.method import MEETING_ROUNDS, Action, Answer, RoundKind, RoundMode
 from circle.models import Member
@@ -63,7 +63,7 @@ class Step:
 
 def _start_round(actor: Member, meeting_id: int, f: forms.StartRoundForm) -> Done:
     kind = RoundKind(f.kind.data)
-    return meetings.start_round(
+    return rounds.start_round(
         actor, meeting_id, kind, RoundMode(f.mode.data),
         proposal_id=None if kind in MEETING_ROUNDS else f.proposal_id.data,
         reveal=f.reveal.data, starter_id=f.starter_id.data, clockwise=f.clockwise.data != "0",
@@ -71,7 +71,7 @@ def _start_round(actor: Member, meeting_id: int, f: forms.StartRoundForm) -> Don
 
 
 def _contribute(actor: Member, meeting_id: int, f: forms.ContributionForm) -> Done:
-    return meetings.contribute(
+    return rounds.contribute(
         actor, meeting_id, f.member_id.data, Answer(f.answer.data), f.text.data or "",
         f.workable.data or "", client_id=f.client_id.data or None, nominee_id=f.nominee_id.data)
 
@@ -93,13 +93,13 @@ STEPS: dict[Action, Step] = {s.action: s for s in [
     Step(Action.START_ROUND, forms.StartRoundForm, _start_round,
          "/round/start", _l("Start round"), "steer", target="kind"),
     Step(Action.SKIP_SPEAKER, forms.SteerForm,
-         lambda a, m, f: meetings.skip_speaker(a, m, f.based_on.data),
+         lambda a, m, f: rounds.skip_speaker(a, m, f.based_on.data),
          "/round/skip", _l("Skip %(name)s"), "steer"),
     Step(Action.ADD_SEAT, forms.MemberStepForm,
-         lambda a, m, f: meetings.add_seat(a, m, f.member_id.data, f.based_on.data),
+         lambda a, m, f: rounds.add_seat(a, m, f.member_id.data, f.based_on.data),
          "/round/seat", _l("Add"), "steer", target="member_id"),
     Step(Action.CLOSE_ROUND, forms.SteerForm,
-         lambda a, m, f: meetings.close_round(a, m, f.based_on.data),
+         lambda a, m, f: rounds.close_round(a, m, f.based_on.data),
          "/round/close", _l("Close round"), "steer"),
     Step(Action.CONTRIBUTE, forms.ContributionForm, _contribute,
          "/contribute", _l("Send"), "answer", target="member_id"),

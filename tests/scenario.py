@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from circle import meetings, proposals
+from circle import meetings, proposals, rounds
 from circle.circles import add_member, create_circle
 from circle.demo import MEMBERS
 from circle.extensions import db
@@ -79,12 +79,12 @@ def neighbours_present(made: Circle, count: int) -> list[int]:
 def run_round(made: Circle, kind: RoundKind, answers: dict[str, tuple[Answer, str]] | None = None) -> None:
     """Hold a whole round in turn; everyone speaks unless `answers` says otherwise."""
     anna = made.member("Anna")
-    meetings.start_round(anna, made.meeting_id, kind, RoundMode.IN_TURN, proposal_id=made.proposal_id)
+    rounds.start_round(anna, made.meeting_id, kind, RoundMode.IN_TURN, proposal_id=made.proposal_id)
     default = (Answer.CONSENT, "") if kind == RoundKind.CONSENT else (Answer.SPEAK, "")
     for name, _ in PEOPLE:
         answer, text = (answers or {}).get(name, default)
         if answer == Answer.SPEAK and not text:
             text = f"{name} zegt iets."
         member = made.member(name)
-        meetings.contribute(member, made.meeting_id, member.id, answer, text)
-    meetings.close_round(anna, made.meeting_id)
+        rounds.contribute(member, made.meeting_id, member.id, answer, text)
+    rounds.close_round(anna, made.meeting_id)

@@ -16,7 +16,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from circle import between, clock, meetings, proposals, record
+from circle import between, clock, meetings, proposals, record, rounds
 from circle.agenda import put_forward_topic, take_off_agenda
 from circle.extensions import db
 from circle.method import Answer, Phase, ProposalKind, RoundKind, RoundMode, RuleBroken
@@ -159,7 +159,7 @@ def test_who_may_shape_and_put_forward_and_refusals_store_nothing(app, made):
     # Once the meeting discussed an item it stays on: postponed, not taken off.
     with app.app_context():
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING, RoundMode.OPEN,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING, RoundMode.OPEN,
                              proposal_id=made.proposal_id)
         before = stored(app)
         with pytest.raises(RuleBroken, match="item_discussed"):
@@ -179,11 +179,11 @@ def test_a_topic_is_talked_about_never_decided_until_it_is_written_out(app, made
         anna_m = made.member("Anna")
         meetings.take_up(anna_m, made.meeting_id, topic)
         for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
-            meetings.start_round(anna_m, made.meeting_id, kind, RoundMode.OPEN, proposal_id=topic)
-            meetings.close_round(anna_m, made.meeting_id)
+            rounds.start_round(anna_m, made.meeting_id, kind, RoundMode.OPEN, proposal_id=topic)
+            rounds.close_round(anna_m, made.meeting_id)
         before = stored(app)
         with pytest.raises(RuleBroken, match="topic_not_decided"):
-            meetings.start_round(anna_m, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=topic)
+            rounds.start_round(anna_m, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=topic)
         assert stored(app) == before
     page = anna.get(url).text  # the console offers no consent round on a topic
     steer = page.split('id="meeting-steer"', 1)[1].split("</section>", 1)[0]

@@ -78,7 +78,7 @@ from aiosmtpd.controller import Controller
 from flask_socketio.test_client import SocketIOTestClient
 from socketio import packet
 
-from circle import between, clock, create_app, elections, facilitation, meetings, proposals
+from circle import between, clock, create_app, elections, facilitation, meetings, proposals, rounds
 from circle.auth import revoke, sign_in_token
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
@@ -674,14 +674,14 @@ def _other_circle(a_circle: int) -> dict[str, int]:
     for person in people:
         meetings.mark_attendance(bob, meeting, person.id, True)
     for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING, RoundKind.CONSENT):
-        meetings.start_round(bob, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
+        rounds.start_round(bob, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
         for person in people:
             if kind == RoundKind.CONSENT:
                 answer, text = (Answer.OBJECTION, "Te weinig plek.") if person.name == "Els" else (Answer.CONSENT, "")
             else:
                 answer, text = Answer.SPEAK, f"{person.name} zegt iets."
-            meetings.contribute(person, meeting, person.id, answer, text)
-        meetings.close_round(bob, meeting)
+            rounds.contribute(person, meeting, person.id, answer, text)
+        rounds.close_round(bob, meeting)
     objection = db.session.scalar(sa.select(Objection).where(Objection.proposal_id == proposal))
     dewi = _member(a_circle, "Dewi")  # a member of A, and from today B's second facilitator
     add_member(None, circle.id, "Dewi", Role.FACILITATOR, person_id=dewi.person_id)
@@ -766,12 +766,12 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         for name, _ in PEOPLE:
             if name != "Kees":
                 meetings.mark_attendance(anna, m.meeting_id, m.member_ids[name], True)
-        meetings.start_round(anna, m.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.start_round(anna, m.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
         meetings.mark_attendance(anna, m.meeting_id, m.member_ids["Kees"], True)
 
     scene("round", "planned", round_with_a_late_arrival)
     scene("in_turn", "present",
-          lambda m: meetings.start_round(m.member("Anna"), m.meeting_id, RoundKind.OPENING, RoundMode.IN_TURN))
+          lambda m: rounds.start_round(m.member("Anna"), m.meeting_id, RoundKind.OPENING, RoundMode.IN_TURN))
 
     def to_consent(objections: dict):
         def build(m):
@@ -803,12 +803,12 @@ def _build(app: Flask, live: Path, folder: Path, frozen_clock) -> tuple[dict[str
         anna = m.member("Anna")
         e = election(m)
         proposals.put_on_agenda(anna, e, m.meeting_id)
-        meetings.start_round(anna, m.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=e)
+        rounds.start_round(anna, m.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=e)
         for name, _ in PEOPLE:
             member = m.member(name)
-            meetings.contribute(member, m.meeting_id, member.id, Answer.NOMINATE, "Zij kan het.",
+            rounds.contribute(member, m.meeting_id, member.id, Answer.NOMINATE, "Zij kan het.",
                                 nominee_id=m.member_ids["Fatima"])
-        meetings.close_round(anna, m.meeting_id)
+        rounds.close_round(anna, m.meeting_id)
 
     scene("nominated", "present", nominated)
 

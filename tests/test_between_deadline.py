@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from circle import between, clock, meetings, proposals
+from circle import between, clock, meetings, proposals, rounds
 from circle.deadlines import close_due_rounds
 from circle.extensions import db
 from circle.method import Answer, Phase, RoundEnd, RoundKind, RuleBroken, Silence
@@ -139,7 +139,7 @@ def test_missing_answers_adopt_nothing_and_send_the_proposal_to_the_next_meeting
         meetings.open_meeting(anna, garden.meeting_id)
         for name in NAMES:
             meetings.mark_attendance(anna, garden.meeting_id, garden.member_ids[name], True)
-        meetings.start_round(anna, garden.meeting_id, RoundKind.CONSENT, proposal_id=garden.proposal_id)
+        rounds.start_round(anna, garden.meeting_id, RoundKind.CONSENT, proposal_id=garden.proposal_id)
     minutes = phone.get(f"/c/{garden.circle_id}/meetings/{garden.meeting_id}/minutes.json").get_json()
     [item] = minutes["between"]
     assert item["outcome"] == "open" and item["rounds"][-1]["ended"] == "deadline"
@@ -240,12 +240,12 @@ def test_the_facilitator_closes_early_and_answers_missing_then_adopt_nothing(app
 def test_many_threads_closing_at_once_close_each_round_once(app, sign_in):
     with app.app_context():
         made = samen_vooruit()
-        rounds = []
+        consent_rounds = []
         for i in range(3):
             pid = proposals.write_draft(made.member("Aylin"), proposals.Wording(
                 title=f"Voorstel {i}", text="Iets voor de buurt.")).subject
-            rounds.append(to_consent(made, pid, DEADLINE + dt.timedelta(minutes=i)))
-            consent(made, rounds[-1], NAMES[:4])
+            consent_rounds.append(to_consent(made, pid, DEADLINE + dt.timedelta(minutes=i)))
+            consent(made, consent_rounds[-1], NAMES[:4])
         db.session.remove()
     start = threading.Barrier(8)
     closed: list[int] = []
@@ -269,7 +269,7 @@ def test_many_threads_closing_at_once_close_each_round_once(app, sign_in):
             t.join(timeout=60)
     assert failures == [] and len(closed) == 3 and len(set(closed)) == 3
     with app.app_context():
-        for rnd in rounds:
+        for rnd in consent_rounds:
             assert len(closing_entry(rnd)) == 1
             assert db.session.get(Round, rnd).closed_at <= DEADLINE + dt.timedelta(minutes=2)
 

@@ -9,7 +9,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from circle import between, meetings
+from circle import between, meetings, rounds
 from circle.extensions import db
 from circle.method import RoundKind, RoundMode
 from tests.days import NOW
@@ -24,7 +24,7 @@ def test_a_meetings_rounds_gain_its_circle_and_going_back_keeps_them(app):
     with app.app_context():
         made = samen_vooruit()
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
         db.session.remove()
         flask_migrate.downgrade(revision=BEFORE)
         with db.engine.connect() as conn:

@@ -12,7 +12,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, proposals
+from circle import meetings, proposals, rounds
 from circle.extensions import db
 from circle.method import Answer, RoundKind, RoundMode
 from circle.models import Objection, Round
@@ -51,16 +51,16 @@ def hold(made, kind, answers=None, mode=RoundMode.IN_TURN, recorded_by=None, clo
     whoever types it in for them.
     """
     anna = made.member("Anna")
-    meetings.start_round(anna, made.meeting_id, kind, mode, proposal_id=made.proposal_id)
+    rounds.start_round(anna, made.meeting_id, kind, mode, proposal_id=made.proposal_id)
     rnd = db.session.scalar(sa.select(Round).order_by(Round.id.desc()))
     for seat in list(rnd.seats):
         name = seat.member.name
         given = (answers or {}).get(name) or (
             (Answer.CONSENT, "") if kind == RoundKind.CONSENT else (Answer.SPEAK, f"{name} vraagt iets."))
         actor = made.member((recorded_by or {}).get(name, name))
-        meetings.contribute(actor, made.meeting_id, seat.member_id, *given)
+        rounds.contribute(actor, made.meeting_id, seat.member_id, *given)
     if close:
-        meetings.close_round(anna, made.meeting_id)
+        rounds.close_round(anna, made.meeting_id)
     return rnd.id
 
 
@@ -140,24 +140,24 @@ def test_every_round_and_contribution_in_order(adopted, made, reader):
     page = page_of(reader, made)
     for round_id in adopted["rounds"]:
         assert f'id="round-{round_id}"' in page
-    rounds = between(text(page), "Rounds", "Objections")
-    headings = [rounds.index(h) for h in ("Picture-forming round · round 1", "Opinion round · round 2",
+    section = between(text(page), "Rounds", "Objections")
+    headings = [section.index(h) for h in ("Picture-forming round · round 1", "Opinion round · round 2",
                                           "Consent round · round 3", "Consent round · round 4")]
     assert headings == sorted(headings)
-    assert f"Kernteam · {shown(TODAY)} · In turn · About version 1" in rounds
-    assert "About version 2" in rounds
-    first = between(rounds, "round 1", "round 2")
+    assert f"Kernteam · {shown(TODAY)} · In turn · About version 1" in section
+    assert "About version 2" in section
+    first = between(section, "round 1", "round 2")
     assert "Speaking order: Anna Fatima Joost Aylin Kees Mohamed" in first  # Samira, Dewi not there
     assert "Joost : Passed" in first
     assert "Mohamed vraagt: wie betaalt de planten?" in first
     assert "Recorded by Fatima for Mohamed" in first
     spoken = [first.index(f"{n} : ") for n in ("Anna", "Fatima", "Joost", "Aylin", "Kees", "Mohamed")]
     assert spoken == sorted(spoken)
-    assert "Dewi vindt het mooi." in between(rounds, "round 2", "round 3")
-    third = between(rounds, "round 3", "round 4")
+    assert "Dewi vindt het mooi." in between(section, "round 2", "round 3")
+    third = between(section, "round 3", "round 4")
     assert "Kees : Objection" in third and "De bakken blokkeren de stoep voor rolstoelen." in third
     assert "Aylin : Consent" in third and "Zorg wel voor water in de zomer." in third
-    assert between(rounds, "round 4").count(": Consent") == 7
+    assert between(section, "round 4").count(": Consent") == 7
 
 
 def test_every_objection_with_its_reason_and_how_it_ended(adopted, made, reader):
@@ -210,11 +210,11 @@ def test_a_hidden_reveal_round_shows_its_answers_only_when_complete(app, made, r
         everyone_present(made)
         run_round(made, RoundKind.PICTURE_FORMING)
         run_round(made, RoundKind.OPINION_FORMING)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id, reveal=True)
         kees, aylin = made.member("Kees"), made.member("Aylin")
-        meetings.contribute(kees, made.meeting_id, kees.id, Answer.OBJECTION, "Geheim bezwaar.", "Iets anders.")
-        meetings.contribute(aylin, made.meeting_id, aylin.id, Answer.CONSENT, "Geheime opmerking.")
+        rounds.contribute(kees, made.meeting_id, kees.id, Answer.OBJECTION, "Geheim bezwaar.", "Iets anders.")
+        rounds.contribute(aylin, made.meeting_id, aylin.id, Answer.CONSENT, "Geheime opmerking.")
     seen = text(page_of(reader, made))
     assert "Geheim bezwaar." not in seen and "Geheime opmerking." not in seen
     assert "Iets anders." not in seen and "Objection by Kees" not in seen
@@ -227,7 +227,7 @@ def test_a_hidden_reveal_round_shows_its_answers_only_when_complete(app, made, r
         for name in NAMES:
             if name not in ("Kees", "Aylin"):
                 member = made.member(name)
-                meetings.contribute(member, made.meeting_id, member.id, Answer.CONSENT)
+                rounds.contribute(member, made.meeting_id, member.id, Answer.CONSENT)
     seen = text(page_of(reader, made))  # complete: shown even before the round is closed
     assert "This round is still open." in seen
     assert "Geheim bezwaar." in seen and "Geheime opmerking." in seen
@@ -356,10 +356,10 @@ def test_a_late_arrival_added_to_a_round_is_marked(app, made, reader):
         for name in NAMES:
             if name != "Dewi":
                 meetings.mark_attendance(anna, made.meeting_id, made.member_ids[name], True)
-        meetings.start_round(anna, made.meeting_id, RoundKind.PICTURE_FORMING, RoundMode.OPEN,
+        rounds.start_round(anna, made.meeting_id, RoundKind.PICTURE_FORMING, RoundMode.OPEN,
                              proposal_id=made.proposal_id)
         meetings.mark_attendance(anna, made.meeting_id, made.member_ids["Dewi"], True)
-        meetings.add_seat(anna, made.meeting_id, made.member_ids["Dewi"])
+        rounds.add_seat(anna, made.meeting_id, made.member_ids["Dewi"])
     seen = text(page_of(reader, made))
     assert "Dewi (joined this round late)" in seen and "Dewi (late)" in seen
 

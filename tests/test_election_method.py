@@ -12,7 +12,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from circle import between, elections, meetings, method, proposals, roles
+from circle import between, elections, meetings, method, proposals, roles, rounds
 from circle.deadlines import close_due_rounds
 from circle.extensions import db
 from circle.facts import waits_for_meeting
@@ -282,51 +282,51 @@ def test_an_election_runs_through_the_application_layer_and_gives_the_role(circl
     with breaks("nominations_first"):
         elections.propose_person(anna, mid, pid, fatima)
     with breaks("not_in_election"):
-        meetings.start_round(anna, mid, RoundKind.PICTURE_FORMING, proposal_id=pid)
-    meetings.start_round(anna, mid, NOMINATION, OPEN, proposal_id=pid)
+        rounds.start_round(anna, mid, RoundKind.PICTURE_FORMING, proposal_id=pid)
+    rounds.start_round(anna, mid, NOMINATION, OPEN, proposal_id=pid)
     rnd = db.session.scalar(sa.select(Round).order_by(Round.id.desc()).limit(1))
     assert rnd.reveal  # always hidden until all have nominated
     for name, _ in PEOPLE:
         who = circle.member(name)
         nominee = circle.member_ids["Joost" if name == "Fatima" else "Fatima"]
-        meetings.contribute(who, mid, who.id, Answer.NOMINATE, f"Omdat {name} het zo ziet.", nominee_id=nominee)
-    meetings.close_round(anna, mid)
-    meetings.start_round(anna, mid, CHANGE, IN_TURN, proposal_id=pid)
+        rounds.contribute(who, mid, who.id, Answer.NOMINATE, f"Omdat {name} het zo ziet.", nominee_id=nominee)
+    rounds.close_round(anna, mid)
+    rounds.start_round(anna, mid, CHANGE, IN_TURN, proposal_id=pid)
     for name, _ in PEOPLE:
         who = circle.member(name)
-        meetings.contribute(who, mid, who.id, Answer.NOMINATE, "")  # everyone keeps their nomination
+        rounds.contribute(who, mid, who.id, Answer.NOMINATE, "")  # everyone keeps their nomination
     change = db.session.scalar(sa.select(Round).order_by(Round.id.desc()).limit(1))
     kept = {c.member_id: c.nominee_id for c in change.contributions}
     assert kept[fatima] == circle.member_ids["Joost"] and kept[anna.id] == fatima
-    meetings.close_round(anna, mid)
+    rounds.close_round(anna, mid)
     elections.propose_person(anna, mid, pid, fatima)
-    meetings.start_round(anna, mid, CONSENT, IN_TURN, proposal_id=pid, starter_id=fatima)
+    rounds.start_round(anna, mid, CONSENT, IN_TURN, proposal_id=pid, starter_id=fatima)
     consent = db.session.scalar(sa.select(Round).order_by(Round.id.desc()).limit(1))
     order = [s.member_id for s in sorted(consent.seats, key=lambda s: s.position)]
     assert order[-1] == fatima and order[0] == circle.member_ids["Joost"]  # the nominee last, whoever starts
-    meetings.skip_speaker(anna, mid)  # Joost skipped: comes back last, before the nominee
+    rounds.skip_speaker(anna, mid)  # Joost skipped: comes back last, before the nominee
     order = [s.member_id for s in db.session.scalars(sa.select(Seat).where(Seat.round_id == consent.id)
                                                       .order_by(Seat.position))]
     assert order[-2:] == [circle.member_ids["Joost"], fatima]
     for member_id in order:
         who = db.session.get(Member, member_id)
         if who.name == "Dewi":
-            meetings.contribute(who, mid, who.id, Answer.OBJECTION, "Een jaar is te lang om te overzien.",
+            rounds.contribute(who, mid, who.id, Answer.OBJECTION, "Een jaar is te lang om te overzien.",
                                 workable="Een half jaar")
         else:
-            meetings.contribute(who, mid, who.id, Answer.CONSENT, "")
-    meetings.close_round(anna, mid)
+            rounds.contribute(who, mid, who.id, Answer.CONSENT, "")
+    rounds.close_round(anna, mid)
     assert db.session.get(Proposal, pid).phase == Phase.INTEGRATING
     elections.propose_person(anna, mid, pid, fatima, term_until=days(8 + 181), note="Een half jaar.")
-    meetings.start_round(anna, mid, CONSENT, OPEN, proposal_id=pid)
+    rounds.start_round(anna, mid, CONSENT, OPEN, proposal_id=pid)
     with breaks("nominee_last"):
-        meetings.contribute(db.session.get(Member, fatima), mid, fatima, Answer.CONSENT, "")
+        rounds.contribute(db.session.get(Member, fatima), mid, fatima, Answer.CONSENT, "")
     for member_id in order:
         if member_id != fatima:
             who = db.session.get(Member, member_id)
-            meetings.contribute(who, mid, who.id, Answer.CONSENT, "")
-    meetings.contribute(db.session.get(Member, fatima), mid, fatima, Answer.CONSENT, "Graag.")
-    meetings.close_round(anna, mid)
+            rounds.contribute(who, mid, who.id, Answer.CONSENT, "")
+    rounds.contribute(db.session.get(Member, fatima), mid, fatima, Answer.CONSENT, "Graag.")
+    rounds.close_round(anna, mid)
     proposals.adopt(anna, mid, pid)
     proposal = db.session.get(Proposal, pid)
     assert proposal.phase == Phase.ADOPTED

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from circle import meetings, method, proposals, record
+from circle import meetings, method, proposals, record, rounds
 from circle.circles import add_member, create_circle, end_membership
 from circle.extensions import db
 from circle.method import MESSAGES, Role, RoundKind, RoundMode
@@ -159,7 +159,7 @@ def test_a_guest_answers_nothing_and_takes_no_step_over_the_page_form(app, made,
     with app.app_context():
         anna = made.member("Anna")
         everyone_present(made)
-        meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
     page = guest.get(meeting_url(made)).text
     assert "How are you today?" in shown(page) and "<form" not in shown(page).split("<main>")[1]
     before = stored(app)

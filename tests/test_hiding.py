@@ -19,7 +19,7 @@ import datetime as dt
 
 import pytest
 
-from circle import between, meetings
+from circle import between, meetings, rounds
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db, socketio
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
@@ -43,11 +43,11 @@ def hidden(app):
         everyone_present(made)
         run_round(made, RoundKind.PICTURE_FORMING)
         run_round(made, RoundKind.OPINION_FORMING)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id, reveal=True)
         for name, (answer, text, workable) in ANSWERED.items():
             member = made.member(name)
-            meetings.contribute(member, made.meeting_id, member.id, answer, text, workable)
+            rounds.contribute(member, made.meeting_id, member.id, answer, text, workable)
         _, bob = create_circle("Andere Kring", "Bob")
         add_member(None, bob.circle_id, "Els")
         return made, bob.id
@@ -109,7 +109,7 @@ def test_no_reader_meets_a_hidden_answer_on_any_page_or_download(app, sign_in, h
         for name, _ in PEOPLE:
             if name not in ANSWERED:
                 member = made.member(name)
-                meetings.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
+                rounds.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
     shown = everything_read(app, sign_in, made, stranger)
     for name in ("Anna", "Kees", "Wijkteam", "public"):
         for url in (f"/c/{made.circle_id}/meetings/{made.meeting_id}/minutes",
@@ -149,7 +149,7 @@ def test_no_live_message_or_acknowledgement_carries_a_hidden_answer(app, sign_in
         for name, _ in PEOPLE:
             if name not in ANSWERED and name != "Kees":
                 member = made.member(name)
-                meetings.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
+                rounds.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
     ack = kees.emit("state", {}, callback=True)
     assert "Geheimbezwaar" in str(ack)
     for f in [*followers, kees]:

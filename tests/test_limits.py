@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings
+from circle import meetings, rounds
 from circle.extensions import db, socketio
 from circle.facts import open_round, round_facts
 from circle.limits import Limiter, Pace
@@ -130,12 +130,12 @@ def test_taking_up_what_the_meeting_is_about_writes_nothing(ctx):
 def test_skipping_the_last_one_waiting_writes_nothing(ctx):
     made = ctx
     anna = made.member("Anna")
-    meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.IN_TURN)
+    rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.IN_TURN)
     while len(waiting := round_facts(open_round(db.session.get(Meeting, made.meeting_id))).waiting) > 1:
         speaker = db.session.get(Member, waiting[0])
-        meetings.contribute(speaker, made.meeting_id, speaker.id, Answer.SPEAK, "Welkom.")
+        rounds.contribute(speaker, made.meeting_id, speaker.id, Answer.SPEAK, "Welkom.")
     before = written(made)
-    assert meetings.skip_speaker(anna, made.meeting_id).unchanged
+    assert rounds.skip_speaker(anna, made.meeting_id).unchanged
     assert written(made) == before
 
 

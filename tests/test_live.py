@@ -128,15 +128,15 @@ def test_a_guest_follows_but_cannot_answer(app, made):
 
 def test_a_hidden_objection_does_not_travel_before_the_reveal(app, made):
     """With a simultaneous reveal, no phone receives who objected or why until all have answered."""
-    from circle import meetings
+    from circle import rounds
     from circle.method import RoundMode
 
     with app.app_context():
         anna = made.member("Anna")
         for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
-            meetings.start_round(anna, made.meeting_id, kind, RoundMode.OPEN, proposal_id=made.proposal_id)
-            meetings.close_round(anna, made.meeting_id)
-        meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+            rounds.start_round(anna, made.meeting_id, kind, RoundMode.OPEN, proposal_id=made.proposal_id)
+            rounds.close_round(anna, made.meeting_id)
+        rounds.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id, reveal=True)
     joost = live_connection(app, made, "Joost")
     dewi = live_connection(app, made, "Dewi")

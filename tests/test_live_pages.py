@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from circle import elections, facilitation, meetings, proposals, roles
+from circle import elections, facilitation, meetings, proposals, roles, rounds
 from circle.circles import create_circle
 from circle.extensions import db
 from circle.method import Answer, RoleKind, RoundKind, RoundMode
@@ -66,7 +66,7 @@ def json_block(page: str, block_id: str):
 def test_the_projector_shows_a_qr_code_and_the_join_link(app, made, browser):
     with app.app_context():
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
                              RoundMode.IN_TURN, proposal_id=made.proposal_id)
     response = browser("Anna").get(urls(made)["projector"])
     assert response.status_code == 200
@@ -214,11 +214,11 @@ def test_every_step_form_names_a_live_event(app, made, browser, csrf_token, froz
     for name, _ in PEOPLE:
         do(lambda name=name: meetings.mark_attendance(made.member("Anna"), made.meeting_id,
                                                       made.member_ids[name], name != "Kees"))
-    do(lambda: meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
+    do(lambda: rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
                                     RoundMode.IN_TURN, proposal_id=made.proposal_id))
     do(lambda: meetings.mark_attendance(made.member("Anna"), made.meeting_id, made.member_ids["Kees"], True))
     look()  # a round: answer, skip, close, add a late arrival
-    do(lambda: meetings.close_round(made.member("Anna"), made.meeting_id))
+    do(lambda: rounds.close_round(made.member("Anna"), made.meeting_id))
     do(lambda: run_round(made, RoundKind.OPINION_FORMING))
     do(lambda: run_round(made, RoundKind.CONSENT, {"Kees": (Answer.OBJECTION, "Te duur.")}))
     look()  # integrating: withdraw or test the objection, withdraw the proposal
@@ -241,12 +241,12 @@ def test_every_step_form_names_a_live_event(app, made, browser, csrf_token, froz
         election = elections.write_election(anna, role.id, days(8), days(372)).subject
         proposals.put_on_agenda(anna, election, made.meeting_id)
         meetings.take_up(anna, made.meeting_id, election)
-        meetings.start_round(anna, made.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
+        rounds.start_round(anna, made.meeting_id, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
         for name, _ in PEOPLE:
             member = made.member(name)
-            meetings.contribute(member, made.meeting_id, member.id, Answer.NOMINATE, "Zij kan het goed.",
+            rounds.contribute(member, made.meeting_id, member.id, Answer.NOMINATE, "Zij kan het goed.",
                                 nominee_id=made.member_ids["Fatima"])
-        meetings.close_round(anna, made.meeting_id)
+        rounds.close_round(anna, made.meeting_id)
 
     do(an_election)
     look()  # two items: take the other up again; propose a person for the role
@@ -281,7 +281,7 @@ def test_a_members_first_load_fits_the_budget(app, made, browser):
         everyone_present(made)
         run_round(made, RoundKind.PICTURE_FORMING)
         run_round(made, RoundKind.OPINION_FORMING)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT,
                              RoundMode.OPEN, proposal_id=made.proposal_id)
     joost = browser("Joost")
     page = joost.get(urls(made)["page"]).get_data()

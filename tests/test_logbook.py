@@ -24,7 +24,7 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
 
-from circle import create_app, meetings, proposals
+from circle import create_app, meetings, proposals, rounds
 from circle.read import search
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db
@@ -59,15 +59,15 @@ def _member(circle_id: int, first: str) -> Member:
 
 def _round(anna, meeting_id, proposal_id, kind, texts: dict[str, str] | None = None):
     """A whole round in turn; everyone present answers (speaks, or consents)."""
-    meetings.start_round(anna, meeting_id, kind, RoundMode.IN_TURN, proposal_id=proposal_id)
+    rounds.start_round(anna, meeting_id, kind, RoundMode.IN_TURN, proposal_id=proposal_id)
     for name in ["Anna", *[p.split()[0] for p, _ in PEOPLE]]:
         member = _member(anna.circle_id, name)
         if kind == RoundKind.CONSENT:
             answer, text = Answer.CONSENT, (texts or {}).get(name, "")
         else:
             answer, text = Answer.SPEAK, (texts or {}).get(name, f"{name} heeft een vraag.")
-        meetings.contribute(member, meeting_id, member.id, answer, text)
-    meetings.close_round(anna, meeting_id)
+        rounds.contribute(member, meeting_id, member.id, answer, text)
+    rounds.close_round(anna, meeting_id)
 
 
 def _adopt(anna, meeting_id, proposal_id, picture: dict[str, str] | None = None):
@@ -472,8 +472,8 @@ def test_after_a_batch_migration_recreated_a_source_table_index_puts_search_back
         anna = _member(record.circle_id, "Anna")
         meetings.open_meeting(anna, record.review_meeting_id)
         meetings.mark_attendance(anna, record.review_meeting_id, anna.id, True)
-        meetings.start_round(anna, record.review_meeting_id, RoundKind.OPENING, RoundMode.OPEN)
-        meetings.contribute(anna, record.review_meeting_id, anna.id, Answer.SPEAK, "Een lantaarnpaal erbij.")
+        rounds.start_round(anna, record.review_meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.contribute(anna, record.review_meeting_id, anna.id, Answer.SPEAK, "Een lantaarnpaal erbij.")
         assert [h.kind for h in search.search(record.circle_id, "lantaarnpaal").hits] == ["contribution"]
 
 

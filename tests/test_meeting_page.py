@@ -14,7 +14,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings
+from circle import meetings, rounds
 from circle.extensions import db
 from circle.method import Answer, MESSAGES, RoundKind, RoundMode
 from circle.models import Attendance, Contribution, Meeting, Objection, ProposalVersion, Round, Seat
@@ -93,7 +93,7 @@ def picture_round(app, made):
     """The meeting open, everyone present, a picture-forming round in turn started by Anna."""
     with app.app_context():
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
                              RoundMode.IN_TURN, proposal_id=made.proposal_id)
     return made
 
@@ -104,7 +104,7 @@ def in_consent_round(app, made, mode=RoundMode.IN_TURN, reveal=False):
         everyone_present(made)
         run_round(made, RoundKind.PICTURE_FORMING)
         run_round(made, RoundKind.OPINION_FORMING)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, mode,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.CONSENT, mode,
                              proposal_id=made.proposal_id, reveal=reveal)
 
 
@@ -166,7 +166,7 @@ def test_secretary_records_for_a_member_and_the_page_says_so(app, picture_round,
     with app.app_context():
         for name in ("Anna", "Fatima"):
             member = picture_round.member(name)
-            meetings.contribute(member, picture_round.meeting_id, member.id, Answer.PASS)
+            rounds.contribute(member, picture_round.meeting_id, member.id, Answer.PASS)
     fatima = phone("Fatima")
     page = fatima.page()
     assert "Record for" in page and f'<option value="{ids["Joost"]}">Joost</option>' in page
@@ -245,9 +245,9 @@ def test_a_consent_round_without_quorum_is_refused(app, made, phone):
         for name in ("Anna", "Fatima", "Joost"):
             meetings.mark_attendance(made.member("Anna"), made.meeting_id, made.member_ids[name], True)
         for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
-            meetings.start_round(made.member("Anna"), made.meeting_id, kind,
+            rounds.start_round(made.member("Anna"), made.meeting_id, kind,
                                  proposal_id=made.proposal_id)
-            meetings.close_round(made.member("Anna"), made.meeting_id)
+            rounds.close_round(made.member("Anna"), made.meeting_id)
     before = rows(app, Round)
     page = anna.press("round/start", kind="consent", mode="in_turn", proposal_id=made.proposal_id)
     assert MESSAGES["no_quorum"] in page
@@ -304,7 +304,7 @@ def test_a_simultaneous_reveal_hides_answers_until_the_last(app, made, phone):
         for name in ORDER:
             if name != "Joost":
                 member = made.member(name)
-                meetings.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
+                rounds.contribute(member, made.meeting_id, member.id, Answer.CONSENT, "")
     page = phone("Kees").page()
     assert "Te duur voor ons budget." in page
     assert f'<g class="seat objection" id="seat-{ids["Joost"]}" data-member="{ids["Joost"]}">' in ring(page)

@@ -16,7 +16,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, record
+from circle import meetings, record, rounds
 from circle.circles import add_member, end_membership
 from circle.extensions import db
 from circle.method import RoundKind, RoundMode, RuleBroken
@@ -51,8 +51,8 @@ def _hold_meeting_with_only_anna(made) -> None:
     anna = made.member("Anna")
     meetings.open_meeting(anna, made.meeting_id)
     meetings.mark_attendance(anna, made.meeting_id, made.member_ids["Anna"], True)
-    meetings.start_round(anna, made.meeting_id, RoundKind.PICTURE_FORMING, proposal_id=made.proposal_id)
-    meetings.close_round(anna, made.meeting_id)
+    rounds.start_round(anna, made.meeting_id, RoundKind.PICTURE_FORMING, proposal_id=made.proposal_id)
+    rounds.close_round(anna, made.meeting_id)
     meetings.close_meeting(anna, made.meeting_id)
 
 
@@ -104,14 +104,14 @@ def test_quorum_counts_the_members_on_the_meetings_date(app):
         for name in ("Anna", "Fatima", "Aylin"):
             meetings.mark_attendance(anna, made.meeting_id, made.member_ids[name], True)
         for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING):
-            meetings.start_round(anna, made.meeting_id, kind, proposal_id=made.proposal_id)
-            meetings.close_round(anna, made.meeting_id)
+            rounds.start_round(anna, made.meeting_id, kind, proposal_id=made.proposal_id)
+            rounds.close_round(anna, made.meeting_id)
         with pytest.raises(RuleBroken) as refused:
-            meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+            rounds.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                                  proposal_id=made.proposal_id)
         assert refused.value.code == "no_quorum"
         meetings.mark_attendance(anna, made.meeting_id, made.member_ids["Samira"], True)
-        meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+        rounds.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id)
 
         # The same circle a year on, after Joost left and Priya joined: still seven, quorum 4.

@@ -13,7 +13,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, proposals
+from circle import meetings, proposals, rounds
 from circle.circles import create_circle
 from circle.extensions import db
 from circle.method import MESSAGES, RoundKind, RoundMode
@@ -341,14 +341,14 @@ def test_the_proposer_withdraws_a_draft_but_not_during_a_round(app, made, browse
     assert "Withdraw this proposal" in text(aylin.get(url).text)
     with app.app_context():
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
                              RoundMode.OPEN, proposal_id=made.proposal_id)
     assert "Withdraw this proposal" not in text(aylin.get(url).text)  # the meeting is open
     response = aylin.post(url + "withdraw", data={"csrf_token": token})
     assert MESSAGES["round_open"] in text(aylin.get(response.headers["Location"]).text)
     with app.app_context():
         assert db.session.get(Proposal, made.proposal_id).phase == "picture_forming"
-        meetings.close_round(made.member("Anna"), made.meeting_id)
+        rounds.close_round(made.member("Anna"), made.meeting_id)
     response = aylin.post(url + "withdraw", data={"csrf_token": token})
     page = text(aylin.get(response.headers["Location"]).text)
     assert "The proposal is withdrawn." in page and "Withdrawn" in page

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from flask_babel import Domain
 
-from circle import create_app, meetings
+from circle import create_app, rounds
 from circle.__main__ import settle
 from circle.extensions import db, socketio
 from circle.method import CONTRIBUTION_MAX, Answer, RoundKind, RoundMode
@@ -189,7 +189,7 @@ def test_drawing_a_page_looks_up_translations_and_addresses_as_often_whatever_th
     with app.app_context():
         made = samen_vooruit()
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
     marking = f'action="/c/{made.circle_id}/meetings/{made.meeting_id}/attendance"'
 
     def drawn(lang: str, kind: str) -> tuple[dict[str, int], str]:
@@ -205,9 +205,9 @@ def test_drawing_a_page_looks_up_translations_and_addresses_as_often_whatever_th
     assert listed >= 8 and small_console["address"] > 0
     with app.app_context():
         anna = made.member("Anna")
-        meetings.close_round(anna, made.meeting_id)
+        rounds.close_round(anna, made.meeting_id)
         neighbours_present(made, 20)
-        meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+        rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
     large, page = drawn("tr", "member")
     assert large == small, (small, large)
     assert page.count(": bekliyor</li>") == 28
@@ -232,9 +232,9 @@ def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_
     def drawn_after_everyone_answered(made, seated: list[int]) -> tuple[int, str]:
         with app.app_context():
             anna = made.member("Anna")
-            meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+            rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
             for member_id in seated:
-                meetings.contribute(anna, made.meeting_id, member_id, Answer.SPEAK, "Ja.")
+                rounds.contribute(anna, made.meeting_id, member_id, Answer.SPEAK, "Ja.")
         loads.clear()
         with app.test_request_context():
             _, ops = parts.whole(made.meeting_id, "member", "nl")
@@ -246,7 +246,7 @@ def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_
     small, page = drawn_after_everyone_answered(made, list(made.member_ids.values()))
     assert page.count('class="seat speak"') == 8 and page.count('<li class="answer-speak"') == 8
     with app.app_context():
-        meetings.close_round(made.member("Anna"), made.meeting_id)
+        rounds.close_round(made.member("Anna"), made.meeting_id)
         grown = neighbours_present(made, 20)
     large, page = drawn_after_everyone_answered(made, [*made.member_ids.values(), *grown])
     assert page.count('class="seat speak"') == 28 and page.count('<li class="answer-speak"') == 28
@@ -290,16 +290,16 @@ def test_the_parts_every_kind_is_drawn_alike_are_drawn_once_for_all_kinds_a_chan
     each_alike(made)  # what was said
     with app.app_context():
         anna = made.member("Anna")
-        meetings.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
+        rounds.start_round(anna, made.meeting_id, RoundKind.CONSENT, RoundMode.OPEN,
                              proposal_id=made.proposal_id, reveal=True)
         seated = list(made.member_ids.values())
-        meetings.contribute(anna, made.meeting_id, seated[0], Answer.CONSENT, "")
+        rounds.contribute(anna, made.meeting_id, seated[0], Answer.CONSENT, "")
     each_alike(made)  # the answers hidden until everyone has answered
     with app.app_context():
         anna = made.member("Anna")
         for member_id in seated[1:]:
-            meetings.contribute(anna, made.meeting_id, member_id, Answer.CONSENT, "")
-        meetings.close_round(anna, made.meeting_id)
+            rounds.contribute(anna, made.meeting_id, member_id, Answer.CONSENT, "")
+        rounds.close_round(anna, made.meeting_id)
         proposals.adopt(anna, made.meeting_id, made.proposal_id)
     each_alike(made)  # decided
     with app.test_request_context():

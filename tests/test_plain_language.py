@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from circle import demo as demo_circle
-from circle import elections, facilitation, meetings, proposals, roles
+from circle import elections, facilitation, meetings, proposals, roles, rounds
 from circle.auth import sign_in_url
 from circle.extensions import db
 from circle.method import Answer, RoleKind, RoundKind, RoundMode
@@ -208,7 +208,7 @@ def screens(template_database, tmp_path_factory) -> Iterator[Screens]:
                 fn(db.session.get(Member, people[who]), mid, *args, **kw)
 
         def answer(name, kind, text="", **kw):
-            act(meetings.contribute, people[name], kind, text, who=name, **kw)
+            act(rounds.contribute, people[name], kind, text, who=name, **kw)
 
         found.take("sign in", "/sign-in", who=None)
         found.take("a sign-in link", token_url, who=None)
@@ -231,27 +231,27 @@ def screens(template_database, tmp_path_factory) -> Iterator[Screens]:
         act(meetings.take_up, green)
         act(meetings.start_explanation, green)
         found.take("meeting, the proposer explains", base + "/")
-        act(meetings.start_round, RoundKind.PICTURE_FORMING, RoundMode.IN_TURN, proposal_id=green,
+        act(rounds.start_round, RoundKind.PICTURE_FORMING, RoundMode.IN_TURN, proposal_id=green,
             starter_id=people["Joost"])
         found.take("meeting, picture-forming, my turn", base + "/")
         answer("Joost", Answer.SPEAK, "Hoeveel bakken?")
         found.take("meeting, picture-forming, someone else's turn", base + "/")
-        act(meetings.close_round)
-        act(meetings.start_round, RoundKind.OPINION_FORMING, RoundMode.OPEN, proposal_id=green)
+        act(rounds.close_round)
+        act(rounds.start_round, RoundKind.OPINION_FORMING, RoundMode.OPEN, proposal_id=green)
         found.take("meeting, opinion round, open", base + "/")
         answer("Joost", Answer.PASS)
         found.take("meeting, opinion round, answered", base + "/")
-        act(meetings.close_round)
+        act(rounds.close_round)
         act(facilitation.ask_ready)
         found.take("meeting, a ready check", base + "/")
         act(facilitation.ask_ready, open_it=False)
-        act(meetings.start_round, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=green)
+        act(rounds.start_round, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=green)
         found.take("meeting, consent round", base + "/")
         answer("Joost", Answer.OBJECTION, "Wie geeft water?", workable="Een rooster.")
         for name in people:
             if name != "Joost":
                 answer(name, Answer.CONSENT)
-        act(meetings.close_round)
+        act(rounds.close_round)
         found.take("meeting, an objection standing", base + "/")
         with app.app_context():
             objection = db.session.scalar(sa.select(Objection.id).filter_by(proposal_id=green))
@@ -265,18 +265,18 @@ def screens(template_database, tmp_path_factory) -> Iterator[Screens]:
             election = elections.write_election(anna, role.id, *elections.default_term(role)).subject
             proposals.put_on_agenda(anna, election, mid)
         act(meetings.take_up, election)
-        act(meetings.start_round, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
+        act(rounds.start_round, RoundKind.NOMINATION, RoundMode.OPEN, proposal_id=election)
         found.take("meeting, election, nomination round", base + "/")
         for name in people:
             answer(name, Answer.NOMINATE, f"{name} kiest Fatima.", nominee_id=people["Fatima"])
         found.take("meeting, election, nominations revealed", base + "/")
-        act(meetings.close_round)
+        act(rounds.close_round)
         act(elections.propose_person, election, people["Fatima"])
-        act(meetings.start_round, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=election)
+        act(rounds.start_round, RoundKind.CONSENT, RoundMode.OPEN, proposal_id=election)
         found.take("meeting, election, consent round on a person", base + "/")
         for name in [*(n for n in people if n != "Fatima"), "Fatima"]:  # the person proposed answers last
             answer(name, Answer.CONSENT)
-        act(meetings.close_round)
+        act(rounds.close_round)
         act(proposals.adopt, election)
         found.take("meeting, election, chosen", base + "/")
         for title, outcome in (("Een bank bij de speeltuin", "postponed"), ("Een kerstboom op het plein", "withdrawn")):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, proposals
+from circle import meetings, proposals, rounds
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode, RuleBroken
@@ -42,13 +42,13 @@ class Made:
 
 def _round(made: Made, kind: RoundKind, answers: dict[str, tuple[Answer, str]], proposal: bool = True):
     anna = made.member("Anna de Vries")
-    meetings.start_round(anna, made.meeting_id, kind, RoundMode.IN_TURN,
+    rounds.start_round(anna, made.meeting_id, kind, RoundMode.IN_TURN,
                          proposal_id=made.proposal_id if proposal else None)
     for name in made.ids:
         answer, said = answers.get(name, (Answer.SPEAK, "Goed idee, de straat wordt mooier."))
         actor = made.member("Fatima El Amrani" if name == "Mohamed Yilmaz" else name)
-        meetings.contribute(actor, made.meeting_id, made.ids[name], answer, said)
-    meetings.close_round(anna, made.meeting_id)
+        rounds.contribute(actor, made.meeting_id, made.ids[name], answer, said)
+    rounds.close_round(anna, made.meeting_id)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
-from circle import create_app, meetings, record
+from circle import create_app, meetings, record, rounds
 from circle.extensions import db
 from circle.read.state import meeting_state
 from circle.views import parts
@@ -266,8 +266,8 @@ def test_a_long_meeting_costs_a_new_round_and_a_late_arrival_no_reading_of_its_e
         everyone_present(made)
         anna = made.member("Anna")
         for _ in range(6):
-            meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
-            meetings.close_round(anna, made.meeting_id)
+            rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+            rounds.close_round(anna, made.meeting_id)
         loaded: list[Round] = []
 
         def on_load(target, context):
@@ -277,7 +277,7 @@ def test_a_long_meeting_costs_a_new_round_and_a_late_arrival_no_reading_of_its_e
         sa.event.listen(Round, "load", on_load)
         try:
             db.session.expire_all()
-            done = meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+            done = rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
             assert db.session.get(Round, done.subject).number == 7
             meetings.mark_attendance(anna, made.meeting_id, made.member_ids["Kees"], False)
             db.session.expire_all()
@@ -302,9 +302,9 @@ def open_round_of_28(*answered: str):
     everyone_present(made)
     neighbours_present(made, 20)
     anna = made.member("Anna")
-    meetings.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
+    rounds.start_round(anna, made.meeting_id, RoundKind.OPENING, RoundMode.OPEN)
     for name in answered:
-        meetings.contribute(anna, made.meeting_id, made.member_ids[name], Answer.SPEAK, "Ja.")
+        rounds.contribute(anna, made.meeting_id, made.member_ids[name], Answer.SPEAK, "Ja.")
     return made
 
 
@@ -394,7 +394,7 @@ def test_the_pages_reading_builds_no_seat_or_attendance_object(app, round_open):
     with app.app_context():
         made = open_round_of_28("Kees", "Aylin")
         if not round_open:
-            meetings.close_round(made.member("Anna"), made.meeting_id)
+            rounds.close_round(made.member("Anna"), made.meeting_id)
         db.session.expire_all()
         loaded: list[str] = []
 

@@ -24,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import datetime as dt
 
-from circle import clock, elections, facilitation, facts, meetings, method, proposals, record, roles
+from circle import clock, elections, facilitation, facts, meetings, method, proposals, record, roles, rounds
 from circle.extensions import db
 from circle.method import (
     ELECTION_ROUNDS, MEETING_ROUNDS, Action, Answer, ObjectionStatus, Phase, RoleKind, RoundKind, RoundMode,
@@ -150,13 +150,13 @@ class Meeting_(RuleBasedStateMachine):
     def start_round(self, actor, kind, mode, reveal, about):
         pid = self.pid if about else None
         step = (Action.START_ROUND, kind, pid, {"mode": mode, "reveal": reveal})
-        self.attempt(meetings.start_round, self.who(actor), self.made.meeting_id, kind, mode,
+        self.attempt(rounds.start_round, self.who(actor), self.made.meeting_id, kind, mode,
                      proposal_id=pid, reveal=reveal, step=step if about or kind in MEETING_ROUNDS else None)
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES), answer=st.sampled_from(Answer),
           text=texts, nominee=st.none() | st.sampled_from(NAMES))
     def contribute(self, actor, member, answer, text, nominee):
-        self.attempt(meetings.contribute, self.who(actor), self.made.meeting_id,
+        self.attempt(rounds.contribute, self.who(actor), self.made.meeting_id,
                      self.made.member_ids[member], answer, text, workable="Een waterploeg",
                      nominee_id=self.made.member_ids[nominee] if nominee else None,
                      step=(Action.CONTRIBUTE, self.made.member_ids[member], None, {}))
@@ -184,7 +184,7 @@ class Meeting_(RuleBasedStateMachine):
         waiting = facts.round_facts(rnd).waiting
         if waiting:
             member = db.session.get(Member, waiting[0])
-            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text)
+            self.attempt(rounds.contribute, member, self.made.meeting_id, member.id, answer, text)
 
     @rule(objector=st.none() | st.sampled_from(NAMES))
     def everyone_answers(self, objector):
@@ -207,7 +207,7 @@ class Meeting_(RuleBasedStateMachine):
                 answer, text, nominee = Answer.NOMINATE, "Zij houdt overzicht.", self.made.member_ids["Fatima"]
             else:
                 answer, text = (Answer.CONSENT, "") if consent else (Answer.SPEAK, "Ja.")
-            self.attempt(meetings.contribute, member, self.made.meeting_id, member.id, answer, text,
+            self.attempt(rounds.contribute, member, self.made.meeting_id, member.id, answer, text,
                          nominee_id=nominee)
 
     @rule(amend_first=st.booleans(), mode=st.sampled_from(RoundMode), reveal=st.booleans(),
@@ -223,17 +223,17 @@ class Meeting_(RuleBasedStateMachine):
             self.everyone_here()
         elif rnd is not None:
             self.everyone_answers(objector)
-            self.attempt(meetings.close_round, anna, mid)
+            self.attempt(rounds.close_round, anna, mid)
         elif self.on_election:
             self.election_moves_on(phase, mode)
         elif phase in (Phase.DRAFT, Phase.EXPLANATION):
-            self.attempt(meetings.start_round, anna, mid, RoundKind.PICTURE_FORMING, mode, proposal_id=pid)
+            self.attempt(rounds.start_round, anna, mid, RoundKind.PICTURE_FORMING, mode, proposal_id=pid)
         elif phase == Phase.PICTURE_FORMING:
-            self.attempt(meetings.start_round, anna, mid, RoundKind.OPINION_FORMING, mode, proposal_id=pid)
+            self.attempt(rounds.start_round, anna, mid, RoundKind.OPINION_FORMING, mode, proposal_id=pid)
         elif phase == Phase.INTEGRATING or (amend_first and phase == Phase.OPINION_FORMING):
             self.amend("Anna", 2)
         elif phase in (Phase.OPINION_FORMING, Phase.AMENDING):
-            self.attempt(meetings.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid,
+            self.attempt(rounds.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid,
                          reveal=reveal and mode == RoundMode.OPEN)
         elif phase == Phase.CONSENT:
             self.attempt(proposals.adopt, anna, mid, pid)
@@ -244,15 +244,15 @@ class Meeting_(RuleBasedStateMachine):
         anna, mid, pid = self.steerer(), self.made.meeting_id, self.election_id
         fatima = self.made.member_ids["Fatima"]
         if phase in (Phase.DRAFT, Phase.EXPLANATION):
-            self.attempt(meetings.start_round, anna, mid, RoundKind.NOMINATION, mode, proposal_id=pid)
+            self.attempt(rounds.start_round, anna, mid, RoundKind.NOMINATION, mode, proposal_id=pid)
         elif phase == Phase.NOMINATION:
-            self.attempt(meetings.start_round, anna, mid, RoundKind.CHANGE_NOMINATION, mode, proposal_id=pid)
+            self.attempt(rounds.start_round, anna, mid, RoundKind.CHANGE_NOMINATION, mode, proposal_id=pid)
         elif phase == Phase.CHANGE_NOMINATION:
             self.attempt(elections.propose_person, anna, mid, pid, fatima)
         elif phase == Phase.INTEGRATING:
             self.attempt(elections.propose_person, anna, mid, pid, fatima, term_until=days(190))
         elif phase == Phase.AMENDING:
-            self.attempt(meetings.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid)
+            self.attempt(rounds.start_round, anna, mid, RoundKind.CONSENT, mode, proposal_id=pid)
         elif phase == Phase.CONSENT:
             self.attempt(proposals.adopt, anna, mid, pid)
 
@@ -272,17 +272,17 @@ class Meeting_(RuleBasedStateMachine):
     def skip(self, actor):
         rnd = facts.open_round(db.session.get(Meeting, self.made.meeting_id))
         speaker = facts.round_facts(rnd).current_speaker if rnd is not None else None
-        self.attempt(meetings.skip_speaker, self.who(actor), self.made.meeting_id,
+        self.attempt(rounds.skip_speaker, self.who(actor), self.made.meeting_id,
                      step=(Action.SKIP_SPEAKER, speaker, None, {}))
 
     @rule(actor=st.sampled_from(NAMES), member=st.sampled_from(NAMES))
     def add_seat(self, actor, member):
-        self.attempt(meetings.add_seat, self.who(actor), self.made.meeting_id, self.made.member_ids[member],
+        self.attempt(rounds.add_seat, self.who(actor), self.made.meeting_id, self.made.member_ids[member],
                      step=(Action.ADD_SEAT, self.made.member_ids[member], None, {}))
 
     @rule(actor=st.sampled_from(NAMES))
     def close_round(self, actor):
-        self.attempt(meetings.close_round, self.who(actor), self.made.meeting_id,
+        self.attempt(rounds.close_round, self.who(actor), self.made.meeting_id,
                      step=(Action.CLOSE_ROUND, None, None, {}))
 
     @rule(actor=st.sampled_from(NAMES), n=st.integers(1, 9))

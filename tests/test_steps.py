@@ -123,13 +123,13 @@ def test_in_an_open_meeting_each_role_sees_its_own(app):
 
 
 def test_in_a_round_in_turn_only_the_speaker_answers_and_the_recorders_for_them(app):
-    from circle import meetings
+    from circle import meetings, rounds
     from circle.method import RoundMode
 
     with app.app_context():
         made = samen_vooruit()
         everyone_present(made)
-        meetings.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
+        rounds.start_round(made.member("Anna"), made.meeting_id, RoundKind.PICTURE_FORMING,
                              RoundMode.IN_TURN, proposal_id=made.proposal_id)
         first = made.member_ids["Anna"]
         assert offers(made, "Anna")[Action.CONTRIBUTE] == (first,)

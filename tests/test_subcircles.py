@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from circle import meetings, proposals, roles, subcircles
+from circle import meetings, proposals, roles, rounds, subcircles
 from circle.circles import add_member, set_public_record
 from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoleKind, RoundKind, RoundMode
@@ -90,11 +90,11 @@ def _decide_in_working_group(group: Group) -> int:
     for member_id in group.sub_ids.values():
         meetings.mark_attendance(kees, meeting, member_id, True)
     for kind in (RoundKind.PICTURE_FORMING, RoundKind.OPINION_FORMING, RoundKind.CONSENT):
-        meetings.start_round(kees, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
+        rounds.start_round(kees, meeting, kind, RoundMode.OPEN, proposal_id=proposal)
         answer = Answer.CONSENT if kind == RoundKind.CONSENT else Answer.SPEAK
         for name, member_id in group.sub_ids.items():
-            meetings.contribute(group.member(name, sub=True), meeting, member_id, answer, f"Zegt {name}.")
-        meetings.close_round(kees, meeting)
+            rounds.contribute(group.member(name, sub=True), meeting, member_id, answer, f"Zegt {name}.")
+        rounds.close_round(kees, meeting)
     proposals.adopt(kees, meeting, proposal)
     add_task(kees, proposal, TASK, group.sub_ids["Lotte Bakker"], days(14))
     meetings.close_meeting(kees, meeting)

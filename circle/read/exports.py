@@ -26,7 +26,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from circle.read.minutes import ContributionEntry, DecisionRow, Minutes, RoundEntry
+from circle.read.minutes_entries import ContributionEntry, DecisionRow, Minutes, RoundEntry
 from circle.text import CONTROL, isolate
 from circle.words import ANSWERS, ROUND_KINDS, role_word
 

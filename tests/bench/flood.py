@@ -26,7 +26,6 @@ import argparse
 import http.client
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import threading

@@ -31,16 +31,18 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from typing import Any
+from live_bare import BareServer
+from live_common import STARTED, measure, ms, p_of, say, thousands, wait_until
+from live_kring import SEED, Seeded, migrated, server_said
+from live_measures import Result, all_at_once, steps
+from live_phones import PagePhone, Phone, connect_all, hang_up
 
-#: live_latency.py, the running script (it sets this): its clients, measurements and servers.
-bench: Any = None
 REDIS = "redis://127.0.0.1:6379/0"
 
 
 def seed_code() -> str:
-    """The live_latency.py seed, once per circle: each gets its own facilitator, members and meeting."""
-    return bench.SEED.replace(
+    """live_kring.py's seed, once per circle: each gets its own facilitator, members and meeting."""
+    return SEED.replace(
     'with app.app_context():\n    circle, first = create_circle("Bench", "Facilitator")',
     'out = []\nfor k in range({m}):\n  with app.app_context():\n    circle, first = create_circle(f"Bench {{k}}", "Facilitator")',
 ).replace(
@@ -59,13 +61,13 @@ def prepare(m: int, n: int, folder: Path, empty: Path) -> tuple[Path, list]:
     server.copy_database(empty)
     code = seed_code().format(m=m, n=n, clock=clock_code(server.now()), day=TODAY.isoformat())
     out = server._run("-c", code, timeout=900)
-    return server.database, [bench.Seeded(**s, born=server.born) for s in json.loads(out.strip().splitlines()[-1])]
+    return server.database, [Seeded(**s, born=server.born) for s in json.loads(out.strip().splitlines()[-1])]
 
 
-def merge(parts: list) -> Any:
+def merge(parts: list) -> Result:
     """One meeting's figures each: together as one run (the slowest meeting's all-answers among those where every
     answer came, the first answer anywhere); the errors say how many meetings fell short."""
-    whole = bench.Result()
+    whole = Result()
     for r in parts:
         whole.steps += r.steps
         whole.step_spread += r.step_spread
@@ -98,18 +100,18 @@ async def every_meeting(rooms: list, step, answer, open_round, cycles: int, resu
 
     going = list(zip(rooms, results))
     going = [(room, r) for room, r, _ in await together(
-        [bench.steps(fac, phones, cycles, step(fac), r, patience=60) for (fac, phones), r in going], going)]
+        [steps(fac, phones, cycles, step(fac), r, patience=60) for (fac, phones), r in going], going)]
     opened = await together([open_round(fac, phones) for (fac, phones), _ in going], going)
-    await together([bench.all_at_once(phones, [p for p in phones if p is not fac], round_id, answer, r)
+    await together([all_at_once(phones, [p for p in phones if p is not fac], round_id, answer, r)
                     for (fac, phones), r, round_id in opened], [(room, r) for room, r, _ in opened])
 
 
 def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Path, cycles: int,
-              processes: int) -> Any:
+              processes: int) -> Result:
     """Kring (one process, or `processes` joined by Redis) with every meeting's clients connected."""
     from tests.server import KringServer, sign_in
 
-    results = [bench.Result() for _ in seeded]
+    results = [Result() for _ in seeded]
     servers = []
     channel = f"kring-bench-{uuid.uuid4().hex}"  # of its own: nothing else on the same Redis hears it
     try:
@@ -129,7 +131,7 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
             servers.append(server)
         for server in servers:
             server.start(timeout=60)
-            bench.STARTED.append(server.process)
+            STARTED.append(server.process)
         people = [(s, token, member, i) for s in seeded for i, (token, member) in enumerate(zip(s.tokens, s.ids))]
         with ThreadPoolExecutor(8) as pool:
             cookies = list(pool.map(lambda p: sign_in(servers[p[3] % processes].port, p[1]), people))
@@ -137,9 +139,9 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
         by_meeting: dict[int, list] = {}
         for (s, _, member, i), cookie in zip(people, cookies):
             url = servers[i % processes].url
-            phone = (bench.PagePhone(url, cookie, s.meeting, member,
+            phone = (PagePhone(url, cookie, s.meeting, member,
                                view="console" if member == s.facilitator else "phone")
-                     if clients == "pages" else bench.Phone(url, cookie, s.meeting, member))
+                     if clients == "pages" else Phone(url, cookie, s.meeting, member))
             by_meeting.setdefault(s.meeting, []).append(phone)
         for s in seeded:
             phones = by_meeting[s.meeting]
@@ -156,7 +158,7 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
         async def open_round(fac, phones: list) -> int:
             ack = await step(fac)(True, fac.version)
             assert isinstance(ack, dict) and ack.get("ok"), ack
-            await bench.wait_until(lambda: all(p.has_version(ack["version"]) for p in phones), 30, "the open round")
+            await wait_until(lambda: all(p.has_version(ack["version"]) for p in phones), 30, "the open round")
             return ack["id"]
 
         async def answer(p) -> dict:
@@ -166,15 +168,15 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
         async def session() -> None:
             everyone = [p for _, phones in rooms for p in phones]
             try:
-                await bench.connect_all(everyone)
+                await connect_all(everyone)
                 await every_meeting(rooms, step, answer, open_round, cycles, results)
                 for (fac, phones), r in zip(rooms, results):
                     r.templates["parts_full" if clients == "pages" else "state"] = (
                         phones[-1].last_full if clients == "pages" else fac.last_state)
             finally:
-                await bench.hang_up(everyone)
+                await hang_up(everyone)
 
-        bench.measure(session, 900)
+        measure(session, 900)
     except Exception as failed:  # noqa: BLE001 - reported beside the figures
         results[0].error = (results[0].error or "") + f" {type(failed).__name__}: {failed}"[:400]
     finally:
@@ -182,24 +184,24 @@ def run_kring(mode: str, clients: str, template: Path, seeded: list, folder: Pat
             if server.process is not None:
                 process = server.process
                 server.stop(signal.SIGTERM, timeout=5)
-                if process in bench.STARTED:
-                    bench.STARTED.remove(process)
+                if process in STARTED:
+                    STARTED.remove(process)
     whole = merge(results)
     if whole.error:
-        whole.error += "".join(bench.server_said(s.log, whole=not whole.steps) for s in servers if hasattr(s, "log"))
+        whole.error += "".join(server_said(s.log, whole=not whole.steps) for s in servers if hasattr(s, "log"))
     return whole
 
 
-def run_bare(m: int, n: int, clients: str, templates: dict, folder: Path, cycles: int) -> Any:
+def run_bare(m: int, n: int, clients: str, templates: dict, folder: Path, cycles: int) -> Result:
     """The bare server with the same clients in `m` rooms and the same patterns."""
-    results = [bench.Result() for _ in range(m)]
-    bare = bench.BareServer(folder, templates)
+    results = [Result() for _ in range(m)]
+    bare = BareServer(folder, templates)
     pages = clients == "pages"
     try:
         rooms = []
         for k in range(m):
-            phones = [bench.PagePhone(bare.url, meeting=k, member=i + 1, view="console" if i == 0 else "phone")
-                      if pages else bench.Phone(bare.url, meeting=k, member=i + 1) for i in range(n + 1)]
+            phones = [PagePhone(bare.url, meeting=k, member=i + 1, view="console" if i == 0 else "phone")
+                      if pages else Phone(bare.url, meeting=k, member=i + 1) for i in range(n + 1)]
             rooms.append((phones[0], phones))
 
         def step(fac):
@@ -216,12 +218,12 @@ def run_bare(m: int, n: int, clients: str, templates: dict, folder: Path, cycles
         async def session() -> None:
             everyone = [p for _, phones in rooms for p in phones]
             try:
-                await bench.connect_all(everyone)
+                await connect_all(everyone)
                 await every_meeting(rooms, step, answer, open_round, cycles, results)
             finally:
-                await bench.hang_up(everyone)
+                await hang_up(everyone)
 
-        bench.measure(session, 900)
+        measure(session, 900)
     except Exception as failed:  # noqa: BLE001
         results[0].error = f"{type(failed).__name__}: {failed}"[:400]
     finally:
@@ -233,11 +235,11 @@ def run(args, tmp: Path, kinds: list[str], modes: list[str], started: float) -> 
     """Seed once, then per mode and kind of client Kring beside the bare server; print one line each."""
     m, n = args.meetings, args.members
     (tmp / "empty").mkdir()
-    empty = bench.migrated(tmp / "empty")
+    empty = migrated(tmp / "empty")
     t = time.monotonic()
     template, seeded = prepare(m, n, tmp, empty)
-    bench.say(f"[{time.monotonic() - started:5.0f} s] {m} meetings of {n} members: seeded in "
-              f"{time.monotonic() - t:.1f} s")
+    say(f"[{time.monotonic() - started:5.0f} s] {m} meetings of {n} members: seeded in "
+        f"{time.monotonic() - t:.1f} s")
     lines, failed = [], False
     for clients in kinds:
         templates: dict = {}
@@ -251,16 +253,16 @@ def run(args, tmp: Path, kinds: list[str], modes: list[str], started: float) -> 
         rows.append(("bare", run_bare(m, n, clients, templates, tmp / f"bare-{clients}", args.cycles)))
         for name, r in rows:
             failed |= bool(r.error)
-            lines.append(f"{name:<12} {clients:<8} {m:>4}x{n:<4} {bench.ms(bench._p(r.steps, 50)):>9} "
-                         f"{bench.ms(bench._p(r.steps, 99)):>9} {bench.ms(r.first_answer):>9} "
-                         f"{bench.ms(r.all_answer):>9} {bench._int(r.bytes_per_client):>9}")
+            lines.append(f"{name:<12} {clients:<8} {m:>4}x{n:<4} {ms(p_of(r.steps, 50)):>9} "
+                         f"{ms(p_of(r.steps, 99)):>9} {ms(r.first_answer):>9} "
+                         f"{ms(r.all_answer):>9} {thousands(r.bytes_per_client):>9}")
             if r.error:
-                bench.say(f"    {name}, {clients}: {r.error.strip()[:600]}")
-            bench.say(f"[{time.monotonic() - started:5.0f} s] {name}, {clients}: done")
-    bench.say("\nMany meetings at once: a step in every meeting, then everyone answering in every meeting "
-              "(times in ms; steps over every client of every meeting; all answers: the slowest meeting)")
-    bench.say(f"{'server':<12} {'clients':<8} {'meetings':>9} {'step p50':>9} {'step p99':>9} "
-              f"{'1st answ':>9} {'all answ':>9} {'B/client':>9}")
+                say(f"    {name}, {clients}: {r.error.strip()[:600]}")
+            say(f"[{time.monotonic() - started:5.0f} s] {name}, {clients}: done")
+    say("\nMany meetings at once: a step in every meeting, then everyone answering in every meeting "
+        "(times in ms; steps over every client of every meeting; all answers: the slowest meeting)")
+    say(f"{'server':<12} {'clients':<8} {'meetings':>9} {'step p50':>9} {'step p99':>9} "
+        f"{'1st answ':>9} {'all answ':>9} {'B/client':>9}")
     for line in lines:
-        bench.say(line)
+        say(line)
     return 1 if failed else 0

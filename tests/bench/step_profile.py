@@ -48,7 +48,11 @@ for path in (str(ROOT), str(HERE)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-import live_latency as bench  # noqa: E402
+from live_common import STARTED, measure, stop_everything  # noqa: E402
+from live_kring import migrated, prepare  # noqa: E402
+from live_latency import CLIENTS  # noqa: E402
+from live_measures import Result, steps  # noqa: E402
+from live_phones import PagePhone, Phone, connect_all, hang_up  # noqa: E402
 
 #: The parts of a step, each found by the frame it runs in (`function (file`); a sample goes to the innermost
 #: part on its stack, so a check inside the step is the check's, not the step's.
@@ -102,31 +106,31 @@ def parts_of(stacks: list[tuple[list[str], int]]) -> Counter:
     return counted
 
 
-def profile(args: argparse.Namespace, spy: str, tmp: Path) -> tuple[bench.Result, Counter]:
+def profile(args: argparse.Namespace, spy: str, tmp: Path) -> tuple[Result, Counter]:
     """The server started, the phones connected, a warm-up, then the steps sampled."""
     from tests.server import KringServer, sign_in
 
     (tmp / "empty").mkdir()
-    empty = bench.migrated(tmp / "empty")
+    empty = migrated(tmp / "empty")
     folder = tmp / "run"
     folder.mkdir()
-    template, seeded = bench.prepare(args.members, folder, empty)
+    template, seeded = prepare(args.members, folder, empty)
     server = KringServer(folder)
     server.born = seeded.born
     server.env["KRING_ASYNC_MODE"] = args.mode
     # The pace of events (circle/limits.py) still checks every event, but lets a facilitator step this fast.
     server.env["KRING_EVENT_BURST"] = server.env["KRING_PERSON_EVENT_BURST"] = str(10**6)
     server.copy_database(template)
-    result, raw = bench.Result(), tmp / "samples.txt"
+    result, raw = Result(), tmp / "samples.txt"
     server.start(timeout=30)
-    bench.STARTED.append(server.process)
+    STARTED.append(server.process)
     try:
         with ThreadPoolExecutor(8) as pool:
             cookies = list(pool.map(lambda token: sign_in(server.port, token), seeded.tokens))
         pages = args.clients == "pages"
-        phones = [bench.PagePhone(server.url, cookie, seeded.meeting, member,
-                                  view="console" if member == seeded.facilitator else "phone") if pages
-                  else bench.Phone(server.url, cookie, seeded.meeting, member)
+        phones = [PagePhone(server.url, cookie, seeded.meeting, member,
+                            view="console" if member == seeded.facilitator else "phone") if pages
+                  else Phone(server.url, cookie, seeded.meeting, member)
                   for cookie, member in zip(cookies, seeded.ids)]
         fac = phones[seeded.ids.index(seeded.facilitator)]
 
@@ -138,8 +142,8 @@ def profile(args: argparse.Namespace, spy: str, tmp: Path) -> tuple[bench.Result
 
         async def session() -> None:
             try:
-                await bench.connect_all(phones)
-                await bench.steps(fac, phones, 3, step, bench.Result())  # warm-up: caches filled, pages drawn
+                await connect_all(phones)
+                await steps(fac, phones, 3, step, Result())  # warm-up: caches filled, pages drawn
                 sampler = subprocess.Popen([spy, "record", "--pid", str(server.process.pid), "--rate",
                                             str(args.rate), "--nonblocking", "--format", "raw", "--output", str(raw)],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -147,19 +151,19 @@ def profile(args: argparse.Namespace, spy: str, tmp: Path) -> tuple[bench.Result
                     time.sleep(1)  # py-spy attaches
                     if sampler.poll() is not None:
                         raise RuntimeError(f"py-spy did not start: {sampler.stderr.read().decode()[-300:]}")
-                    await bench.steps(fac, phones, args.cycles, step, result)
+                    await steps(fac, phones, args.cycles, step, result)
                 finally:
                     sampler.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then ends
                     sampler.wait(timeout=60)
             finally:
-                await bench.hang_up(phones)
+                await hang_up(phones)
 
-        bench.measure(session)
+        measure(session)
     finally:
         process = server.process
         server.stop(signal.SIGTERM, timeout=5)
-        if process in bench.STARTED:
-            bench.STARTED.remove(process)
+        if process in STARTED:
+            STARTED.remove(process)
     return result, parts_of(samples(raw))
 
 
@@ -168,7 +172,7 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=50, help="members besides the facilitator, all connected")
     # Under threading each event runs on a thread of its own, and py-spy caught few of them (a tenth of a step).
     parser.add_argument("--mode", default="eventlet", choices=("eventlet", "gevent"), help="the server kind")
-    parser.add_argument("--clients", default="programs", choices=bench.CLIENTS, help="how the phones follow")
+    parser.add_argument("--clients", default="programs", choices=CLIENTS, help="how the phones follow")
     parser.add_argument("--cycles", type=int, default=60, help="start/close cycles sampled (two steps each)")
     parser.add_argument("--rate", type=int, default=1000, help="py-spy's samples per second")
     args = parser.parse_args()
@@ -183,7 +187,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="kring-step-profile-") as tmp:
             result, counted = profile(args, spy, Path(tmp))
     finally:
-        bench.stop_everything()
+        stop_everything()
     steps = 2 * args.cycles
     total = sum(counted.values())
     if not total:

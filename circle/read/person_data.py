@@ -28,7 +28,6 @@ from circle.models import (
     Correction,
     LogEntry,
     Meeting,
-    Member,
     Notice,
     NoticePreference,
     Objection,

@@ -1,9 +1,10 @@
 """What every action shares: one transaction, the method's checks, one log entry.
 
 Pages and the live protocol call the action functions in circles.py,
-proposals.py, meetings.py, rounds.py and the like, and nothing else. Each function runs inside
-`unit_of_work()`: it checks the method's rules, writes its rows and its log
-entry, and commits them together, or, when a rule is broken, changes nothing.
+proposals.py, meetings.py, rounds.py and the like, and nothing else. Each
+function runs inside `unit_of_work()`: it checks the method's rules, writes
+its rows and its log entry, and commits them together, or, when a rule is
+broken, changes nothing.
 Only after the commit does the caller broadcast.
 """
 

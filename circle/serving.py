@@ -183,6 +183,7 @@ class Guarded(HttpProtocol):
         if key is None:
             self.door.refuse(conn_state[1])
             return
+        without_delay(conn_state[1])
         try:
             super().__init__(conn_state, server)
         finally:
@@ -269,6 +270,20 @@ class Guarded(HttpProtocol):
                 pass
             self.door.linger(self.connection)
         super().finish()
+
+
+def without_delay(sock: socket.socket) -> None:
+    """Send what is written at once (TCP_NODELAY), not held back for the peer's acknowledgement.
+
+    Otherwise the system holds a small write while an earlier one is unacknowledged (Nagle's algorithm),
+    and the peer delays its acknowledgement by up to 40 ms: the answer to a step, written just after the
+    meeting's new state, reached the facilitator about 40 ms after the state did (tests/bench/live_latency.py,
+    "ack p50"; docs/performance.md). Not a TCP socket (a Unix socket): there is nothing to hold back.
+    """
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
 
 
 def open_files(wanted: int) -> int:

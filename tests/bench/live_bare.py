@@ -102,8 +102,11 @@ def serve_bare(port: int, template_path: str | None) -> None:
             return {"ok": True, "version": versions[room], "full": False, "ops": []}
         return {"ok": True, **full(room)}
 
+    listener = eventlet.listen((HOST, port))
+    # As Kring's server sends (circle/serving.py, `without_delay`): each connection inherits it from the listener.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     print("bare server ready", flush=True)
-    eventlet.wsgi.server(eventlet.listen((HOST, port)), socketio.WSGIApp(sio), log_output=False, max_size=8192)
+    eventlet.wsgi.server(listener, socketio.WSGIApp(sio), log_output=False, max_size=8192)
 
 
 class BareServer:

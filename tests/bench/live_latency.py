@@ -287,9 +287,10 @@ def table(rows, sizes, modes, kinds, skipped, gave_up, notes) -> None:
     say("")
     say("Steps by kind: latency until every client had the new version (each step's last client), p50/p99 over "
         "the steps; first p50: until the step's first client had it (the server's work and one send), and "
-        "fan-out p50: from its first client to its last (the sending); the slowest step, and its first client.")
+        "fan-out p50: from its first client to its last (the sending); ack p50: until the facilitator had the step's "
+        "acknowledgement; the slowest step, and its first client.")
     head = (f"{'mode':<10} {'clients':<8} {'members':>7} {'start p50':>10} {'start p99':>10} {'close p50':>10} "
-            f"{'close p99':>10} {'first p50':>10} {'fan-out p50':>12}  slowest step")
+            f"{'close p99':>10} {'first p50':>10} {'fan-out p50':>12} {'ack p50':>8}  slowest step")
     say(head)
     say("-" * len(head))
     for mode, clients, n, r, bare in sorted(rows, key=lambda row: (order.get(row[0], -1), row[2], row[1] != "programs")):
@@ -303,7 +304,7 @@ def table(rows, sizes, modes, kinds, skipped, gave_up, notes) -> None:
             i, (is_start, first, last) = max(enumerate(res.step_spread), key=lambda x: x[1][2])
             say(f"{name:<10} {clients:<8} {n:>7} {ms(p_of(start, 50)):>10} {ms(p_of(start, 99)):>10} "
                 f"{ms(p_of(close, 50)):>10} {ms(p_of(close, 99)):>10} {ms(p_of(firsts, 50)):>10} "
-                f"{ms(p_of(fan_out, 50)):>12}  #{i + 1} ({'start' if is_start else 'close'}): "
+                f"{ms(p_of(fan_out, 50)):>12} {ms(p_of(res.acks, 50)):>8}  #{i + 1} ({'start' if is_start else 'close'}): "
                 f"first client {ms(first)}, last {ms(last)}")
     say("")
     biggest = {}

@@ -23,6 +23,8 @@ class Result:
     steps: list[float] = field(default_factory=list)
     #: per measured step: whether it started a round, and its latency to the first and the last client
     step_spread: list[tuple[bool, float, float]] = field(default_factory=list)
+    #: per measured step: until the facilitator had the step's acknowledgement
+    acks: list[float] = field(default_factory=list)
     all_answer: float | None = None
     #: the first moment any client had any of the answers (with eventlet, the server sends hardly
     #: anything until it has stored them all: compare with all_answer)
@@ -60,6 +62,7 @@ async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Resu
         based_on = fac.version
         t0 = time.perf_counter()
         ack = await asyncio.wait_for(step(i % 2 == 0, based_on), patience)
+        acked = time.perf_counter() - t0
         if not (isinstance(ack, dict) and ack.get("ok")):
             raise RuntimeError(f"step {i} refused: {ack}")
         target = ack["version"]
@@ -69,6 +72,7 @@ async def steps(fac: Phone, phones: list[Phone], cycles: int, step, result: Resu
             times = [p.reached(target) - t0 for p in phones]
             result.steps.extend(times)
             result.step_spread.append((i % 2 == 0, min(times), max(times)))
+            result.acks.append(acked)
     result.state_bytes = next(p for p in phones if p is not fac).state_bytes  # a member's (the console's is larger)
 
 

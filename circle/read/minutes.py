@@ -1,10 +1,10 @@
 """Reading the record back: a meeting's minutes (notulen) and the circle's decisions.
 
 Everything here only reads. `gather_minutes` collects one meeting as plain
-data (circle/read/minutes_entries.py), which the minutes page, the print view and the exports
-(circle/read/exports.py) all show, so they cannot disagree. Names come from the
-caller's `name(member)` (a `Reader.name`), so a public reader sees them as
-the circle chose. Each function runs a fixed number of queries, however
+data (circle/read/minutes_entries.py), which the minutes page, the print
+view and the exports (circle/read/exports.py) all show, so they cannot
+disagree. Names come from the caller's `name(member)` (a `Reader.name`), so
+a public reader sees them as the circle chose. Each function runs a fixed number of queries, however
 large the record.
 """
 

@@ -60,8 +60,10 @@ class FrozenClock:
 
 
 def pytest_report_header(config) -> list[str]:
-    """Say on which day the suite plays (KRING_TEST_TODAY moves it) and on which database."""
+    """Say on which day the suite plays (KRING_TEST_TODAY moves it), the machine's own day (which
+    `faketime` moves and nothing in Kring reads), and on which database."""
     return [f"Kring's clock stands at {clock.local(NOW):%Y-%m-%d %H:%M} ({clock.TIME_ZONE})",
+            f"The machine's own date: {dt.date.today().isoformat()}",
             f"Kring's database: {databases.which()}"]
 
 

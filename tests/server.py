@@ -89,6 +89,22 @@ def wait_for(condition, timeout: float, interval: float = 0.02, what: str = "con
         time.sleep(interval)
 
 
+class PatientEvent(threading.Event):
+    """An event whose timed wait sleeps in short steps instead of blocking on a lock with a deadline.
+
+    The phone's client waits on it between reconnection attempts. Under `faketime` (libfaketime
+    0.9.10), a timed lock wait never ends while `time.sleep` works: see docs/time.md.
+    """
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            return super().wait()
+        deadline = time.monotonic() + timeout
+        while not self.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.is_set()
+
+
 @dataclass
 class Seeded:
     """What the scenario made in the server's database: ids and sign-in tokens."""
@@ -306,6 +322,7 @@ class Phone:
             reconnection=True, reconnection_attempts=100, reconnection_delay=0.2,
             reconnection_delay_max=0.5, randomization_factor=0.1, handle_sigint=False,
         )
+        self.sio._reconnect_abort = PatientEvent()  # the client's own; it only ever clears and sets it
         self.lock = threading.Lock()
         self.state: dict | None = None
         self.connects = 0

@@ -25,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask
 
 from circle import create_app, meetings, proposals, rounds
-from circle.read import search
+from circle.read import search, search_index
 from circle.circles import add_member, create_circle, set_public_record
 from circle.extensions import db
 from circle.method import Answer, NameDisplay, Role, RoundKind, RoundMode
@@ -407,21 +407,21 @@ def _index_is_whole() -> bool:
     """The FTS table holds exactly the texts of the tables, by row id."""
     indexed = set(db.session.scalars(sa.text("SELECT rowid FROM search_text")))
     expected = set()
-    for statement in search._sqlite_fill():
+    for statement in search_index._sqlite_fill():
         select = statement.split(") ", 1)[1]  # INSERT INTO search_text(rowid, title, body) SELECT ...
         expected |= {row[0] for row in db.session.execute(sa.text(select))}
     return indexed == expected and len(indexed) > 0
 
 
 @pytest.mark.sqlite_only("SQLite's full-text index and its triggers; PostgreSQL's is test_postgresql_searches_with_its_own_full_text_search")
-def test_the_migration_made_the_triggers_search_py_describes_and_the_index_is_whole(app, record):
+def test_the_migration_made_the_triggers_search_index_py_describes_and_the_index_is_whole(app, record):
     with app.app_context():
         made = _triggers()
-        assert set(made) == set(search.SQLITE_TRIGGERS), (
+        assert set(made) == set(search_index.SQLITE_TRIGGERS), (
             "A batch migration that recreated proposal_version, contribution or correction dropped "
-            "their search triggers: end it with `search.index(op.get_bind())` (circle/read/search.py).")
+            "their search triggers: end it with `search_index.index(op.get_bind())` (circle/read/search_index.py).")
         for name, sql in made.items():
-            assert " ".join(sql.split()) == " ".join(search.SQLITE_TRIGGERS[name].split())
+            assert " ".join(sql.split()) == " ".join(search_index.SQLITE_TRIGGERS[name].split())
         assert _index_is_whole()
 
 
@@ -454,7 +454,7 @@ def test_batch_migrations_of_other_tables_leave_the_triggers_alone(app, record):
     with app.app_context():
         for table in ("round", "meeting", "proposal", "member", "circle"):
             _recreate(table)
-        assert set(_triggers()) == set(search.SQLITE_TRIGGERS)
+        assert set(_triggers()) == set(search_index.SQLITE_TRIGGERS)
         kees = _member(record.circle_id, "Kees")
         proposals.write_draft(kees, proposals.Wording(title="Lantaarnpalen", text="Licht op het plein."))
         assert search.search(record.circle_id, "lantaarnpalen").total == 1
@@ -465,9 +465,9 @@ def test_after_a_batch_migration_recreated_a_source_table_index_puts_search_back
     with app.app_context():
         _recreate("contribution")
         assert not any(name.startswith("search_contribution_") for name in _triggers())
-        search.index(db.session.connection())
+        search_index.index(db.session.connection())
         db.session.commit()
-        assert set(_triggers()) == set(search.SQLITE_TRIGGERS)
+        assert set(_triggers()) == set(search_index.SQLITE_TRIGGERS)
         assert _index_is_whole()
         anna = _member(record.circle_id, "Anna")
         meetings.open_meeting(anna, record.review_meeting_id)
@@ -516,10 +516,10 @@ def test_postgresql_searches_with_its_own_full_text_search(pg_app):
         made = build_record()
         indexes = {ix["name"] for table in ("proposal_version", "contribution", "correction")
                    for ix in sa.inspect(db.engine).get_indexes(table)}
-        assert set(search.POSTGRESQL_INDEXES) <= indexes
+        assert set(search_index.POSTGRESQL_INDEXES) <= indexes
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_name": search.include_name})
+                connection, opts={"compare_type": True, "include_name": search_index.include_name})
             assert compare_metadata(context, db.metadata) == []
     client = pg_app.test_client()
     sign_in_with_link(client, made.ids["Joost"])
@@ -535,4 +535,4 @@ def test_postgresql_searches_with_its_own_full_text_search(pg_app):
     with pg_app.app_context():
         flask_migrate.downgrade(revision="afb18ea7f2ff")
         indexes = {ix["name"] for ix in sa.inspect(db.engine).get_indexes("contribution")}
-        assert not indexes & set(search.POSTGRESQL_INDEXES)
+        assert not indexes & set(search_index.POSTGRESQL_INDEXES)

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from circle.extensions import db
-from circle.read.search import include_name
+from circle.read.search_index import include_name
 
 
 def schema_differences() -> list:

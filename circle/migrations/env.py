@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-# Autogenerate leaves the full-text search index alone: it is not in the models (circle/read/search.py).
-from circle.read.search import include_name
+# Autogenerate leaves the full-text search index alone: it is not in the models (circle/read/search_index.py).
+from circle.read.search_index import include_name
 
 config = context.config
 

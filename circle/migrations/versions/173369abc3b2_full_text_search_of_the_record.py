@@ -5,7 +5,7 @@ transaction as every write, and filled here with what the record already holds.
 PostgreSQL: GIN expression indexes over to_tsvector('dutch', ...); nothing to fill.
 
 The SQL is written out here, not imported, so this step stays what it was;
-circle/read/search.py holds the same definitions (`search.index()` restores them
+circle/read/search_index.py holds the same definitions (`search_index.index()` restores them
 after a batch migration recreated one of the tables, see there) and a test
 checks that both agree.
 

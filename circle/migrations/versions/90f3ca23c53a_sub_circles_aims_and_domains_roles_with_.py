@@ -111,8 +111,8 @@ def upgrade():
 
     # ### end Alembic commands ###
     # Recreating proposal_version and contribution on SQLite dropped their search triggers: put them back.
-    from circle.read import search
-    search.index(op.get_bind())
+    from circle.read import search_index
+    search_index.index(op.get_bind())
 
 
 def downgrade():
@@ -171,5 +171,5 @@ def downgrade():
 
     op.drop_table('circle_role')
     # ### end Alembic commands ###
-    from circle.read import search  # the batch steps above dropped the search triggers, as in upgrade()
-    search.index(op.get_bind())
+    from circle.read import search_index  # the batch steps above dropped the search triggers, as in upgrade()
+    search_index.index(op.get_bind())

@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from circle.extensions import babel, compress, csrf, db, login, migrate, socketio
+from circle.extensions import TextPacket, babel, compress, csrf, db, login, migrate, socketio
 from circle.guard import MessageLimit
 
 # eventlet announces its own retirement whenever it is loaded; the project card names it as the
@@ -112,6 +112,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         ping_interval=app.config.get("PING_INTERVAL", 10),
         ping_timeout=app.config.get("PING_TIMEOUT", 10),
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        serializer=TextPacket,
     )
     app.wsgi_app = MessageLimit(app.wsgi_app, socketio.server.eio, app.config["MAX_MESSAGE_BYTES"])
 

@@ -149,6 +149,41 @@ def test_a_step_and_the_state_it_sends_build_their_statements_once(app, monkeypa
         built.clear()
 
 
+def test_what_the_server_sends_is_not_searched_for_bytes(app, monkeypatch):
+    """Kring sends JSON text alone, so neither the state nor the acknowledgement of a step is walked value
+    by value for bytes to attach, as python-socketio does by default (circle/extensions.py, TextPacket);
+    what a client sends is read as before."""
+    from socketio.packet import Packet
+
+    with app.app_context():
+        made = samen_vooruit()
+        everyone_present(made)
+        version = db.session.get(Meeting, made.meeting_id).version
+    facilitator = live_connection(app, made, "Anna")
+    searched: list = []
+    search = Packet.data_is_binary.__func__
+    depth = [0]
+
+    def searching(cls, data):
+        if not depth[0]:
+            searched.append(data)  # each message searched, not each value within it
+        depth[0] += 1
+        try:
+            return search(cls, data)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(Packet, "data_is_binary", classmethod(searching))
+    ack = facilitator.emit("start_round", {"kind": "opening", "mode": "open", "based_on": version}, callback=True)
+    monkeypatch.undo()
+    assert ack["ok"], ack
+    state = [m["args"][0] for m in facilitator.get_received() if m["name"] == "state"][-1]
+    assert state["version"] == version + 1 and state["round"]["status"] == "open"
+    # What was searched: the test client's own event as it builds it (and, empty, the packets it reads back
+    # before decoding them); nothing the server sent.
+    assert [message[0] for message in searched if message is not None] == ["start_round"], searched
+
+
 def test_live_events_read_the_form_messages_catalogue_once_per_language(app, monkeypatch):
     """Every Socket.IO event is a request of its own, and Flask-WTF read WTForms' catalogue from disk for
     each: an answer waited on a file read. The catalogue is read once per language; the messages stay

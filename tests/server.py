@@ -92,8 +92,8 @@ def wait_for(condition, timeout: float, interval: float = 0.02, what: str = "con
 class PatientEvent(threading.Event):
     """An event whose timed wait sleeps in short steps instead of blocking on a lock with a deadline.
 
-    The phone's client waits on it between reconnection attempts. Under `faketime` (libfaketime
-    0.9.10), a timed lock wait never ends while `time.sleep` works: see docs/time.md.
+    Under `faketime` (libfaketime 0.9.10) a timed lock wait never ends while `time.sleep` works: see
+    docs/time.md. The test clients (`client`) wait on these.
     """
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -103,6 +103,14 @@ class PatientEvent(threading.Event):
         while not self.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.is_set()
+
+
+def client(**options: Any) -> socketio.Client:
+    """A Socket.IO client whose every wait ends on time, under `faketime` too: for an acknowledgement
+    (`call(..., timeout=)`), for the connection, and between reconnection attempts (PatientEvent)."""
+    sio = socketio.Client(handle_sigint=False, **options)
+    sio.eio.create_event = PatientEvent  # what python-socketio's client makes each of those waits with
+    return sio
 
 
 @dataclass
@@ -318,11 +326,8 @@ class Phone:
         self.member_id = member_id if member_id is not None else seeded.members[name]
         self.meeting_id = seeded.meeting
         self.cookie = cookie or sign_in(server.port, seeded.tokens[name])
-        self.sio = socketio.Client(
-            reconnection=True, reconnection_attempts=100, reconnection_delay=0.2,
-            reconnection_delay_max=0.5, randomization_factor=0.1, handle_sigint=False,
-        )
-        self.sio._reconnect_abort = PatientEvent()  # the client's own; it only ever clears and sets it
+        self.sio = client(reconnection=True, reconnection_attempts=100, reconnection_delay=0.2,
+                          reconnection_delay_max=0.5, randomization_factor=0.1)
         self.lock = threading.Lock()
         self.state: dict | None = None
         self.connects = 0

@@ -21,9 +21,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import socketio
 
-from tests.server import HOST, ROOT, KringServer, clock_code, sign_in, wait_for
+from tests.server import HOST, ROOT, KringServer, client, clock_code, sign_in, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -86,7 +85,7 @@ def page(kring: KringServer, path: str, cookie: str) -> int:
 def follow(kring: KringServer, cookie: str, proposal: int) -> list[dict]:
     """A program connects to follow a proposal; what it was sent first."""
     heard: list[dict] = []
-    sio = socketio.Client(reconnection=False)
+    sio = client(reconnection=False)
     sio.on("between", heard.append)
     try:
         sio.connect(kring.url, headers={"Cookie": cookie}, auth={"proposal": proposal}, transports=["websocket"],
@@ -166,7 +165,7 @@ def test_a_server_down_at_the_deadline_closes_the_round_as_of_its_deadline_when_
         deadline, made = open_rounds(kring, seeded.circle, seconds=5)
         cookie = sign_in(kring.port, seeded.tokens["Kees"])
         # Kees answers from a program while the round is open.
-        sio = socketio.Client(reconnection=False)
+        sio = client(reconnection=False)
         heard: list[dict] = []
         sio.on("between", heard.append)
         sio.connect(kring.url, headers={"Cookie": cookie}, auth={"proposal": made[0]["proposal"]},

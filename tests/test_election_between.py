@@ -32,12 +32,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import socketio
 
 from circle import clock
 from tests.days import days
 from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
-    KringServer, Seeded, clock_code, prepared, seeded, serve, sign_in, wait_for,
+    KringServer, Seeded, client, clock_code, prepared, seeded, serve, sign_in, wait_for,
 )
 from tests.test_election import (
     NAMES, NOMINATES, OBJECTION, REASONS, SHORTER, TERM_FROM, TERM_UNTIL, csrf_of, jar_of,
@@ -65,7 +64,7 @@ class Follower:
         self.name, self.member_id = name, seeded.members[name]
         self.state: dict | None = None
         self.lock = threading.Lock()
-        self.sio = socketio.Client(reconnection=False, handle_sigint=False)
+        self.sio = client(reconnection=False)
         self.sio.on("between", self._take)
         self.sio.connect(server.url, headers={"Cookie": sign_in(server.port, seeded.tokens[name])},
                          auth={"proposal": proposal}, transports=["websocket"], wait_timeout=10)

@@ -22,14 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import socketio
 
 from circle import method
 from circle.method import Action, MeetingFacts, MeetingStatus, Role, RoundKind, RuleBroken
 from tests.conftest import find_csrf_token
 from tests.scenario import PEOPLE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, phone, prepared, seeded, serve, sign_in, wait_for,
+    KringServer, Phone, Seeded, client, phone, prepared, seeded, serve, sign_in, wait_for,
 )
 
 NAMES = [name for name, _ in PEOPLE]
@@ -128,7 +127,7 @@ class Page:
     def __init__(self, server: KringServer, seeded: Seeded, name: str, view: str = "phone"):
         self.parts: dict[str, str] = {}
         self.lock = threading.Lock()
-        self.sio = socketio.Client(reconnection=False, handle_sigint=False)
+        self.sio = client(reconnection=False)
         self.sio.on("parts", self._take)
         self.sio.connect(server.url, headers={"Cookie": sign_in(server.port, seeded.tokens[name])},
                          auth={"meeting": seeded.meeting, "view": view}, transports=["websocket"], wait_timeout=10)

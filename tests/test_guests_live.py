@@ -19,20 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import socketio
 
 from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
 from tests.pages import shown
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST,
-    KringServer,
-    Phone,
-    phone,
-    prepared,
-    seeded,
-    serve,
-    wait_for,
+    HOST, KringServer, Phone, client, phone, prepared, seeded, serve, wait_for,
 )
 
 pytestmark = pytest.mark.server
@@ -72,7 +64,7 @@ class PageSocket:
     """Kring's own meeting page on a phone, as far as the wire goes: it keeps every `parts` message."""
 
     def __init__(self, server: KringServer, cookie: str, meeting: int):
-        self.sio = socketio.Client(reconnection=False, handle_sigint=False)
+        self.sio = client(reconnection=False)
         self.lock = threading.Lock()
         self.messages: list[dict] = []
         self.sio.on("parts", self._take)

@@ -22,7 +22,7 @@ import socketio
 
 from tests.conftest import find_csrf_token
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, clock_code, phone, prepared, seeded, serve, sign_in, wait_for,
+    HOST, KringServer, client, clock_code, phone, prepared, seeded, serve, sign_in, wait_for,
 )
 
 pytestmark = pytest.mark.server
@@ -59,7 +59,7 @@ def post_form(server: KringServer, page: str, action: str, cookie: str) -> int:
 
 def can_connect(server: KringServer, cookie: str, meeting: int) -> bool:
     """Whether a fresh Socket.IO connection with these cookies is accepted."""
-    sio = socketio.Client(reconnection=False, handle_sigint=False)
+    sio = client(reconnection=False)
     try:
         sio.connect(server.url, headers={"Cookie": cookie}, auth={"meeting": meeting},
                     transports=["websocket"], wait_timeout=5)

@@ -20,7 +20,8 @@ import socketio
 
 from tests.scenario import PEOPLE, REVIEW_DATE
 from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, converge, phone, prepared, seeded, serve, sign_in, versioned, wait_for,
+    KringServer, Phone, Seeded, client, converge, phone, prepared, seeded, serve, sign_in, versioned,
+    wait_for,
 )
 
 pytestmark = pytest.mark.server
@@ -363,7 +364,7 @@ def test_two_facilitator_steps_on_one_version_advance_once(server, seeded, phone
 
 def test_a_connection_without_sign_in_is_refused(server, seeded):
     def attempt(headers: dict, auth) -> tuple[bool, list]:
-        sio = socketio.Client(reconnection=False, handle_sigint=False)
+        sio = client(reconnection=False)
         errors: list = []
         got: list = []
         sio.on("connect_error", errors.append)

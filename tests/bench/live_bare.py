@@ -52,7 +52,12 @@ def serve_bare(port: int, template_path: str | None) -> None:
         "version": 0, "round": 1, "seat": {"member": 0, "answered": True}, "current": None, "complete": False}
     full_template = templates.get("parts_full") or {"version": 0, "full": True, "ops": []}
     ops_template = templates.get("parts_answer") or {"version": 0, "full": False, "ops": []}
-    sio = socketio.Server(async_mode="eventlet", ping_interval=10, ping_timeout=10)
+    class TextPacket(socketio.packet.Packet):
+        """As Kring's server sends (circle/extensions.py): JSON text, not searched for bytes to attach."""
+
+        uses_binary_events = False
+
+    sio = socketio.Server(async_mode="eventlet", ping_interval=10, ping_timeout=10, serializer=TextPacket)
     versions: Counter = Counter()  # per room (the `meeting` a client connects with; --meetings: many)
     rooms: dict[str, str] = {}  # sid -> its room
 

@@ -7,8 +7,8 @@ from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
 from socketio.packet import Packet
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -30,16 +30,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 socketio = SocketIO()
 
-
-class TextPacket(Packet):
-    """A Socket.IO packet of JSON text alone: Kring sends no bytes, so no message is searched for them.
-
-    python-socketio looks through every message it sends, value by value, for bytes to send as
-    attachments: for a state of fifty members that was a fifth of a millisecond of every step
-    (docs/performance.md, "Sending at once"). What clients send is read as before.
-    """
-
-    uses_binary_events = False
 login = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
@@ -59,3 +49,14 @@ def rows(statement, params=None):
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params)
+
+
+class TextPacket(Packet):
+    """A Socket.IO packet of JSON text alone: Kring sends no bytes, so no message is searched for them.
+
+    python-socketio looks through every message it sends, value by value, for bytes to send as
+    attachments: for a state of fifty members that was a fifth of a millisecond of every step
+    (docs/performance.md, "JSON text, not searched for bytes"). What clients send is read as before.
+    """
+
+    uses_binary_events = False

@@ -11,7 +11,10 @@ prepared scenarios that many modules start from.
 
 Every database a run makes is dropped: a test's own after the test (conftest's
 `drop_the_tests_databases`), the rest when the session ends, and anything left
-by a run that was killed is dropped by the next run after a day.
+by a run that was killed is dropped by the next run after a day. A day on the
+PostgreSQL server's clock, which also dates the names: a run under `faketime`
+(tests/test_any_day.py moves the machine's clock a year ahead) must not take
+the databases of the run that started it for a year old.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import queue
 import shutil
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,9 @@ from circle import database_uri
 #: The PostgreSQL server to test on (an address of a database to connect to first), or None: SQLite.
 POSTGRES = os.environ.get("KRING_TEST_POSTGRES") or None
 PREFIX = "kring_test_"
-#: A run's databases: made at this moment by this process (stale after a day; see `drop_stale`).
-RUN = f"{PREFIX}{int(time.time())}_{os.getpid()}_"
 STALE_AFTER = dt.timedelta(days=1)
 
+_run: str | None = None  # see run_prefix
 _made: dict[Path, str] = {}  # path -> database name, for every PostgreSQL database of this run
 _admin: sa.Engine | None = None
 #: Dropping takes longer than copying (a third of a second here), so a thread drops while the next test runs.
@@ -54,8 +55,22 @@ def which() -> str:
     return f"PostgreSQL at {sa.make_url(POSTGRES).render_as_string(hide_password=True)} (KRING_TEST_POSTGRES)"
 
 
+def _server_now(conn: sa.Connection) -> int:
+    """The PostgreSQL server's clock, in seconds since 1970: not the machine's, which faketime moves."""
+    return conn.execute(sa.text("SELECT floor(extract(epoch FROM now()))::bigint")).scalar_one()
+
+
+def run_prefix() -> str:
+    """How this run's databases are named: when it began, on the server's clock, and by which process."""
+    global _run
+    if _run is None:
+        with admin().connect() as conn:
+            _run = f"{PREFIX}{_server_now(conn)}_{os.getpid()}_"
+    return _run
+
+
 def _name(path: Path) -> str:
-    return RUN + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
+    return run_prefix() + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:16]
 
 
 def uri_for(path: Path) -> str:
@@ -159,7 +174,7 @@ def drop_run() -> None:
         _dropper = None
     with admin().connect() as conn:
         names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                             {"p": RUN.replace("_", r"\_") + "%"}).scalars().all()
+                             {"p": run_prefix().replace("_", r"\_") + "%"}).scalars().all()
     for name in names:
         _drop_now(name)
     _made.clear()
@@ -171,9 +186,10 @@ def drop_stale() -> None:
     with admin().connect() as conn:
         names = conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
                              {"p": PREFIX.replace("_", r"\_") + "%"}).scalars().all()
+        now = _server_now(conn)
         for name in names:
             started = name[len(PREFIX):].split("_", 1)[0]
-            if started.isdigit() and time.time() - int(started) > STALE_AFTER.total_seconds():
+            if started.isdigit() and now - int(started) > STALE_AFTER.total_seconds():
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 

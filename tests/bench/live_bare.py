@@ -52,6 +52,7 @@ def serve_bare(port: int, template_path: str | None) -> None:
         "version": 0, "round": 1, "seat": {"member": 0, "answered": True}, "current": None, "complete": False}
     full_template = templates.get("parts_full") or {"version": 0, "full": True, "ops": []}
     ops_template = templates.get("parts_answer") or {"version": 0, "full": False, "ops": []}
+
     class TextPacket(socketio.packet.Packet):
         """As Kring's server sends (circle/extensions.py): JSON text, not searched for bytes to attach."""
 

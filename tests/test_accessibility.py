@@ -26,7 +26,7 @@ import pytest
 
 from circle import LANGUAGES
 from tests.server import ROOT, KringServer, Seeded, clock_code
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     TIMEOUT,
     Steer,
     View,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     _CATALOGUE,
     Room,
     View,

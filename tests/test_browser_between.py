@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.server import clock_code
-from tests.test_browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
+from tests.browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
     SMALL_PHONE,
     expect,
     kring,

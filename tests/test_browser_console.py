@@ -8,7 +8,7 @@
 - A refused step says why, where the facilitator looks, until the meeting moves on.
 - The amend page shows the standing objections beside the wording.
 
-One server and one browser for the module (tests/test_browser.py); each test
+One server and one browser for the module (tests/browser.py); each test
 has a meeting of its own. Someone else's screen is the facilitator's own socket
 (`Steer`), acting as a second facilitator or recording for the members.
 """
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     Room,
     View,
     draft,

@@ -1,6 +1,6 @@
 """Every kind of page in real Chromium under Kring's Content-Security-Policy: nothing refused, no other host.
 
-The real server (tests/test_browser.py: the harness) holds a meeting with a
+The real server (tests/browser.py: the harness) holds a meeting with a
 proposal whose title and text are hostile (a script tag, an event handler, a
 right-to-left override). Chromium walks every kind of page as the people who
 see it (anonymous, a member, the facilitator, the projector), the live ones
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     Room,
     View,
     draft,

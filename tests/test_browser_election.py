@@ -20,7 +20,7 @@ import pytest
 
 from tests.scenario import PEOPLE
 from tests.server import KringServer, Seeded, clock_code
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     Steer,
     expect,
     meeting_path,

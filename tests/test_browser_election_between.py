@@ -15,7 +15,7 @@ import pytest
 
 from tests.scenario import PEOPLE
 from tests.server import clock_code
-from tests.test_browser import SMALL_PHONE, expect, kring, nl, open_view, playwright_chromium, sign_in  # noqa: F401
+from tests.browser import SMALL_PHONE, expect, kring, nl, open_view, playwright_chromium, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
+from tests.browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
     Steer,
     expect,
     kring,

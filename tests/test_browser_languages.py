@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
+from tests.browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
     SMALL_PHONE,
     Steer,
     expect,

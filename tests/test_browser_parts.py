@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     Room,
     View,
     draft,

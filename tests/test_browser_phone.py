@@ -9,7 +9,7 @@
 - An answer that could not be sent before its round closed is kept and shown;
   an error goes once the meeting moves on.
 
-One server and one browser for the module (tests/test_browser.py: the
+One server and one browser for the module (tests/browser.py: the
 harness); each test has a meeting of its own. The facilitator's own socket
 (`Steer`) sets each moment up quickly; the pages follow it live.
 """
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     SMALL_PHONE,
     Room,
     View,

@@ -18,7 +18,7 @@ import pytest
 
 from tests.days import days, shown
 from tests.server import KringServer
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     SMALL_PHONE,
     expect,
     nl,

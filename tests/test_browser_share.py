@@ -1,7 +1,7 @@
 """The share offer in real Chromium: the phone's share sheet with the server's text and link, else WhatsApp and
 copying the same message; without JavaScript, the WhatsApp link and the text to copy.
 
-On the real server (tests/test_browser.py's harness) Joost opens the planned
+On the real server (tests/browser.py's harness) Joost opens the planned
 Samen Vooruit meeting. With the Web Share API stubbed into the page before
 its scripts run (`add_init_script`, recording what it was given), the share
 button offers exactly the title, words and link the server wrote; with the
@@ -20,7 +20,7 @@ from babel.dates import format_date
 
 from tests.days import TODAY
 from tests.server import KringServer, Seeded
-from tests.test_browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
+from tests.browser import (  # noqa: F401  (playwright_chromium, kring: fixtures)
     View,
     expect,
     kring,

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.server import KringServer, clock_code
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     SMALL_PHONE,
     View,
     expect,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.server import KringServer, Seeded, clock_code
-from tests.test_browser import (  # noqa: F401  (playwright_chromium: a fixture)
+from tests.browser import (  # noqa: F401  (playwright_chromium: a fixture)
     Steer,
     meeting_path,
     open_view,

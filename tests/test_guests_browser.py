@@ -5,7 +5,7 @@ Pixel 7 opens the link it holds, types a name and taps the one button, and
 lands on the meeting page, live. As the meeting moves on (a round opens,
 Joost answers) the guest's page follows without reloading, shows what was
 said, and never shows a form: no answer box, no "I am here", no step
-(docs/membership.md, "Guests"). tests/test_browser.py is the harness.
+(docs/membership.md, "Guests"). tests/browser.py is the harness.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (kring, playwright_chromium: fixtures)
+from tests.browser import (  # noqa: F401  (kring, playwright_chromium: fixtures)
     Steer,
     expect,
     kring,

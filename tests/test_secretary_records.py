@@ -22,7 +22,7 @@ import pytest
 from tests.pages import shown, unisolated
 from tests.scenario import PEOPLE
 from tests.server import HOST, KringServer, Seeded, serve, sign_in
-from tests.test_browser import Steer, prepared_once
+from tests.browser import Steer, prepared_once
 from tests.test_browser_election import election  # noqa: F401  (a fixture: an election on today's agenda)
 
 pytestmark = pytest.mark.server

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from circle.extensions import TextPacket, babel, compress, csrf, db, login, migrate, socketio
 from circle.guard import MessageLimit
 
-# eventlet announces its own retirement whenever it is loaded; the project card names it as the
-# default server and DESIGN.md keeps gevent and threading one setting away, so we keep it knowingly.
+# eventlet announces its own retirement whenever it is loaded; it is Kring's default server, with gevent and
+# threading one setting away (README, `KRING_ASYNC_MODE`; docs/performance.md), so we keep it knowingly.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
 
 PACKAGE = Path(__file__).resolve().parent

@@ -21,7 +21,7 @@ from circle.models import Circle, LogEntry, Member, Proposal, RoleTerm, Round, S
 from circle.read.elections import election_view
 from circle.read.rounds import round_view
 from tests.days import NOW, days
-from tests.test_method import breaks
+from tests.method_facts import breaks
 from tests.scenario import PEOPLE, samen_vooruit
 
 NOMINATION, CHANGE, CONSENT = RoundKind.NOMINATION, RoundKind.CHANGE_NOMINATION, RoundKind.CONSENT

@@ -1,7 +1,7 @@
 """Record pages run as many SQL statements on a large record as on a small one.
 
-DESIGN.md: "Pages make a bounded number of SQL queries, whatever the size of
-the record." Each page in PAGES is loaded on a small record and on a large one
+A page runs a bounded number of SQL statements, whatever the size of the
+record. Each page in PAGES is loaded on a small record and on a large one
 (1,000 decisions, 20,000 contributions: tests/bigrecord.py), by a member and by
 an anonymous neighbour (the record is public), and the statements are counted.
 Both records are built once per test session; each test reads a fresh copy.

@@ -1,7 +1,7 @@
 """Kring at scale: two server processes joined by the Socket.IO message queue on Redis.
 
-DESIGN.md ("Real parts") promises several server processes joined by the
-message queue as a real, tested path. Here two `python -m circle` processes
+Several server processes joined by the message queue are a real, tested
+path (docs/deploy.md). Here two `python -m circle` processes
 (eventlet, as in production) run on two loopback ports, on ONE SQLite file
 and ONE Redis queue (KRING_SOCKETIO_MESSAGE_QUEUE). The facilitator's phone
 is on server B, the members' phones on A and B. A short meeting runs across

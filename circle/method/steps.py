@@ -295,7 +295,7 @@ MEETING_STEPS: dict[Action, StepRule] = {
 #: who is present, and the round. Not the proposal, the agenda, who steers or the ready check.
 ROUND_FACTS = frozenset({"status", "listed", "seated", "present", "present_seated", "round", "now"})
 #: The steps whose rules read ROUND_FACTS and nothing else: an answer, the step taken most, is checked on
-#: those only (tests/test_method.py holds the rule to it; docs/performance.md).
+#: those only (tests/test_method_rounds.py holds the rule to it; docs/performance.md).
 ROUND_STEPS = frozenset({Action.CONTRIBUTE})
 
 

@@ -12,7 +12,7 @@ the median time per page on each record and the statements the page ran.
 A page whose endpoint does not exist yet is listed as skipped.
 
 Not a test (pytest collects test_*.py only): timings belong in a benchmark,
-never in a timed unit test (DESIGN.md, "Budgets").
+never in a timed unit test.
 """
 
 from __future__ import annotations

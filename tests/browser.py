@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 
-from tests.server import ROOT, KringServer, Phone, Seeded, clock_code
+from tests.phones import Phone
+from tests.server import ROOT, KringServer, Seeded, clock_code
 
 pytestmark = pytest.mark.browser
 

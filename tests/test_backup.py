@@ -23,8 +23,9 @@ import pytest
 from circle import create_app
 from circle.extensions import db
 from tests import databases
+from tests.phones import Phone
 from tests.scenario import PEOPLE
-from tests.server import KringServer, Phone, Seeded, prepared, seeded, serve, sign_in, wait_for  # noqa: F401
+from tests.server import KringServer, Seeded, prepared, seeded, serve, sign_in, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.server
 #: What `backup` and `restore` do is SQLite's; on PostgreSQL they refuse (the last test).

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import HOST, ROOT, KringServer, client, clock_code, sign_in, wait_for
+from tests.phones import client
+from tests.server import HOST, ROOT, KringServer, clock_code, sign_in, wait_for
 
 pytestmark = pytest.mark.server
 

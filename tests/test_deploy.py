@@ -34,8 +34,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.phones import Phone, converge
 from tests.scenario import PEOPLE
-from tests.server import HOST, ROOT, Phone, converge, free_port, wait_for
+from tests.server import HOST, ROOT, free_port, wait_for
 from tests.services import QueuedServer, postgres_url, queue  # noqa: F401  (fixtures: a database of its own; Redis)
 
 pytestmark = pytest.mark.server

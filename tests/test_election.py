@@ -34,9 +34,10 @@ import pytest
 
 from tests.days import days
 from tests.pages import unisolated
+from tests.phones import Phone, phone  # noqa: F401  (phone: a fixture)
 from tests.scenario import PEOPLE
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, Phone, Seeded, clock_code, phone, prepared, seeded, serve, sign_in, wait_for,
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    HOST, KringServer, Seeded, clock_code, prepared, seeded, serve, sign_in, wait_for,
 )
 from tests.test_facilitation import Page, logged, refused_with, text
 from tests.test_guests_live import request

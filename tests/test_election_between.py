@@ -35,8 +35,9 @@ import pytest
 
 from circle import clock
 from tests.days import days
+from tests.phones import client
 from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
-    KringServer, Seeded, client, clock_code, prepared, seeded, serve, sign_in, wait_for,
+    KringServer, Seeded, clock_code, prepared, seeded, serve, sign_in, wait_for,
 )
 from tests.test_election import (
     NAMES, NOMINATES, OBJECTION, REASONS, SHORTER, TERM_FROM, TERM_UNTIL, csrf_of, jar_of,

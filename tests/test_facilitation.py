@@ -1,6 +1,6 @@
 """The facilitator's tools (docs/facilitation.md): their plain rules, and each through the real server.
 
-Through `python -m circle` with real Socket.IO clients as phones (tests/server.py): a speaking time whose
+Through `python -m circle` with real Socket.IO clients as phones (tests/phones.py): a speaking time whose
 end moves with every turn and skips nobody when it has passed; a ready check whose list of who is not ready
 yet shrinks on the console as phones tap "ready"; a handover after which the new steerer's steps are taken
 and the circle's facilitator's refused, for this meeting only; the secretary's takeover, refused while
@@ -26,9 +26,10 @@ import pytest
 from circle import method
 from circle.method import Action, MeetingFacts, MeetingStatus, Role, RoundKind, RuleBroken
 from tests.conftest import find_csrf_token
+from tests.phones import Phone, client, phone  # noqa: F401  (phone: a fixture)
 from tests.scenario import PEOPLE
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, client, phone, prepared, seeded, serve, sign_in, wait_for,
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    KringServer, Seeded, prepared, seeded, serve, sign_in, wait_for,
 )
 
 NAMES = [name for name, _ in PEOPLE]

@@ -23,8 +23,9 @@ import pytest
 from tests.conftest import find_csrf_token
 from tests.days import TODAY, days
 from tests.pages import shown
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, Phone, client, phone, prepared, seeded, serve, wait_for,
+from tests.phones import Phone, client, phone  # noqa: F401  (phone: a fixture)
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    HOST, KringServer, prepared, seeded, serve, wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -30,8 +30,9 @@ from tests.attacks import (
     HOST, Outcome, attack, from_address, handshake, page_post_without_body, raise_open_files, slow_headers,
     slow_polling_post, status_of, unfinished_websocket_message,
 )
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, phone, prepared, seeded, serve, wait_for,
+from tests.phones import Phone, phone  # noqa: F401  (phone: a fixture)
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    KringServer, Seeded, prepared, seeded, serve, wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -2,7 +2,7 @@
 
 The server runs with a 1 s ping interval and 1 s ping timeout, so a phone
 that vanishes without a goodbye is noticed within about two seconds.
-See tests/server.py; every wait is bounded, only 127.0.0.1 is used.
+See tests/server.py and tests/phones.py; every wait is bounded, only 127.0.0.1 is used.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, phone, prepared, seeded, serve, wait_for,
-)
+from tests.phones import phone  # noqa: F401  (phone: a fixture)
+from tests.server import KringServer, prepared, seeded, serve, wait_for  # noqa: F401  (prepared, seeded: fixtures)
 
 pytestmark = pytest.mark.server
 

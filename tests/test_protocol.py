@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, Seeded, phone, prepared, seeded, serve, wait_for,
+from tests.phones import phone  # noqa: F401  (phone: a fixture)
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    HOST, KringServer, Seeded, prepared, seeded, serve, wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -5,7 +5,7 @@ revokes his link from the circle's page; or Joost signs out everywhere from
 his laptop; or an administrator revokes it on the command line, in another
 process that no message queue joins to the server. Each time his phone is
 disconnected, hears nothing of what happens next, and neither his link nor
-his remembered cookies let him back in. See tests/server.py; every wait is
+his remembered cookies let him back in. See tests/server.py and tests/phones.py; every wait is
 bounded, only 127.0.0.1 is used.
 """
 
@@ -21,8 +21,9 @@ import pytest
 import socketio
 
 from tests.conftest import find_csrf_token
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    HOST, KringServer, client, clock_code, phone, prepared, seeded, serve, sign_in, wait_for,
+from tests.phones import client, phone  # noqa: F401  (phone: a fixture)
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    HOST, KringServer, clock_code, prepared, seeded, serve, sign_in, wait_for,
 )
 
 pytestmark = pytest.mark.server

@@ -33,8 +33,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.phones import Phone, converge, versioned
 from tests.scenario import PEOPLE
-from tests.server import Phone, Seeded, converge, versioned, wait_for
+from tests.server import Seeded, wait_for
 from tests.services import RUN, QueuedServer, numsub, queue  # noqa: F401  (a fixture: Redis, or a skip saying why)
 
 redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install -e '.[redis]')")

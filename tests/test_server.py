@@ -4,7 +4,7 @@ Eight phones (the Samen Vooruit circle of tests/scenario.py) each run their
 own python-socketio client with reconnection on. After every step each phone
 must hold the same version and the same state. The server is also killed
 (SIGKILL) in the middle of a round and started again; phones drop and come
-back; answers are resent; two facilitator taps race. See tests/server.py.
+back; answers are resent; two facilitator taps race. See tests/server.py and tests/phones.py.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import socketio
 
+from tests.phones import Phone, client, converge, phone, versioned  # noqa: F401  (phone: a fixture)
 from tests.scenario import PEOPLE, REVIEW_DATE
-from tests.server import (  # noqa: F401  (prepared, seeded, phone: fixtures)
-    KringServer, Phone, Seeded, client, converge, phone, prepared, seeded, serve, sign_in, versioned,
-    wait_for,
+from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
+    KringServer, Seeded, prepared, seeded, serve, sign_in, wait_for,
 )
 
 pytestmark = pytest.mark.server

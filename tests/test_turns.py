@@ -29,9 +29,10 @@ from circle.between_steps import BETWEEN
 from circle.extensions import socketio
 from circle.steps import STEPS
 from tests.conftest import config_for
+from tests.phones import Phone, converge
 from tests.scenario import PEOPLE
 from tests.server import (  # noqa: F401  (prepared, seeded: fixtures)
-    HOST, KringServer, Phone, converge, prepared, seeded, serve, wait_for,
+    HOST, KringServer, prepared, seeded, serve, wait_for,
 )
 
 NAMES = [name for name, _ in PEOPLE]

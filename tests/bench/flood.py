@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.server import HOST, KringServer, Phone, Seeded, wait_for  # noqa: E402
+from tests.phones import Phone  # noqa: E402
+from tests.server import HOST, KringServer, Seeded, wait_for  # noqa: E402
 
 from tests.scenario import PEOPLE  # noqa: E402
 

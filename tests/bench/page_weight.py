@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.server import HOST, KringServer, Phone, Seeded, sign_in, wait_for  # noqa: E402
+from tests.phones import Phone  # noqa: E402
+from tests.server import HOST, KringServer, Seeded, sign_in, wait_for  # noqa: E402
 
 KB = 1024
 BUDGET = 45 * KB  # bytes over the wire, everything included (docs/live-page.md, "Budget")

@@ -154,7 +154,8 @@ class NetworkLog:
         cdp.on("Network.webSocketFrameSent", self._ws_sent)
 
     def _request(self, e):
-        if self.recording:
+        # An image written into the stylesheet (`data:`) is part of its bytes, already counted: not a request.
+        if self.recording and not e["request"]["url"].startswith("data:"):
             self.resources[e["requestId"]] = Resource(e["request"]["url"], e.get("type", ""))
 
     def _response(self, e):

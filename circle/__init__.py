@@ -14,7 +14,7 @@ from circle.extensions import TextPacket, babel, compress, csrf, db, login, migr
 from circle.guard import MessageLimit
 
 # eventlet announces its own retirement whenever it is loaded; it is Kring's default server, with gevent and
-# threading one setting away (README, `KRING_ASYNC_MODE`; docs/performance.md), so we keep it knowingly.
+# threading one setting away (README, `KRING_ASYNC_MODE`; docs/performance/sending.md), so we keep it knowingly.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=Warning)
 
 PACKAGE = Path(__file__).resolve().parent
@@ -75,7 +75,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         # Behind a reverse proxy: how many proxies stand in front (circle/headers.py); 0 trusts no X-Forwarded-*.
         PROXY_FIX=0,
         # SQLite's fsync on every commit (FULL) or only when the log is written back (NORMAL):
-        # see _sqlite_synchronous and docs/performance.md.
+        # see _sqlite_synchronous and docs/performance/sending.md, "Why p99 jumped under eventlet".
         SQLITE_SYNCHRONOUS="NORMAL",
     )
     app.config.from_pyfile("config.py", silent=True)
@@ -190,7 +190,7 @@ def _sqlite_synchronous(engine: Engine, synchronous: str) -> None:
     database. A killed or crashed server loses nothing committed; a power cut or
     an operating system crash may lose the last commits before it, each whole:
     an action's rows and its log entry are one transaction, so the record's
-    chain still holds, it only ends earlier (docs/performance.md). FULL is for
+    chain still holds, it only ends earlier (docs/performance/sending.md). FULL is for
     a disk that must keep every acknowledged action through a power cut.
     """
     if engine.dialect.name != "sqlite":

@@ -48,7 +48,7 @@ def settle(app) -> None:
     during which eventlet's whole server stood still, and every few hundred
     broadcasts one fell amid a step or a burst of answers (the p99 of
     tests/bench/live_latency.py). Frozen, they are never walked again; the
-    collector only looks at what came after (docs/performance.md).
+    collector only looks at what came after (docs/performance/sending.md).
     """
     import gc
 

@@ -56,7 +56,7 @@ def unit_of_work() -> Iterator[None]:
         raise
 
 
-# Built once, with their values as parameters: every step and answer runs one (docs/performance.md).
+# Built once, with their values as parameters: every step and answer runs one (docs/performance/statements.md).
 _RAISE_VERSION = (sa.update(Meeting).values(version=Meeting.version + 1)
                   .where(Meeting.id == sa.bindparam("meeting"), Meeting.circle_id == sa.bindparam("circle")))
 _RAISE_VERSION_FROM = _RAISE_VERSION.where(Meeting.version == sa.bindparam("based_on"))
@@ -70,7 +70,7 @@ def lock_meeting(actor: Member, meeting_id: int, based_on: int | None) -> Meetin
     """
     values = {"meeting": meeting_id, "circle": actor.circle_id, "based_on": based_on}
     # A plain UPDATE: as an ORM statement it also sought the meeting among the session's objects, at seven
-    # times the cost, though all of them are expired just after (docs/performance.md).
+    # times the cost, though all of them are expired just after (docs/performance/rows.md).
     result = rows(_RAISE_VERSION if based_on is None else _RAISE_VERSION_FROM, values)
     if result.rowcount != 1:
         exists = rows(

@@ -106,11 +106,11 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
     writers would get their turn only after every answer was stored and drawn. Measured with tests/bench/live_latency.py, the
     yield here brought everyone's answers to everyone sooner; a yield before
     reading and drawing made the first answer arrive later, since it put this
-    answer behind all the others waiting to be handled (docs/performance.md).
+    answer behind all the others waiting to be handled (docs/performance/sending.md).
     """
     readers = presence.readers(meeting_id)  # a revoked sign-in hears nothing more, from any process
     # The pages first: their reading of the meeting stays in the session while it is held here, so the
-    # programs' message is built from it without reading the round again (docs/performance.md).
+    # programs' message is built from it without reading the round again (docs/performance/statements.md).
     reading = _tell_pages(meeting_id, readers, done)
     if any(kind == "json" for kind, _ in readers):
         change = (answer_change(done.subject, done.version, read=reading is not None)
@@ -123,7 +123,7 @@ def _tell(meeting_id: int, done: Done | None = None) -> None:
             socketio.emit("state", meeting_state(meeting_id), to=program_room(meeting_id))
     # What was read for the room is sent: end that reading's transaction, so its database connection goes
     # back to the pool before this green thread yields. Fifty meetings' handlers parked here, each still
-    # holding one, left the pool empty and steps waited for it until they failed (docs/performance.md).
+    # holding one, left the pool empty and steps waited for it until they failed (docs/performance/sending.md).
     db.session.rollback()
     socketio.sleep(0)
 
@@ -134,7 +134,7 @@ def _tell_pages(meeting_id: int, readers: dict[tuple[str, str], int],
 
     The kind most connections read is drawn and sent first, and its messages leave before the next kind is
     drawn (`_send_now`): the members' phones do not wait while the console's page, the largest, is drawn for
-    the one facilitator (docs/performance.md)."""
+    the one facilitator (docs/performance/drawing.md, "The most-read page first")."""
     pages = sending_order({reader: count for reader, count in readers.items() if reader[0] != "json"})
     if not pages:
         return None

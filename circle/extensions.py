@@ -42,7 +42,8 @@ def rows(statement, params=None):
 
     Its result is rows, as `db.session.execute` gives them, at half to two thirds of the cost (an UPDATE at a
     seventh): the ORM's execution layer does nothing for a statement that builds no object, yet every step and
-    answer runs a dozen (docs/performance.md). What the session holds unwritten is flushed first, as its autoflush would.
+    answer runs a dozen (docs/performance/rows.md, "Through the session's connection"). What the session
+    holds unwritten is flushed first, as its autoflush would.
     Never for a statement of whole objects (`select(Round)`): through the connection it gives their columns.
     """
     session = db.session()
@@ -56,7 +57,7 @@ class TextPacket(Packet):
 
     python-socketio looks through every message it sends, value by value, for bytes to send as
     attachments: for a state of fifty members that was a fifth of a millisecond of every step
-    (docs/performance.md, "JSON text, not searched for bytes"). What clients send is read as before.
+    (docs/performance/sending.md, "JSON text, not searched for bytes"). What clients send is read as before.
     """
 
     uses_binary_events = False

@@ -21,7 +21,7 @@ from circle.models import (
 
 
 # The statements every answer runs, built once with their values as parameters: building a statement
-# anew for each answer cost more Python than running it (docs/performance.md).
+# anew for each answer cost more Python than running it (docs/performance/statements.md).
 _SEATS = (sa.select(Seat.member_id, Seat.added_late).where(Seat.round_id == sa.bindparam("round_id"))
           .order_by(Seat.position))
 _ANSWERS = sa.select(Contribution.id, Contribution.member_id).where(Contribution.round_id == sa.bindparam("round_id"))
@@ -82,7 +82,7 @@ OBJECTIONS = sa.select(Objection).where(Objection.proposal_id == sa.bindparam("p
 _RAISED = OBJECTIONS.with_only_columns(Objection.id, Objection.member_id, Objection.status, Objection.tested,
                                        Objection.contribution_id)
 #: The proposal a step is about, as a row with what its checks ask (`proposal_facts`), its current version's
-#: nominee included: no proposal object is loaded for a step that does not change it (docs/performance.md).
+#: nominee included: no proposal object is loaded for a step that does not change it (docs/performance/rows.md).
 _ABOUT = (sa.select(Proposal.id, Proposal.circle_id, Proposal.kind, Proposal.phase, Proposal.current_version,
                     Proposal.proposer_id, ProposalVersion.nominee_id)
           .join(ProposalVersion, sa.and_(ProposalVersion.proposal_id == Proposal.id,
@@ -105,7 +105,7 @@ def round_facts(rnd: Round, seats: list[tuple[int, bool]] | None = None,
 
     Its seats and answers are taken from the round where they are loaded (a page draws them), else read as
     plain rows, in one statement (`seats_and_answers`): one answer's check and its message need only who
-    sits where and who answered, not a seat and an answer object for every member (docs/performance.md).
+    sits where and who answered, not a seat and an answer object for every member (docs/performance/rows.md).
     `seats` and `answers`: what `seats_and_answers(rnd)` gives, where the caller has them already."""
     if seats is None or answers is None:
         seats, answers = seats_and_answers(rnd)
@@ -275,7 +275,7 @@ def meeting_facts(meeting: Meeting, proposal_id: int | None = None, rnd: Round |
     `proposal_id` names the proposal a step is about; without it, the
     meeting's own focus (`focus_id`). `rnd`: the open round (`open_round`), when
     the caller read it already to write to it or draw it: it is not read twice
-    (docs/performance.md). `people`: the circle's members, where the caller
+    (docs/performance/statements.md). `people`: the circle's members, where the caller
     loaded them to draw them; else they are read as rows (`memberships`), and
     with them who is marked present or away. `marked`: who is marked
     (`MARKED`, present or not), where the caller with `people` read that too;
@@ -360,7 +360,7 @@ def memberships(meeting: Meeting) -> list[sa.Row]:
     """The meeting's circle's memberships as rows, in the circle's order (`id`, `name`, `role`, `joined_on`,
     `left_on`, `active`, and `present` and `late`: marked present or away at the meeting, and late, None
     where unmarked): what the rules and the meeting state ask of them, in one statement, without a member
-    and a person object built for each (docs/performance.md). Only members of the circle are ever marked
+    and a person object built for each (docs/performance/rows.md). Only members of the circle are ever marked
     (circle/meetings.py, circle/guests.py)."""
     return rows(_MEMBERSHIPS, {"meeting_id": meeting.id, "circle_id": meeting.circle_id,
                                "today": clock.today()}).all()

@@ -55,7 +55,7 @@ class KringForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             """WTForms' own messages in the request's language: Flask-WTF reads their catalogue from disk for
-            every request, and every live event is one (docs/performance.md)."""
+            every request, and every live event is one (docs/performance/rows.md)."""
             return wtforms_translations(str(get_locale()))
 
         def bind_field(self, form, unbound_field, options):

@@ -132,7 +132,8 @@ _held: ContextVar[Any] = ContextVar("kring.translations", default=None)
 def drawing_in(lang: str) -> Iterator[None]:
     """Flask-Babel's `force_locale`, with the language's translations looked up once for everything drawn in
     it: the parts sent to a room ask the templates' `_` hundreds of times, and Flask-Babel finds the
-    translations anew at each call, a fifth of the drawing (docs/performance.md)."""
+    translations anew at each call, a fifth of the drawing (docs/performance/statements.md, "Building
+    less for each event")."""
     with force_locale(lang):
         token = _held.set(get_translations())
         try:

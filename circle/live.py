@@ -74,7 +74,7 @@ class SessionOncePerConnection(SecureCookieSessionInterface):
 
     Flask-SocketIO keeps a connection's own copy of the session (`saved_session`) from its first event on
     and puts it in place before any handler runs: verifying and decoding the cookie that came with the
-    connection again for every answer was work nobody used (docs/performance.md)."""
+    connection again for every answer was work nobody used (docs/performance/statements.md)."""
 
     def open_session(self, app, request):
         if "saved_session" in request.environ:

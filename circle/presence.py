@@ -61,7 +61,7 @@ def _with_person(query: sa.Select) -> sa.Select:
 #: A connection whose sign-in was revoked or whose membership ended (`today` a parameter).
 _STALE = sa.or_(Connection.sign_in_version != Person.sign_in_version, ~Member.member_on(sa.bindparam("today")))
 #: What the meeting's connections are sent, by how many, and which of them are stale: built once, as it runs
-#: before every message to the room (docs/performance.md). Grouped by the name `stale`, as PostgreSQL does
+#: before every message to the room (docs/performance/statements.md). Grouped by the name `stale`, as PostgreSQL does
 #: not see the expression with its own parameters as the same one.
 _READERS = _with_person(
     sa.select(Connection.kind, Connection.lang, sa.case((_STALE, Connection.sid)).label("stale"),
@@ -120,7 +120,7 @@ def readers(meeting_id: int) -> dict[tuple[str, str], int]:
     read it: what to draw after a change, and in which order (circle/broadcast.py).
 
     Connections whose sign-in was revoked or whose membership ended are closed first and count for nothing:
-    one statement finds both, since every message to the room asks it (docs/performance.md)."""
+    one statement finds both, since every message to the room asks it (docs/performance/statements.md)."""
     found = rows(_READERS, {"meeting_id": meeting_id, "today": clock.today()}).all()
     _close([row.stale for row in found if row.stale is not None])
     return {(row.kind, row.lang): row.count for row in found if row.stale is None}

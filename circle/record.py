@@ -44,7 +44,7 @@ def entry_hash(
 # Built once, with their values as parameters: every action runs them. The chain's head is read as a row
 # and the entry and the new head written as plain statements, not as objects the session flushes: the
 # unit of work's bookkeeping for them cost an answer more than the statements themselves
-# (docs/performance.md).
+# (docs/performance/statements.md, "Building less for each event").
 _HEAD_LOCKED = (sa.select(Circle.log_length, Circle.log_head).where(Circle.id == sa.bindparam("circle"))
                 .with_for_update())
 _NEW_HEAD = (sa.update(Circle.__table__).where(Circle.__table__.c.id == sa.bindparam("circle"))

@@ -4,7 +4,7 @@ Like every action (circle/meetings.py), each gathers the facts (circle/facts.py)
 asks the method whether the step may be taken now (`method.check_step`), writes
 its rows and one log entry in one transaction (see actions.py), and returns
 `Done`. A round's seats and answers are written as plain statements where an
-object would cost a step more than the statement (docs/performance.md).
+object would cost a step more than the statement (docs/performance/rows.md).
 """
 
 from __future__ import annotations
@@ -46,20 +46,20 @@ _PRESENT_SEATED = (
 
 #: A new round, and its seats, one row each, in one INSERT (executemany), through the connection: as objects
 #: flushed by the unit of work, or an ORM statement, they cost a start more than the statements
-#: (docs/performance.md).
+#: (docs/performance/rows.md).
 _NEW_ROUND = sa.insert(Round.__table__)
 _NEW_SEATS = sa.insert(Seat.__table__)
 #: A round closing, as one plain UPDATE: the unit of work's flush of the round object cost a close more.
 _CLOSE_ROUND = (sa.update(Round.__table__).where(Round.__table__.c.id == sa.bindparam("round_id"))
                 .values(status=RoundStatus.CLOSED, closed_at=sa.bindparam("at")))
 #: An answer, as one plain INSERT: no object is built for it, nor flushed by the unit of work, which cost an
-#: answer more than the statement (docs/performance.md). The answer is read back only where it is drawn.
+#: answer more than the statement (docs/performance/rows.md). The answer is read back only where it is drawn.
 _NEW_CONTRIBUTION = sa.insert(Contribution.__table__)
 
 
 def present_seated(meeting: Meeting) -> list[sa.Row]:
     """Members present now who sit in the circle, in the circle's order, as rows (`id`, `name`): a new
-    round seats them and its log entry names them, nothing a member object would add (docs/performance.md)."""
+    round seats them and its log entry names them, nothing a member object would add (docs/performance/rows.md)."""
     return [m for m in rows(_PRESENT_SEATED, {"meeting_id": meeting.id})
             if method.membership_covers(m.joined_on, m.left_on, meeting.date)]
 
@@ -95,7 +95,7 @@ def start_round(
             order = list(method.last_at_end(tuple(order), facts.proposal.nominee))  # the nominee answers last
         # Who sits is known and nobody has answered yet, so the new round's facts are known without reading
         # it back; it is written as plain INSERTs, its seats in one (executemany), with no round or seat
-        # object built and flushed (docs/performance.md).
+        # object built and flushed (docs/performance/rows.md).
         last = facts.proposal.nominee if kind == RoundKind.CONSENT and facts.proposal is not None else None
         after = method.RoundFacts(kind=kind, mode=mode, seats=tuple(order), answered=frozenset(), open=True,
                                   reveal=reveal, last=last)

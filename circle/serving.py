@@ -278,7 +278,7 @@ def without_delay(sock: socket.socket) -> None:
     Otherwise the system holds a small write while an earlier one is unacknowledged (Nagle's algorithm),
     and the peer delays its acknowledgement by up to 40 ms: the answer to a step, written just after the
     meeting's new state, reached the facilitator about 40 ms after the state did (tests/bench/live_latency.py,
-    "ack p50"; docs/performance.md). Not a TCP socket (a Unix socket): there is nothing to hold back.
+    "ack p50"; docs/performance/sending.md). Not a TCP socket (a Unix socket): there is nothing to hold back.
     """
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -107,7 +107,7 @@ def isolate(text: Any) -> str:
 def bdi(text: Any) -> Markup:
     """A person's text for HTML, escaped and inside `<bdi>` (empty stays empty). Drawn for every name on the
     ring and in the lists at every change: escaped once and joined, not through `Markup`'s `%`, which costs
-    twice as much (docs/performance.md)."""
+    twice as much (docs/performance/drawing.md, "Two small ones drawn at every change")."""
     if text is None or text == "":
         return Markup("")
     return Markup(f"<bdi>{escape(balanced(str(text)))}</bdi>")

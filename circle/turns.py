@@ -19,7 +19,7 @@ database makes writes to one meeting wait for each other anyway; what turns add
 is that they wait without holding a place among the ready, and that each
 meeting's broadcasts leave in the order of its versions. Different meetings
 take turns of their own. A program following a proposal between meetings
-takes that proposal's turn (docs/performance.md, "Taking turns").
+takes that proposal's turn (docs/performance/sending.md, "Taking turns").
 
 While events come one right after the other for a meeting's turn, the room
 is told once they are all done rather than after each (`later`): fifty answers
@@ -30,7 +30,7 @@ is each of a queue that does not come right after the one before (fifty
 meetings answering at once share the process, and each meeting's next answer
 comes only after the others' turns). The room is never owed for long: once
 the first untold change is TELL_WITHIN seconds old it is told, waiting or not
-(docs/performance.md, "A burst told once").
+(docs/performance/sending.md, "A burst told once").
 
 The turns live in one process's memory, like the pace of circle/limits.py;
 across processes the database still decides the order of the writes.
@@ -51,7 +51,7 @@ from circle import clock
 
 #: The longest the room of a meeting may go untold while events keep waiting for its turn, in seconds. Each
 #: telling of a burst sends the whole meeting, which grows with the circle, as the burst's length does: told
-#: more often, what a phone receives would grow with the square of the circle (docs/performance.md).
+#: more often, what a phone receives would grow with the square of the circle (docs/performance/sending.md).
 TELL_WITHIN = 1.0
 #: An event that took the turn within this many seconds of the one before came in the same burst.
 BURST_GAP = 0.02

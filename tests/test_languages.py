@@ -111,7 +111,7 @@ def test_a_mail_in_arabic_reads_right_to_left(app, made):
 
 def test_a_live_connection_speaks_the_language_it_connected_in(app, made, sign_in):
     """Its refusals as its page: the language is worked out once, when the phone connects, not from the
-    person's row at every event (circle/i18n.py, docs/performance.md). Choosing another language reloads
+    person's row at every event (circle/i18n.py, docs/performance/statements.md). Choosing another language reloads
     the page, which connects anew."""
     aylin = made.member_ids["Aylin"]
     with app.app_context():

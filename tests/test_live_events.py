@@ -1,7 +1,7 @@
 """What every live event costs, and that what is built once still asks today's questions.
 
 The statements every answer runs are built once, with their values (today's date among them) as
-parameters, and a live event no longer opens the session cookie again (docs/performance.md). These tests
+parameters, and a live event no longer opens the session cookie again (docs/performance/statements.md). These tests
 hold that what was built once still follows the clock, and that the cookie is read where it is needed: at
 connecting, not at each answer.
 """

@@ -43,9 +43,10 @@ people = st.frozensets(st.integers(1, 5))
                                          st.booleans(), st.booleans()))
 def test_a_step_about_the_open_round_reads_only_the_rounds_facts(action, status, seated, present, role, actor,
                                                                  target, answer, round_facts):
-    """An answer is checked on ROUND_FACTS alone (circle/facts.py reads no more for it: docs/performance.md),
-    so its rule, and the check of the answer itself, must not read anything else: the proposal, the
-    agenda, who steers and the ready check keep their defaults then, and would be wrong."""
+    """An answer is checked on ROUND_FACTS alone (circle/facts.py reads no more for it:
+    docs/performance/statements.md, "An answer checked on the round alone"), so its rule, and the check of
+    the answer itself, must not read anything else: the proposal, the agenda, who steers and the ready
+    check keep their defaults then, and would be wrong."""
     facts = OnlyTheRound(m.MeetingFacts(status=status, listed=seated | present, seated=seated, present=present,
                                         round=round_facts))
     try:

@@ -121,7 +121,7 @@ STEP_BUILDS = 4
 def test_a_step_and_the_state_it_sends_build_their_statements_once(app, monkeypatch):
     """Building a statement (its columns, joins and conditions in Python) cost a step more than SQLite took to
     run it: a step's checks, its write and the programs' `state` run statements built once, with their values
-    as parameters (docs/performance.md, "A step's statements built once too")."""
+    as parameters (docs/performance/statements.md, "A step's statements built once too")."""
     from sqlalchemy.sql.selectable import Select
 
     with app.app_context():
@@ -257,7 +257,7 @@ def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_
     included once apiece, and an include copies the whole context each time: with fifty members that was
     a third of drawing the round. One macro now draws all of them (templates/meetings/parts/seats.html and
     said.html), so a member's page in a circle of 28, every one of them answered, loads the templates of a
-    circle of 8 (docs/performance.md)."""
+    circle of 8 (docs/performance/drawing.md, "One macro a list")."""
     environment = type(app.jinja_env)
     loads: list[str] = []
     load = environment.get_template
@@ -292,7 +292,7 @@ def test_the_ring_and_what_was_said_are_drawn_by_as_many_templates_whatever_the_
 def test_the_parts_every_kind_is_drawn_alike_are_drawn_once_for_all_kinds_a_change_is_sent_to(app, monkeypatch):
     """Whether the meeting is open, what was said and what became of the proposal look the same on every
     kind of page: drawn once a language for all the kinds a change is sent to (parts.ALIKE), the console is
-    not kept waiting while the answers it shares with the phones are drawn again (docs/performance.md). Each
+    not kept waiting while the answers it shares with the phones are drawn again (docs/performance/drawing.md). Each
     kind drawing them alone, from its own reading, gives what the shared drawing gives, whatever the state."""
     from circle import proposals
 

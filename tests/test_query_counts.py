@@ -202,7 +202,7 @@ def test_the_same_arguments_build_the_same_record(app):
 
 
 #: The most statements each live action may run, broadcast included, with a console, two members'
-#: phones and a program connected (docs/performance.md): reading the meeting again for each kind
+#: phones and a program connected (docs/performance/statements.md): reading the meeting again for each kind
 #: of reader, a query per seat, or reading the open round twice (for the checks and the write, for the
 #: facts and the ring, for the pages and the programs) goes over.
 LIVE_BUDGET = {"start_round": 39, "contribute": 25, "close_round": 38, "parts": 14}
@@ -310,7 +310,7 @@ def test_one_answer_heard_by_programs_builds_no_object(app):
     """The check of one answer and the `answer` sent for it need who sits where and who answered, and the
     message the answer's words with a few facts of its round: read as rows, not as a seat and an answer
     object for each member of the ring, nor as the answer, its round and its meeting, each of which cost
-    more Python than its statement (docs/performance.md)."""
+    more Python than its statement (docs/performance/rows.md)."""
     with app.app_context():
         made = open_round_of_28("Anna", "Kees", "Aylin")
     joost, program = live_connection(app, made, "Joost"), live_connection(app, made, "Kees")
@@ -350,7 +350,7 @@ def test_the_meeting_state_is_read_as_rows_and_builds_no_object(app):
     """The state a program is sent holds ids and words: the meeting with its circle's quorum, its members,
     its agenda, the proposal in focus at its current version and its round's seats and answers are read as
     rows, not as a meeting, circle, member, person, proposal, version, round, seat or answer object, each of
-    which cost more Python than its statement (docs/performance.md)."""
+    which cost more Python than its statement (docs/performance/rows.md)."""
     with app.app_context():
         made = open_round_of_28("Kees", "Aylin")
         db.session.expire_all()
@@ -387,7 +387,7 @@ def test_the_pages_reading_builds_no_seat_or_attendance_object(app, round_open):
     """What the pages are drawn from after every change: the round's seats and who is marked are read as
     rows, each once for the method's facts and the drawing alike, and a seat finds its member among the
     circle's, already loaded. A seat and an attendance object for each of twenty-eight members cost more
-    Python than the statements that read them (docs/performance.md). The ring and the list of who is here
+    Python than the statements that read them (docs/performance/drawing.md). The ring and the list of who is here
     are drawn from them all the same."""
     with app.app_context():
         made = open_round_of_28("Kees", "Aylin")
@@ -420,7 +420,7 @@ def test_a_step_heard_by_programs_runs_through_the_orm_only_what_builds_objects(
     the objects they change, is statements of columns, counts and plain writes: they run on the session's
     connection (`extensions.rows`), where the ORM's execution layer cost each half again and raising the
     meeting's version seven times over. A new answer, round and seats, and a round closing, are such plain
-    writes too: no object is built or changed for them and flushed by the unit of work (docs/performance.md)."""
+    writes too: no object is built or changed for them and flushed by the unit of work (docs/performance/rows.md)."""
     with app.app_context():
         made = open_round_of_28("Kees", "Aylin")
         engine = db.engine

@@ -5,7 +5,7 @@ unacknowledged (Nagle's algorithm), and the phone delays its acknowledgement:
 the answer to a facilitator's step, written just after the meeting's new state,
 arrived some 40 ms after the state, and an answer's "sending…" stayed that much
 longer (circle/serving.py, `without_delay`; tests/bench/live_latency.py prints
-the figures as "ack p50"; docs/performance.md). Timings are the benchmark's:
+the figures as "ack p50"; docs/performance/sending.md). Timings are the benchmark's:
 here the option itself is checked, on the connection the real eventlet server
 (circle/serving.py) hands the application.
 """

@@ -9,7 +9,7 @@ truly run side by side) the members answer at the same moment, and a program
 connection read frame by frame, in the order the server wrote them, hears the
 meeting in the order it was stored, each message after the one before, up to
 the last answer: no phone has to ask for the whole state because a later
-version overtook an earlier one. docs/performance.md, "Taking turns" and "A
+version overtook an earlier one. docs/performance/sending.md, "Taking turns" and "A
 burst told once".
 """
 

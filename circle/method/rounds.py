@@ -52,7 +52,8 @@ class RoundFacts:
     @cached_property
     def waiting(self) -> list[int]:
         """Seats still to answer, in order. Worked out once: a ring of N seats asks it of every seat it
-        draws, which made drawing a round grow with N² (docs/performance.md). Callers read it, never change it."""
+        draws, which made drawing a round grow with N² (docs/performance/statements.md). Callers read it, never
+        change it."""
         return [m for m in self.seats if m not in self.answered]
 
     @property

@@ -295,7 +295,7 @@ MEETING_STEPS: dict[Action, StepRule] = {
 #: who is present, and the round. Not the proposal, the agenda, who steers or the ready check.
 ROUND_FACTS = frozenset({"status", "listed", "seated", "present", "present_seated", "round", "now"})
 #: The steps whose rules read ROUND_FACTS and nothing else: an answer, the step taken most, is checked on
-#: those only (tests/test_method_rounds.py holds the rule to it; docs/performance.md).
+#: those only (tests/test_method_rounds.py holds the rule to it; docs/performance/statements.md).
 ROUND_STEPS = frozenset({Action.CONTRIBUTE})
 
 
@@ -328,7 +328,8 @@ def offers_of(steps: dict[Action, StepRule], check, facts, role: Role | None, me
     """Every candidate target of every step in `steps` that `check` lets pass: what the controls offer.
 
     A step the role may not take at all is not tried on each of its targets (every `check` refuses it by
-    the role first): a member's page is drawn without trying fifty people's attendance (docs/performance.md)."""
+    the role first): a member's page is drawn without trying fifty people's attendance (docs/performance/drawing.md,
+    "Two small ones drawn at every change")."""
     offers: Offers = {}
     if role is None:
         return offers

@@ -107,7 +107,7 @@ def round_view(rnd: Round, people: dict[int, Member] | None = None,
 
     `people` and `ring`: the circle's members by id and the round's seats and answers as rows
     (`facts.ring_of`), where the caller has both: the seats find their members there, and no seat object is
-    built for each (the live meeting's pages, docs/performance.md)."""
+    built for each (the live meeting's pages, docs/performance/drawing.md)."""
     if people is not None and ring is not None:
         facts = round_facts(rnd, *ring)
         placed = [(people.get(member_id) or db.session.get(Member, member_id), late) for member_id, late in ring[0]]

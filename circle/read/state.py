@@ -34,9 +34,9 @@ from circle.models import (
 )
 
 
-# The statements of every `state`, built once with their values as parameters (docs/performance.md).
+# The statements of every `state`, built once with their values as parameters (docs/performance/statements.md).
 #: The meeting as a row, with what its state asks of its circle (its quorum and takeover minutes): no meeting
-#: or circle object is built, as each costs more Python than the row's statement (docs/performance.md).
+#: or circle object is built, as each costs more Python than the row's statement (docs/performance/rows.md).
 _MEETING = (sa.select(Meeting.__table__, Circle.quorum.label("circle_quorum"), Circle.takeover_minutes)
             .join(Circle, Circle.id == Meeting.circle_id).where(Meeting.id == sa.bindparam("meeting_id")))
 #: The agenda as rows: each proposal with its phase and the title of its current version, in one statement
@@ -126,7 +126,7 @@ def round_state(rnd: Round, facts: method.RoundFacts, seats: list[tuple[int, boo
 
 
 def proposal_state(proposal_id: int, hidden_round: int | None = None) -> dict[str, Any]:
-    """The proposal under discussion, at its current version, read as rows (docs/performance.md).
+    """The proposal under discussion, at its current version, read as rows (docs/performance/rows.md).
 
     Objections raised in `hidden_round` (a simultaneous reveal still waiting
     for answers) stay out, with their makers and reasons, until it completes.
@@ -187,7 +187,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
     """Everything a phone, the console or the projector needs to draw the meeting now.
 
     Its members and its latest round's seats and answers are read as rows, not as objects: the state sends
-    their ids and words, nothing a member, seat or answer object would add (docs/performance.md)."""
+    their ids and words, nothing a member, seat or answer object would add (docs/performance/rows.md)."""
     here = {"meeting_id": meeting_id}
     rows = db.session.connection()  # rows through the session's own transaction, without the ORM's layer
     meeting = rows.execute(_MEETING, here).one()
@@ -237,7 +237,7 @@ def meeting_state(meeting_id: int) -> dict[str, Any]:
 
 
 #: One answer with what its message tells of its round and the round's meeting, as one row: built once, as
-#: every answer heard by programs alone runs it (docs/performance.md).
+#: every answer heard by programs alone runs it (docs/performance/statements.md).
 _ANSWER = (
     sa.select(Contribution.member_id, Contribution.answer, Contribution.text, Contribution.position,
               Contribution.recorded_by_id, Contribution.nominee_id, Contribution.round_id, Round.kind, Round.mode,
@@ -261,7 +261,7 @@ def answer_change(contribution_id: int, version: int, read: bool = False) -> dic
     `read`: the pages' reading of the meeting is held in the session (circle/broadcast.py), the answer, its
     round with its seats and answers, and the meeting in it. Without it the answer with its round and meeting
     is one row, and who sits and who answered are rows: no object is built for one answer
-    (docs/performance.md).
+    (docs/performance/rows.md, "No object for what programs are sent").
     """
     if read:
         contribution = db.session.get(Contribution, contribution_id)

@@ -39,7 +39,7 @@ KINDS = {"console": Role.FACILITATOR, "recorder": Role.SECRETARY, "member": Role
 #: The mark on a seat of the ring for each answer; "•" too while answers are hidden.
 MARKS = {"speak": "•", "pass": "–", "consent": "✓", "objection": "✗", "answered": "•", "nominate": "•"}
 #: What a screen reader hears about a seat of the ring (its `state`): words looked up, not a macro imported
-#: by each of the ring's seats, which a live change draws for every member (docs/performance.md).
+#: by each of the ring's seats, which a live change draws for every member (docs/performance/drawing.md).
 SEAT_WORDS = {"current": _l("speaking now"), "waiting": _l("waiting"), "last": _l("answers last"),
               "nominate": _l("nominated"), "answered": _l("answered"), "speak": _l("spoke"), "pass": _l("pass"),
               "consent": _l("consent"), "objection": _l("objection")}
@@ -139,14 +139,14 @@ def latest_round(meeting: Meeting) -> Round | None:
 
     Whoever sits in it, and whoever recorded an answer, is a member of the circle: they are found among
     `meeting.circle.members`, which the pages read anyway, not read again, nor each built a second time,
-    for the round (docs/performance.md)."""
+    for the round (docs/performance/statements.md, "An answer checked on the round alone")."""
     meeting.circle.members  # in the session while the caller holds the meeting (SQLAlchemy holds objects weakly)
     return db.session.scalar(_LATEST_ROUND, {"meeting_id": meeting.id})
 
 
 #: The meeting with its agenda's items, their proposals and the proposals' versions, joined in one statement. An
 #: agenda holds a few proposals of a few versions each, so the joined rows are few; three further statements
-#: (`selectinload`, one a level) cost three times as much for a one-item agenda (docs/performance.md).
+#: (`selectinload`, one a level) cost three times as much for a one-item agenda (docs/performance/rows.md).
 _WITH_AGENDA = [joinedload(Meeting.agenda).joinedload(AgendaItem.proposal).joinedload(Proposal.versions)]
 
 
@@ -161,7 +161,7 @@ class Reading:
 
     Read once per change and shared by every kind's parts (circle/broadcast.py): a
     room with a console and members' phones reads the meeting once, not once per
-    kind (docs/performance.md).
+    kind (docs/performance/statements.md, "What was cut").
     """
 
     meeting: Meeting
@@ -175,14 +175,14 @@ class Reading:
     review: ReviewNotes | None
     election: ElectionView | None
     #: Who is marked present or away, by member id, as rows (`present`, `late`): read once, for the facts and
-    #: the list of who is here, without an attendance object built for each (docs/performance.md).
+    #: the list of who is here, without an attendance object built for each (docs/performance/drawing.md).
     attendance: dict[int, sa.Row]
     #: The parts every kind of reader is drawn alike, by language, drawn once for all (circle/views/parts.py).
     drawn: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 #: The focus proposal's objections with the answers they were raised in: built once, as every change
-#: the room is told reads them (docs/performance.md).
+#: the room is told reads them (docs/performance/statements.md, "A step's statements built once too").
 _OBJECTIONS = OBJECTIONS.options(selectinload(Objection.contribution))
 
 
@@ -191,7 +191,7 @@ def read_meeting(meeting: Meeting) -> Reading:
 
     An open round is the latest one: it is read once, for the facts and for the ring. Its seats and who
     answered are read as rows (`ring_of`), once for both, and the seats find their members among the
-    circle's, already loaded; who is marked is read as rows once too (docs/performance.md)."""
+    circle's, already loaded; who is marked is read as rows once too (docs/performance/drawing.md)."""
     rnd = open_round(meeting, whole=False)
     members = meeting.circle.members
     attendance = {row.member_id: row for row in rows(MARKED, {"meeting_id": meeting.id})}

@@ -31,7 +31,8 @@ PARTS = {
     "agenda": "meetings/parts/agenda.html",
 }
 #: The parts that do not depend on the kind of reader: drawn once a language for every kind a change is sent
-#: to, not once a kind (docs/performance.md; tests/test_performance.py checks each kind would draw them alike).
+#: to, not once a kind (docs/performance/drawing.md, "Who is here, and what every kind of page shows alike";
+#: tests/test_performance.py checks each kind would draw them alike).
 ALIKE = ("status", "outcome", "contributions")
 KIND_PARTS = {
     "console": list(PARTS),
@@ -43,7 +44,7 @@ KIND_PARTS = {
 
 def _context(reading: Reading, kind: str) -> dict:
     """A kind's context with what Flask gives every template (its context processors), gathered once for all
-    the parts drawn from it, not once a part (docs/performance.md)."""
+    the parts drawn from it, not once a part (docs/performance/statements.md, "What was cut")."""
     ctx = context(reading.meeting, Viewer(kind), reading)
     current_app.update_template_context(ctx)
     return ctx
@@ -59,7 +60,7 @@ def _macros(template: str, ctx: dict):
 
 
 def read(meeting_id: int) -> Reading:
-    """The meeting as every kind's parts draw it, read once for all of them (docs/performance.md)."""
+    """The meeting as every kind's parts draw it, read once for all of them (docs/performance/statements.md)."""
     return read_meeting(load_meeting(meeting_id))
 
 

@@ -154,8 +154,8 @@ class Room:
         commits; then eight reads give the rows a state is built from (the meeting, its members, who is
         marked, the agenda, the latest round, its seats and answers, who is connected) and the state a
         program is sent is written as JSON. Every statement is plain SQLAlchemy Core, returning rows: no
-        ORM objects, no rules checked, no round written, nothing built from the rows. docs/performance.md
-        compares it with the bare server's step.
+        ORM objects, no rules checked, no round written, nothing built from the rows.
+        docs/performance/rows.md, "The floor of a step", compares it with the bare server's step.
         """
         from circle import actions, facts, record
         from circle.models import AgendaItem, Connection, Contribution, Member, Person, Round, Seat

@@ -186,11 +186,31 @@ function append(containerId, html) {
   if (item && !(item.id && $(item.id))) list.append(item);
 }
 
+/** One answer's changes that came before the version they follow: held a moment for it. Two server
+ * processes send a meeting's answers through one queue, not always in the order they were stored; asking
+ * for the whole page at each would have the server draw it for every page (docs/live-page.md). */
+const HOLD_MS = 500;
+const held = new Map();
+let holdTimer = null;
+
 /** A message of parts: all of them (`full`), or one answer's changes on exactly the next version. */
 function take(msg) {
   if (!msg || typeof msg.version !== "number" || !Array.isArray(msg.ops)) return;
   if (msg.full ? msg.version < local.version : msg.version <= local.version) return;
-  if (!msg.full && msg.version !== local.version + 1) { askParts(); return; }
+  if (!msg.full && msg.version !== local.version + 1) { hold(msg); return; }
+  apply(msg);
+  for (let next = held.get(local.version + 1); next; next = held.get(local.version + 1)) apply(next);
+  for (const version of held.keys()) if (version <= local.version) held.delete(version);
+  if (!held.size) { clearTimeout(holdTimer); holdTimer = null; }
+}
+
+/** Kept until the version before it comes; after HOLD_MS without it, the page asks for what it lacks. */
+function hold(msg) {
+  held.set(msg.version, msg);
+  if (!holdTimer) holdTimer = setTimeout(() => { holdTimer = null; held.clear(); askParts(); }, HOLD_MS);
+}
+
+function apply(msg) {
   setSkew(msg.now);
   const outcomeBefore = Boolean(document.querySelector("#meeting-outcome .outcome"));
   for (const op of msg.ops) {

@@ -139,10 +139,15 @@ class PagePhone(Phone):
 
     `version` is what the page shows. A full message is taken when its version
     is not older; a one-answer message only on exactly the next version (an
-    older one is ignored); on a gap the page emits `parts` with its version and
-    takes the acknowledgement as a full message. The ops are applied to a model
-    of the page: parts by id, and the lines appended to a list.
+    older one is ignored). One further ahead is held until the version before
+    it comes; when that has not come within `HOLD` seconds, the page emits
+    `parts` with its version and takes the acknowledgement as a full message.
+    The ops are applied to a model of the page: parts by id, and the lines
+    appended to a list.
     """
+
+    #: How long a message ahead of the page waits for the one before it (static/kring.js's HOLD_MS).
+    HOLD = 0.5
 
     kind = "pages"
 
@@ -155,6 +160,8 @@ class PagePhone(Phone):
         self.last_full: dict | None = None
         self.last_ops: dict | None = None
         self.asks = 0
+        self.held: dict[int, dict] = {}  # one answer's changes that came before the version they follow
+        self.holding: asyncio.Task | None = None
         self.sio.on("parts", self.on_parts)
 
     def auth(self) -> dict | None:
@@ -172,11 +179,17 @@ class PagePhone(Phone):
         t, size = self.rx_t, self.rx_len  # read before any await: the next packet may come meanwhile
         if self.counting:
             self.kinds["parts/full" if isinstance(message, dict) and message.get("full") else "parts/ops"] += 1
-        if self.take(message, t, size) == "gap":
-            await self.ask()
+        if self.take(message, t, size) == "held" and self.holding is None:
+            self.holding = asyncio.ensure_future(self.ask_when_still_held())
+
+    async def ask_when_still_held(self) -> None:
+        await asyncio.sleep(self.HOLD)
+        self.holding = None
+        self.held.clear()
+        await self.ask()
 
     def take(self, message: Any, t: float, size: int) -> str:
-        """static/kring.js's `take`: 'taken', 'old', 'gap' (ask for the parts) or 'bad'."""
+        """static/kring.js's `take`: 'taken', 'old', 'held' (until the version before it comes) or 'bad'."""
         if not (isinstance(message, dict) and isinstance(message.get("version"), int)
                 and isinstance(message.get("ops"), list)):
             return "bad"
@@ -185,7 +198,19 @@ class PagePhone(Phone):
         if (v < have) if full else (v <= have):
             return "old"
         if not full and v != have + 1:
-            return "gap"
+            self.held[v] = message
+            return "held"
+        self.apply(message, t, size)
+        while (following := self.held.get(self.version + 1)) is not None:
+            self.apply(following, t, size)  # shown now, when the one it follows came
+        self.held = {version: held for version, held in self.held.items() if version > self.version}
+        if not self.held and self.holding is not None:
+            self.holding.cancel()
+            self.holding = None
+        return "taken"
+
+    def apply(self, message: dict, t: float, size: int) -> None:
+        v, full = message["version"], bool(message.get("full"))
         for op in message["ops"]:
             if "append" in op:
                 self.appended.setdefault(op["append"], []).append(op["html"])
@@ -199,7 +224,6 @@ class PagePhone(Phone):
             self.last_full, self.state_bytes = message, size
         elif not full:
             self.last_ops = message
-        return "taken"
 
     async def ask(self) -> None:
         """Emit `parts` with the version shown; the acknowledgement counts as a full message."""

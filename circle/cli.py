@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     from circle.tick import tick_command  # what falls due by the clock, for cron
 
     app.cli.add_command(tick_command)
-    from circle.backup import backup_command, restore_command  # docs/backups.md
+    from circle.backup import backup_command, restore_command  # README, "Backups"
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

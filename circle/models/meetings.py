@@ -77,7 +77,7 @@ class Meeting(db.Model):
     @property
     def quorum(self) -> int:
         """How many seated members must be present for a consent round: counted from the members
-        of the circle on the meeting's date (docs/quorum.md)."""
+        of the circle on the meeting's date (docs/membership.md, "Quorum")."""
         return quorum_on(self.circle.members, self.date, self.circle.quorum)
 
 

@@ -69,7 +69,7 @@ def test_the_scenarios_pass_a_year_later_too():
                                           "on Kring's clock only, with the machine's clock as it is")
 def test_the_test_clients_waits_end_with_the_machine_clock_ahead():
     """Under libfaketime a timed lock wait never ends, so the test clients wait otherwise (docs/time.md)."""
-    waits = "from tests.server import client; print(client().eio.create_event().wait(0.2))"
+    waits = "from tests.phones import client; print(client().eio.create_event().wait(0.2))"
     done = subprocess.run(machine_ahead([sys.executable, "-c", waits]), cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, "False"), done.stderr[-2000:]
